@@ -1,0 +1,30 @@
+"""The ``govpath`` command line: entry point that turns every error into a sentence and an exit code."""
+
+from __future__ import annotations
+
+import sys
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run govpath; never let a traceback reach the user.
+
+    Usage errors (unknown command or flag) exit 2 through typer's own handling; every
+    :class:`~engine.errors.GovpathError` prints its sentences on stderr and exits with its code.
+    """
+    from engine.errors import GovpathError
+
+    from .app import app
+
+    try:
+        app(args=argv, prog_name="govpath")  # standalone: exits by itself on success/usage error
+    except GovpathError as exc:
+        print(str(exc), file=sys.stderr)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        print("govpath: interrupted.", file=sys.stderr)
+        sys.exit(130)
+    except Exception as exc:  # the last line of defence: one sentence, no traceback
+        from .output import internal_error
+
+        internal_error(exc)
+        sys.exit(70)

@@ -1,0 +1,1 @@
+"""Commands: cmd_audit (placeholder until implemented)."""

@@ -1,0 +1,1 @@
+"""Commands: cmd_calendar (placeholder until implemented)."""

@@ -1,0 +1,1 @@
+"""Commands: cmd_definition (placeholder until implemented)."""

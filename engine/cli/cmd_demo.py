@@ -1,0 +1,1 @@
+"""Commands: cmd_demo (placeholder until implemented)."""

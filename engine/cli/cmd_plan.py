@@ -1,0 +1,1 @@
+"""Commands: cmd_plan (placeholder until implemented)."""

@@ -1,0 +1,1 @@
+"""Commands: cmd_scheduler (placeholder until implemented)."""

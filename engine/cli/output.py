@@ -1,0 +1,59 @@
+"""Output helpers: JSON on stdout and nothing else; tables and progress on stderr."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from decimal import Decimal
+from typing import Any
+
+
+def _default(obj: Any) -> Any:
+    if isinstance(obj, dt.datetime):
+        return obj.isoformat()
+    if isinstance(obj, dt.date | dt.time):
+        return obj.isoformat()
+    if isinstance(obj, Decimal):
+        return float(obj)
+    if hasattr(obj, "model_dump"):
+        return obj.model_dump(mode="json")
+    if isinstance(obj, set | frozenset | tuple):
+        return list(obj)
+    raise TypeError(f"cannot write {type(obj).__name__} as JSON")
+
+
+def emit_json(obj: Any) -> None:
+    """Print one JSON document on stdout."""
+    sys.stdout.write(json.dumps(obj, default=_default, indent=2, ensure_ascii=False))
+    sys.stdout.write("\n")
+
+
+def err_console():  # noqa: ANN201 - rich is imported lazily
+    """A rich console writing to stderr (for tables, progress and notes)."""
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False)
+
+
+def out_console():  # noqa: ANN201
+    """A rich console writing to stdout (for human-readable answers without ``--json``)."""
+    from rich.console import Console
+
+    return Console(highlight=False, soft_wrap=True)
+
+
+def internal_error(exc: BaseException) -> None:
+    """Report an unexpected failure as one sentence (set GOVPATH_DEBUG=1 for the traceback)."""
+    import os
+
+    if os.environ.get("GOVPATH_DEBUG"):
+        import traceback
+
+        traceback.print_exception(exc)
+    msg = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
+    print(
+        f"govpath: unexpected error ({exc.__class__.__name__}): {msg}. Nothing further was done; "
+        "set GOVPATH_DEBUG=1 to see the details and report it.",
+        file=sys.stderr,
+    )

@@ -1,0 +1,27 @@
+"""Per-invocation CLI state: the database URL chosen by ``--db``, ``GOVPATH_DB`` or the default."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import typer
+
+DEFAULT_DB = "sqlite:///govpath.db"
+
+
+@dataclass
+class CliState:
+    db: str | None = None
+
+    @property
+    def db_url(self) -> str:
+        return self.db or os.environ.get("GOVPATH_DB") or DEFAULT_DB
+
+
+def state(ctx: typer.Context) -> CliState:
+    """The state of the root command, from any sub-command's context."""
+    root = ctx.find_root()
+    if not isinstance(root.obj, CliState):
+        root.obj = CliState()
+    return root.obj

@@ -1,0 +1,1 @@
+"""Persistence: the schema, the database engine and its migrations."""

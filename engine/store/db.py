@@ -1,0 +1,136 @@
+"""Open a govpath database: the SQLAlchemy engine, SQLite pragmas, and schema upgrade on first use."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+_LOCK_KEY = 0x60F_9A7  # PostgreSQL advisory lock serialising concurrent first-use upgrades
+_engines: dict[str, Engine] = {}
+_guard = threading.Lock()
+
+
+def utcnow() -> dt.datetime:
+    """The current time, aware, in UTC (what every timestamp column stores)."""
+    return dt.datetime.now(dt.UTC)
+
+
+def as_utc(value: dt.datetime | None) -> dt.datetime | None:
+    """A timestamp read back from either backend, as an aware UTC datetime (SQLite drops the zone)."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        return value.replace(tzinfo=dt.UTC)
+    return value.astimezone(dt.UTC)
+
+
+def normalise_url(url: str) -> str:
+    """Accept ``postgresql://`` and ``postgres://`` as psycopg 3 URLs."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def create_db_engine(url: str) -> Engine:
+    """A new engine for URL with govpath's connection settings (no schema work)."""
+    from sqlalchemy import create_engine, event
+
+    from engine.errors import BadInput
+
+    url = normalise_url(url)
+    try:
+        if url.startswith("sqlite"):
+            engine = create_engine(url, connect_args={"timeout": 30})
+
+            @event.listens_for(engine, "connect")
+            def _sqlite_connect(dbapi_conn, _record) -> None:  # noqa: ANN001
+                dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
+                cur = dbapi_conn.cursor()
+                cur.execute("PRAGMA journal_mode=WAL")
+                cur.execute("PRAGMA synchronous=NORMAL")
+                cur.execute("PRAGMA foreign_keys=ON")
+                cur.execute("PRAGMA busy_timeout=30000")
+                cur.close()
+
+            @event.listens_for(engine, "begin")
+            def _sqlite_begin(conn) -> None:  # noqa: ANN001
+                # One writer at a time, taken at the start: no upgrade deadlocks, no lost updates.
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+        else:
+            engine = create_engine(url, pool_pre_ping=True)
+    except Exception as exc:  # bad URL, missing driver
+        raise BadInput(f"cannot use database URL {url!r}: {exc}") from None
+    return engine
+
+
+def _alembic_config(connection):  # noqa: ANN001, ANN202
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.attributes["connection"] = connection
+    return cfg
+
+
+def head_revision() -> str:
+    from alembic.script import ScriptDirectory
+
+    cfg = _alembic_config(None)
+    return ScriptDirectory.from_config(cfg).get_current_head() or ""
+
+
+def upgrade(engine: Engine) -> bool:
+    """Bring the schema to the newest revision; True when something was applied."""
+    from alembic import command
+    from alembic.runtime.migration import MigrationContext
+    from sqlalchemy import text
+
+    head = head_revision()
+    with engine.connect() as conn:
+        current = MigrationContext.configure(conn).get_current_revision()
+    if current == head:
+        return False
+    with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})
+        if MigrationContext.configure(conn).get_current_revision() != head:
+            command.upgrade(_alembic_config(conn), "head")
+    return True
+
+
+def open_db(url: str, *, migrate: bool = True) -> Engine:
+    """The engine for URL, with the schema created or upgraded on first use (cached per URL)."""
+    from sqlalchemy.exc import OperationalError
+
+    from engine.errors import BadInput
+
+    url = normalise_url(url)
+    with _guard:
+        engine = _engines.get(url)
+        if engine is None:
+            engine = create_db_engine(url)
+            if migrate:
+                try:
+                    upgrade(engine)
+                except OperationalError as exc:
+                    engine.dispose()
+                    reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+                    raise BadInput(f"cannot open the database {url!r}: {reason}") from None
+            _engines[url] = engine
+    return engine
+
+
+def forget_engines() -> None:
+    """Dispose of cached engines (tests, and forked worker processes)."""
+    with _guard:
+        for engine in _engines.values():
+            engine.dispose()
+        _engines.clear()

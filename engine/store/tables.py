@@ -1,0 +1,204 @@
+"""The database schema as SQLAlchemy Core tables: the single source of truth for plans and the trail."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    Time,
+    UniqueConstraint,
+)
+
+# Stable constraint names so that Alembic migrations are identical on SQLite and PostgreSQL.
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+BigId = BigInteger().with_variant(Integer(), "sqlite")  # SQLite rowid aliasing needs INTEGER
+
+pathway_versions = Table(
+    "pathway_versions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("pathway_id", String(100), nullable=False),
+    Column("version", Integer, nullable=False),  # 1, 2, 3… per pathway_id
+    Column("content_hash", String(64), nullable=False, unique=True),  # sha256 of normalised JSON
+    Column("title", Text, nullable=False),
+    Column("year", String(7), nullable=False),
+    Column("source_path", Text, nullable=False, default=""),
+    Column("source_text", Text, nullable=False),  # the YAML as published
+    Column("definition", Text, nullable=False),  # normalised JSON of the Pathway record
+    Column("published_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("pathway_id", "version"),
+)
+
+actors = Table(
+    "actors",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("email", String(320), nullable=False, unique=True),
+    Column("name", Text, nullable=False),
+    Column("reports_to", String(320), nullable=True),  # e-mail of the manager (escalation)
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+actor_roles = Table(
+    "actor_roles",
+    metadata,
+    Column("actor_id", Integer, ForeignKey("actors.id"), primary_key=True),
+    Column("role", String(100), primary_key=True),
+)
+
+meetings = Table(
+    "meetings",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("body", String(100), nullable=False),
+    Column("title", Text, nullable=False, default=""),
+    Column("date", Date, nullable=False),
+    Column("time", Time, nullable=True),  # local (Europe/London) start time
+    Column("place", Text, nullable=False, default=""),
+    Column("status", String(20), nullable=False, default="scheduled"),  # scheduled|moved|cancelled
+    Column("original_date", Date, nullable=True),  # set when the meeting moved
+    Column("source", String(40), nullable=False, default="yaml"),  # yaml|ics|moderngov|cli
+    Column("source_id", String(255), nullable=False),  # UID / meetingid / body+date
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("source", "source_id"),
+    Index("ix_meetings_body_date", "body", "date"),
+)
+
+plans = Table(
+    "plans",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("pathway_version_id", Integer, ForeignKey("pathway_versions.id"), nullable=False),
+    Column("pathway_id", String(100), nullable=False),
+    Column("subject", Text, nullable=False),
+    Column("owner", String(320), nullable=False),  # e-mail of the owning actor
+    Column("state", String(100), nullable=False),
+    Column("fields", Text, nullable=False, default="{}"),  # JSON object of content values
+    Column("version", Integer, nullable=False, default=1),  # optimistic concurrency counter
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("closed_at", DateTime(timezone=True), nullable=True),  # reached a terminal stage
+    Index("ix_plans_pathway_state", "pathway_id", "state"),
+)
+
+deadlines = Table(
+    "deadlines",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("plan_id", Integer, ForeignKey("plans.id"), nullable=False),
+    Column("stage", String(100), nullable=False),
+    Column("name", String(100), nullable=False),  # the deadline id in the definition
+    Column("title", Text, nullable=False),
+    Column("rule", Text, nullable=False),
+    Column("anchor_date", Date, nullable=True),  # the meeting or window date counted from
+    Column("meeting_id", Integer, ForeignKey("meetings.id"), nullable=True),
+    Column("due", Date, nullable=False),
+    Column("owner", String(320), nullable=False),  # e-mail
+    Column("status", String(20), nullable=False, default="open"),  # open|met|missed|cancelled
+    Column("met_at", DateTime(timezone=True), nullable=True),
+    Column("escalation_level", Integer, nullable=False, default=0),
+    Column("infeasible", Boolean, nullable=False, default=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Index("ix_deadlines_status_due", "status", "due"),
+    Index("ix_deadlines_plan", "plan_id", "status"),
+    Index("ix_deadlines_meeting", "meeting_id"),
+)
+
+# A message the scheduler will create when its time comes (reminder, escalation, papers due).
+notices = Table(
+    "notices",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("deadline_id", Integer, ForeignKey("deadlines.id"), nullable=False),
+    Column("plan_id", Integer, ForeignKey("plans.id"), nullable=False),
+    Column("kind", String(20), nullable=False),  # reminder|escalation|papers_due
+    Column("recipient", String(320), nullable=False),  # e-mail, or "role:ROLE" resolved at send time
+    Column("due_at", DateTime(timezone=True), nullable=False),
+    Column("status", String(20), nullable=False, default="scheduled"),  # scheduled|queued|cancelled
+    Column("lease_until", DateTime(timezone=True), nullable=True),
+    Column("lease_owner", String(100), nullable=True),
+    Index("ix_notices_status_due", "status", "due_at"),
+    Index("ix_notices_deadline", "deadline_id"),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("key", String(400), nullable=False, unique=True),  # plan|deadline|kind|recipient|date
+    Column("message_id", String(400), nullable=False),
+    Column("plan_id", Integer, ForeignKey("plans.id"), nullable=True),
+    Column("deadline_id", Integer, ForeignKey("deadlines.id"), nullable=True),
+    Column("kind", String(20), nullable=False),  # reminder|escalation|papers_due|digest|notice
+    Column("recipient", String(320), nullable=False),
+    Column("subject", Text, nullable=False),
+    Column("body_text", Text, nullable=False),
+    Column("body_html", Text, nullable=False, default=""),
+    Column("ics", Text, nullable=False, default=""),
+    Column("due_at", DateTime(timezone=True), nullable=False),
+    Column("status", String(20), nullable=False, default="pending"),  # pending|sending|sent|failed|cancelled
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", DateTime(timezone=True), nullable=True),
+    Column("lease_until", DateTime(timezone=True), nullable=True),
+    Column("lease_owner", String(100), nullable=True),
+    Column("last_error", Text, nullable=True),
+    Column("late", Boolean, nullable=False, default=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("sent_at", DateTime(timezone=True), nullable=True),
+    Index("ix_outbox_status_next", "status", "next_attempt_at"),
+    Index("ix_outbox_plan", "plan_id"),
+)
+
+# The decision trail: append-only, hash-chained. ``seq`` is the chain order (1, 2, 3…).
+audit_events = Table(
+    "audit_events",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("seq", BigInteger, nullable=False, unique=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("plan_id", Integer, nullable=True),
+    Column("kind", String(40), nullable=False),
+    Column("trigger", String(100), nullable=True),
+    Column("from_state", String(100), nullable=True),
+    Column("to_state", String(100), nullable=True),
+    Column("actor", String(320), nullable=True),
+    Column("body", String(100), nullable=True),
+    Column("meeting_id", Integer, nullable=True),
+    Column("note", Text, nullable=True),
+    Column("data", Text, nullable=False, default="{}"),  # canonical JSON of the event's fields
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+    Index("ix_audit_events_plan_seq", "plan_id", "seq"),
+    Index("ix_audit_events_actor_at", "actor", "at"),
+    Index("ix_audit_events_kind_at", "kind", "at"),
+    Index("ix_audit_events_body_at", "body", "at"),
+    Index("ix_audit_events_at", "at"),
+)
+
+# One row: the head of the audit chain. Appenders lock it, so the chain has one order.
+audit_head = Table(
+    "audit_head",
+    metadata,
+    Column("id", Integer, primary_key=True),  # always 1
+    Column("seq", BigInteger, nullable=False),
+    Column("hash", String(64), nullable=False),
+)
