@@ -31,6 +31,7 @@ def _root(
 from . import (  # noqa: E402,F401
     cmd_audit,
     cmd_calendar,
+    cmd_deadline,
     cmd_definition,
     cmd_demo,
     cmd_plan,

@@ -1,0 +1,1 @@
+"""Calendars: meetings, working days and the deadline rules that count from them."""
