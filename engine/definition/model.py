@@ -53,6 +53,17 @@ class Settings(Record):
     reminder_hour: int = Field(
         8, ge=0, le=23, description="Local hour at which reminders are sent on their day."
     )
+    rules: dict[str, str] = Field(
+        default_factory=dict,
+        description=(
+            "Overrides of named deadline rules for this pathway, e.g. "
+            "{agenda-publication: '5 clear working days before'}."
+        ),
+    )
+
+    def __hash__(self) -> int:  # ``rules`` is a dict; keep the frozen record hashable
+        return hash((self.key_decision_threshold, self.working_days, self.timezone,
+                     self.reminder_hour, tuple(sorted(self.rules.items()))))
 
 
 class Role(Record):

@@ -1,0 +1,1 @@
+"""The pathway definition language: records, loading, validation, rendering, diffs and schema."""

@@ -1,0 +1,170 @@
+"""Compile a pathway definition into a cached ``transitions`` state machine: definition in, machine out.
+
+The machine is a tool behind a narrow interface. It has no models of its own: to fire a trigger,
+:meth:`CompiledPathway.fire` binds a throwaway token (an object with one ``state`` attribute) only
+while the transition runs, so transitions' dynamic attributes never reach our domain objects.
+Roles, guards, required content and joins are checked by :mod:`engine.runtime`, not here.
+
+>>> from engine.definition.model import Pathway
+>>> p = Pathway.model_validate({
+...     "id": "demo", "title": "Demo", "year": "2013/14",
+...     "roles": [{"id": "director", "name": "Director"}],
+...     "bodies": [{"id": "cabinet", "name": "Cabinet"}],
+...     "initial": "draft",
+...     "stages": [{"id": "draft", "title": "Draft"}, {"id": "done", "title": "Done", "terminal": True}],
+...     "transitions": [{"trigger": "submit", "from": "draft", "to": "done", "roles": ["director"]}],
+... })
+>>> c = compile_pathway(p)
+>>> c.can_fire("draft", "submit"), c.can_fire("done", "submit")
+(True, False)
+>>> c.fire("draft", "submit")
+'done'
+>>> compile_pathway(p) is c  # cached per content hash
+True
+>>> "draft --> done: submit" in mermaid(p)
+True
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import threading
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from engine.errors import Refused
+
+if TYPE_CHECKING:
+    from transitions import Machine
+
+    from engine.definition.model import Pathway
+
+_cache: dict[str, CompiledPathway] = {}
+_STATE_LINE = re.compile(r'^(\s*)state "[^"]*" as (\w+)$')
+_lock = threading.Lock()
+
+
+class _Token:
+    """The throwaway model a transition runs on: it holds the state, nothing else of ours."""
+
+    def __init__(self, state: str) -> None:
+        self.state = state
+
+
+def _hash(pathway: Pathway) -> str:
+    try:
+        from engine.definition.loader import content_hash
+
+        return content_hash(pathway)
+    except ImportError:  # pragma: no cover - the loader is part of the package
+        data = pathway.model_dump(mode="json", by_alias=True)
+        text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _machine_spec(pathway: Pathway) -> tuple[list[dict], list[dict]]:
+    states = [{"name": s.id, "final": bool(s.terminal)} for s in pathway.stages]
+    transitions = [
+        {"trigger": t.trigger, "source": list(t.source), "dest": t.dest} for t in pathway.transitions
+    ]
+    return states, transitions
+
+
+@dataclass
+class CompiledPathway:
+    """A pathway and the state machine compiled from it (shared, never bound to a plan)."""
+
+    pathway: Pathway
+    content_hash: str
+    machine: Machine
+    _by_key: dict[tuple[str, str], object] = field(default_factory=dict, repr=False)
+
+    def can_fire(self, state: str, trigger: str) -> bool:
+        """Whether TRIGGER leads anywhere from STATE (ignoring roles and guards)."""
+        event = self.machine.events.get(trigger)
+        return event is not None and state in event.transitions
+
+    def fire(self, state: str, trigger: str) -> str:
+        """Run TRIGGER from STATE on a throwaway token and return the new state."""
+        from transitions import MachineError
+
+        event = self.machine.events.get(trigger)
+        if event is None:
+            raise Refused(f"'{trigger}' is not a trigger of pathway '{self.pathway.id}'.")
+        token = _Token(state)
+        try:
+            event.trigger(token)
+        except MachineError:
+            raise Refused(f"'{trigger}' does not fire from '{state}'.") from None
+        return token.state
+
+    def transition(self, state: str, trigger: str):  # noqa: ANN201 - returns model.Transition | None
+        """The definition's transition for TRIGGER from STATE, or None."""
+        key = (state, trigger)
+        if key not in self._by_key:
+            self._by_key[key] = next(
+                (t for t in self.pathway.transitions if t.trigger == trigger and state in t.source),
+                None,
+            )
+        return self._by_key[key]
+
+    def mermaid(self) -> str:
+        """The pathway as a Mermaid state diagram (transitions' own Mermaid support)."""
+        return mermaid(self.pathway)
+
+
+def compile_pathway(pathway: Pathway) -> CompiledPathway:
+    """The compiled machine for PATHWAY, built once per content hash and cached."""
+    key = _hash(pathway)
+    found = _cache.get(key)
+    if found is not None:
+        return found
+    from transitions import Machine
+
+    states, transitions = _machine_spec(pathway)
+    machine = Machine(
+        model=None,
+        states=states,
+        transitions=transitions,
+        initial=pathway.initial,
+        auto_transitions=False,
+        send_event=False,
+    )
+    compiled = CompiledPathway(pathway=pathway, content_hash=key, machine=machine)
+    with _lock:
+        return _cache.setdefault(key, compiled)
+
+
+def mermaid(pathway: Pathway) -> str:
+    """A Mermaid ``stateDiagram-v2`` of PATHWAY, drawn by transitions' diagram extension."""
+    from transitions.extensions.diagrams import GraphMachine
+
+    states, transitions = _machine_spec(pathway)
+    token = _Token(pathway.initial)
+    GraphMachine(
+        model=token,
+        states=states,
+        transitions=transitions,
+        initial=pathway.initial,
+        auto_transitions=False,
+        graph_engine="mermaid",
+        title=pathway.title,
+        show_conditions=False,
+        show_state_attributes=False,
+    )
+    text = str(token.get_graph().draw(None))
+    titles = {s.id: (s.title or s.id).replace('"', "'") for s in pathway.stages}
+    lines = []
+    for line in text.splitlines():
+        m = _STATE_LINE.match(line)
+        if m and m.group(2) in titles:  # show each stage's title, keep its id
+            line = f'{m.group(1)}state "{titles[m.group(2)]}" as {m.group(2)}'
+        elif line.lstrip().startswith("Class "):  # Mermaid's keyword is lower case
+            line = line.replace("Class ", "class ", 1)
+        lines.append(line.rstrip())
+    for stage in pathway.terminal_stages:
+        if f"  {stage.id} --> [*]" not in lines:
+            lines.append(f"  {stage.id} --> [*]")
+    return "\n".join(lines).rstrip() + "\n"
