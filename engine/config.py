@@ -1,0 +1,217 @@
+"""Settings: database, mail and scheduler settings from ``govpath.toml`` and GOVPATH_* (env wins).
+
+>>> s = load_settings(env={"GOVPATH_SMTP_HOST": "mail.example", "GOVPATH_SMTP_PASSWORD": "s3cret"},
+...                   path="/nonexistent/govpath.toml")
+>>> s.smtp_host, s.smtp_port, s.smtp_tls, s.timezone, s.sweep_interval
+('mail.example', 25, 'none', 'Europe/London', 60.0)
+>>> s.masked()["smtp_password"]
+'********'
+>>> load_settings(env={"GOVPATH_SMTP_TLS": "ssl"}, path="/nonexistent/govpath.toml")
+Traceback (most recent call last):
+...
+engine.errors.BadInput: GOVPATH_SMTP_TLS must be one of none, starttls, tls (not 'ssl').
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from engine.errors import BadInput
+
+DEFAULT_DB = "sqlite:///govpath.db"
+TLS_MODES = ("none", "starttls", "tls")
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+MASK = "********"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the scheduler, the mailer and the CLI read from configuration."""
+
+    db_url: str = DEFAULT_DB
+    smtp_host: str = ""  # empty: write .eml files into mail_dir instead of sending
+    smtp_port: int = 0  # 0: the usual port for smtp_tls (25, 587, 465)
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_tls: str = "none"  # none | starttls | tls
+    smtp_timeout: float = 30.0
+    smtp_cafile: str = ""  # CA bundle to verify the SMTP server's certificate (a council's own CA)
+    mail_from: str = "govpath@localhost"
+    mail_dir: str = "mail"
+    templates_dir: str = ""  # a folder whose templates override the packaged ones
+    timezone: str = "Europe/London"
+    working_days: str = "england-and-wales"
+    sweep_interval: float = 60.0  # seconds between sweeps of `scheduler run`
+    digest_day: str = "mon"  # weekday of the weekly digest
+    digest_hour: int = 7  # local hour of the weekly digest
+    digest_roles: tuple[str, ...] = ("policy_team",)  # roles that get the whole-council digest
+    papers_due_rules: tuple[str, ...] = (
+        "agenda-publication",
+    )  # deadlines that are papers for a gate
+    papers_due_lead: int = 5  # working days before such a deadline the owner is told papers are due
+    reminder_hour: int = 8  # local hour papers-due messages go out
+    lease_seconds: int = (
+        300  # how long a claimed message stays ours before another process may retry
+    )
+    max_attempts: int = 8  # delivery attempts before a message is marked failed
+    retry_base_seconds: int = 60  # first retry delay; doubles each attempt
+    retry_max_seconds: int = 6 * 3600
+    batch_size: int = 500
+    source: tuple[str, ...] = field(default=(), compare=False)  # where the settings came from
+
+    def __post_init__(self) -> None:
+        if self.smtp_port == 0:
+            port = {"none": 25, "starttls": 587, "tls": 465}[self.smtp_tls]
+            object.__setattr__(self, "smtp_port", port)
+
+    def masked(self) -> dict[str, Any]:
+        """The settings as a dict for display, with the password (and any in the db URL) hidden."""
+        out = asdict(self)
+        out["smtp_password"] = MASK if self.smtp_password else ""
+        out["db_url"] = re.sub(r"(://[^:/@]*:)[^@]*@", rf"\g<1>{MASK}@", self.db_url)
+        out["digest_roles"] = list(self.digest_roles)
+        out["papers_due_rules"] = list(self.papers_due_rules)
+        out["source"] = list(self.source)
+        return out
+
+    def with_(self, **changes: Any) -> Settings:
+        """A copy with some settings changed (tests and the CLI's flags)."""
+        return replace(self, **changes)
+
+
+# setting name -> (environment variable, [toml section, toml key])
+_KEYS: dict[str, tuple[str, tuple[str, str]]] = {
+    "db_url": ("GOVPATH_DB", ("database", "url")),
+    "smtp_host": ("GOVPATH_SMTP_HOST", ("smtp", "host")),
+    "smtp_port": ("GOVPATH_SMTP_PORT", ("smtp", "port")),
+    "smtp_user": ("GOVPATH_SMTP_USER", ("smtp", "user")),
+    "smtp_password": ("GOVPATH_SMTP_PASSWORD", ("smtp", "password")),
+    "smtp_tls": ("GOVPATH_SMTP_TLS", ("smtp", "tls")),
+    "smtp_timeout": ("GOVPATH_SMTP_TIMEOUT", ("smtp", "timeout")),
+    "smtp_cafile": ("GOVPATH_SMTP_CAFILE", ("smtp", "cafile")),
+    "mail_from": ("GOVPATH_MAIL_FROM", ("mail", "from")),
+    "mail_dir": ("GOVPATH_MAIL_DIR", ("mail", "dir")),
+    "templates_dir": ("GOVPATH_TEMPLATES", ("mail", "templates")),
+    "timezone": ("GOVPATH_TIMEZONE", ("scheduler", "timezone")),
+    "working_days": ("GOVPATH_WORKING_DAYS", ("scheduler", "working_days")),
+    "sweep_interval": ("GOVPATH_SWEEP_INTERVAL", ("scheduler", "interval")),
+    "digest_day": ("GOVPATH_DIGEST_DAY", ("scheduler", "digest_day")),
+    "digest_hour": ("GOVPATH_DIGEST_HOUR", ("scheduler", "digest_hour")),
+    "digest_roles": ("GOVPATH_DIGEST_ROLES", ("scheduler", "digest_roles")),
+    "papers_due_rules": ("GOVPATH_PAPERS_DUE_RULES", ("scheduler", "papers_due_rules")),
+    "papers_due_lead": ("GOVPATH_PAPERS_DUE_LEAD", ("scheduler", "papers_due_lead")),
+    "reminder_hour": ("GOVPATH_REMINDER_HOUR", ("scheduler", "reminder_hour")),
+    "lease_seconds": ("GOVPATH_LEASE_SECONDS", ("scheduler", "lease_seconds")),
+    "max_attempts": ("GOVPATH_MAX_ATTEMPTS", ("mail", "max_attempts")),
+    "retry_base_seconds": ("GOVPATH_RETRY_BASE_SECONDS", ("mail", "retry_base_seconds")),
+    "retry_max_seconds": ("GOVPATH_RETRY_MAX_SECONDS", ("mail", "retry_max_seconds")),
+    "batch_size": ("GOVPATH_BATCH_SIZE", ("scheduler", "batch_size")),
+}
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}
+    except OSError as exc:
+        raise BadInput(f"{path}: cannot read the settings file: {exc.strerror}.") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        m = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
+        line, col = (m.group(1), m.group(2)) if m else ("1", "1")
+        msg = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
+        raise BadInput(f"{path}:{line}:{col}: error: {msg}") from None
+
+
+def _convert(name: str, raw: Any, where: str) -> Any:
+    kind = {f.name: f.type for f in fields(Settings)}[name]
+    try:
+        if kind == "int":
+            if isinstance(raw, bool):
+                raise ValueError
+            return int(raw)
+        if kind == "float":
+            return float(raw)
+        if kind.startswith("tuple"):
+            items = raw if isinstance(raw, list | tuple) else str(raw).split(",")
+            return tuple(str(i).strip() for i in items if str(i).strip())
+    except (TypeError, ValueError):
+        raise BadInput(f"{where} must be a number (not {raw!r}).") from None
+    if not isinstance(raw, str):
+        raise BadInput(f"{where} must be a string (not {raw!r}).")
+    return raw.strip()
+
+
+def _check(values: dict[str, Any], where: dict[str, str]) -> None:
+    def bad(name: str, msg: str) -> BadInput:
+        return BadInput(f"{where.get(name, name)} {msg}")
+
+    tls = values.get("smtp_tls", "none").lower()
+    if tls not in TLS_MODES:
+        raise bad("smtp_tls", f"must be one of {', '.join(TLS_MODES)} (not {tls!r}).")
+    values["smtp_tls"] = tls
+    day = values.get("digest_day", "mon").lower()[:3]
+    if day not in WEEKDAYS:
+        raise bad("digest_day", f"must be a weekday such as mon or monday (not {day!r}).")
+    values["digest_day"] = day
+    for name in ("digest_hour", "reminder_hour"):
+        if name in values and not 0 <= values[name] <= 23:
+            raise bad(name, f"must be an hour from 0 to 23 (not {values[name]}).")
+    for name in (
+        "sweep_interval",
+        "lease_seconds",
+        "max_attempts",
+        "retry_base_seconds",
+        "batch_size",
+        "smtp_timeout",
+    ):
+        if name in values and values[name] <= 0:
+            raise bad(name, f"must be more than 0 (not {values[name]}).")
+    if "smtp_port" in values and not 0 <= values["smtp_port"] <= 65535:
+        raise bad("smtp_port", f"must be a port number (not {values['smtp_port']}).")
+    tz = values.get("timezone")
+    if tz:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(tz)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise bad("timezone", f"is not a known time zone (not {tz!r}).") from None
+    for name in ("mail_from",):
+        if name in values and ("\r" in values[name] or "\n" in values[name]):
+            raise bad(name, "must not contain a line break.")
+
+
+def load_settings(
+    env: Mapping[str, str] | None = None, path: str | os.PathLike = "govpath.toml"
+) -> Settings:
+    """Settings from PATH (if it exists) overridden by environment variables ``GOVPATH_*``."""
+    env = os.environ if env is None else env
+    path = Path(path)
+    data = _read_toml(path)
+    values: dict[str, Any] = {}
+    where: dict[str, str] = {}
+    source: list[str] = []
+    if data:
+        source.append(str(path))
+    for name, (var, (section, key)) in _KEYS.items():
+        sect = data.get(section)
+        if isinstance(sect, dict) and key in sect:
+            label = f"{path}: [{section}] {key}"
+            values[name] = _convert(name, sect[key], label)
+            where[name] = label
+        if env.get(var, "") != "":
+            values[name] = _convert(name, env[var], var)
+            where[name] = var
+            if "environment" not in source:
+                source.append("environment")
+    _check(values, where)
+    return Settings(**values, source=tuple(source))

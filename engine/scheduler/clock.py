@@ -1,0 +1,59 @@
+"""The scheduler's clock: parse ``--now``, local dates, and a clock that can start at a given time.
+
+>>> parse_now("2013-01-02T08:30").isoformat()
+'2013-01-02T08:30:00+00:00'
+>>> parse_now("2013-07-02T08:30").isoformat()  # naive times are Europe/London (BST in July)
+'2013-07-02T07:30:00+00:00'
+>>> local_date(parse_now("2013-07-01T23:30"))
+datetime.date(2013, 7, 1)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable
+from zoneinfo import ZoneInfo
+
+from engine.errors import BadInput
+
+LONDON = "Europe/London"
+
+
+def parse_now(text: str, tz: str = LONDON) -> dt.datetime:
+    """An ISO date-time (a bare date means its midnight) as aware UTC; naive times are in TZ."""
+    try:
+        value = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise BadInput(
+            f"--now {text!r} is not an ISO date-time; write it like 2013-01-02T08:30 "
+            "(Europe/London) or 2013-01-02T08:30+00:00."
+        ) from None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=ZoneInfo(tz))
+    return value.astimezone(dt.UTC)
+
+
+def local(now: dt.datetime, tz: str = LONDON) -> dt.datetime:
+    """NOW in the council's time zone."""
+    if now.tzinfo is None:
+        raise ValueError("the scheduler's clock must be timezone-aware")
+    return now.astimezone(ZoneInfo(tz))
+
+
+def local_date(now: dt.datetime, tz: str = LONDON) -> dt.date:
+    """The council's calendar date at NOW."""
+    return local(now, tz).date()
+
+
+def at_local(day: dt.date, hour: int, tz: str = LONDON) -> dt.datetime:
+    """HOUR o'clock on DAY in TZ, as aware UTC."""
+    return dt.datetime.combine(day, dt.time(hour), tzinfo=ZoneInfo(tz)).astimezone(dt.UTC)
+
+
+def make_clock(start: dt.datetime | None = None) -> Callable[[], dt.datetime]:
+    """The real clock, or one that starts at START and runs at real speed from there."""
+    if start is None:
+        return lambda: dt.datetime.now(dt.UTC)
+    origin = time.monotonic()
+    return lambda: start + dt.timedelta(seconds=time.monotonic() - origin)

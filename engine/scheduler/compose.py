@@ -1,0 +1,128 @@
+"""Compose an outbox row for one message: render templates, check headers, attach the deadline."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from engine.config import Settings
+from engine.scheduler.context import Context, DeadlineContext
+from notifications.message import (
+    HeaderInjection,
+    IcsItem,
+    check_address,
+    check_header,
+    deadline_ics,
+    message_id,
+    message_key,
+)
+from notifications.render import Renderer
+
+
+def deadline_item(dc: DeadlineContext) -> IcsItem:
+    """The deadline as a calendar entry: stable UID per deadline row, all day on its due date."""
+    d, p, m = dc.deadline, dc.plan, dc.meeting
+    where = f" for {m['title']} on {m['date']}" if m else ""
+    what = d["action"] or d["title"]
+    return IcsItem(
+        uid=f"govpath-deadline-{d['id']}@govpath",
+        summary=f"Due: {d['title']} (plan {p['id']}, {p['subject']})",
+        description=f"{what}{where}. Plan {p['id']} ({p['pathway']}), owner {p['owner']}.",
+        day=d["due"],
+        location=(m or {}).get("place", ""),
+    )
+
+
+def row_values(
+    *,
+    key: str,
+    kind: str,
+    plan_id: int | None,
+    deadline_id: int | None,
+    recipient: str,
+    subject: str,
+    text: str,
+    html: str,
+    ics: str,
+    due_at: dt.datetime,
+    late: bool,
+    now: dt.datetime,
+) -> dict[str, Any]:
+    """The outbox row; refused headers become a failed row that says why (nothing is sent)."""
+    values: dict[str, Any] = {
+        "key": key,
+        "message_id": message_id(key),
+        "plan_id": plan_id,
+        "deadline_id": deadline_id,
+        "kind": kind,
+        "recipient": recipient,
+        "subject": subject,
+        "body_text": text,
+        "body_html": html,
+        "ics": ics,
+        "due_at": due_at,
+        "status": "pending",
+        "attempts": 0,
+        "next_attempt_at": now,
+        "late": late,
+        "created_at": now,
+    }
+    try:
+        check_address("recipient", recipient)
+        check_header("subject", subject)
+    except HeaderInjection as exc:
+        values.update(
+            status="failed",
+            last_error=str(exc),
+            next_attempt_at=None,
+            recipient=recipient.replace("\r", "\\r").replace("\n", "\\n")[:320],
+            subject=subject.replace("\r", "\\r").replace("\n", "\\n"),
+        )
+    return values
+
+
+def deadline_message(
+    ctx: Context,
+    renderer: Renderer,
+    settings: Settings,
+    dc: DeadlineContext,
+    *,
+    kind: str,
+    recipient: str,
+    day: dt.date,
+    due_at: dt.datetime,
+    now: dt.datetime,
+    today: dt.date,
+    late: bool = False,
+    collapsed: int = 1,
+    level: int = 0,
+) -> dict[str, Any]:
+    """A reminder, escalation or papers-due message about DC for RECIPIENT, keyed by DAY."""
+    key = message_key(dc.plan["id"], dc.deadline["id"], kind, recipient, day)
+    context = {
+        "recipient": {"email": recipient, "name": ctx.name(recipient)},
+        "plan": dc.plan,
+        "deadline": dc.deadline,
+        "meeting": dc.meeting,
+        "late": late,
+        "collapsed": collapsed,
+        "level": level,
+        "today": today,
+        "days_left": (dc.deadline["due"] - today).days,
+    }
+    subject, text, html = renderer.render_kind(kind, context)
+    ics = deadline_ics([deadline_item(dc)], name=f"govpath plan {dc.plan['id']}")
+    return row_values(
+        key=key,
+        kind=kind,
+        plan_id=dc.plan["id"],
+        deadline_id=dc.deadline["id"],
+        recipient=recipient,
+        subject=subject,
+        text=text,
+        html=html,
+        ics=ics,
+        due_at=due_at,
+        late=late,
+        now=now,
+    )

@@ -1,0 +1,210 @@
+"""What a message needs to say, read in batched queries: deadlines, plans, meetings, people."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from engine.store import tables as t
+
+
+@dataclass
+class DeadlineContext:
+    """One deadline with its plan, meeting and the action text from the pathway definition."""
+
+    deadline: dict[str, Any]
+    plan: dict[str, Any]
+    meeting: dict[str, Any] | None
+
+
+@dataclass
+class Context:
+    """Caches for one sweep: definitions by pathway version, people by e-mail and role."""
+
+    conn: Connection
+    definitions: dict[int, dict[str, Any]] = field(default_factory=dict)
+    names: dict[str, str] = field(default_factory=dict)
+    role_members: dict[str, list[str]] = field(default_factory=dict)
+    managers: dict[str, str | None] = field(default_factory=dict)
+    roles_of: dict[str, list[str]] = field(default_factory=dict)
+
+    def definition(self, version_id: int) -> dict[str, Any]:
+        if version_id not in self.definitions:
+            text = self.conn.execute(
+                select(t.pathway_versions.c.definition).where(t.pathway_versions.c.id == version_id)
+            ).scalar_one_or_none()
+            try:
+                self.definitions[version_id] = json.loads(text) if text else {}
+            except ValueError:
+                self.definitions[version_id] = {}
+        return self.definitions[version_id]
+
+    def load_people(self, emails: Iterable[str]) -> None:
+        wanted = {e for e in emails if e and e not in self.names and not e.startswith("role:")}
+        if not wanted:
+            return
+        rows = self.conn.execute(
+            select(t.actors.c.email, t.actors.c.name, t.actors.c.reports_to).where(
+                t.actors.c.email.in_(sorted(wanted))
+            )
+        ).all()
+        for email, name, reports_to in rows:
+            self.names[email] = name
+            self.managers[email] = reports_to
+        for email in wanted - {r[0] for r in rows}:
+            self.names[email] = email.split("@")[0]
+            self.managers[email] = None
+
+    def name(self, email: str) -> str:
+        """A person's name; for a role ('role:ROLE'), the holders of the role."""
+        if email.startswith("role:"):
+            return f"{email[5:].replace('_', ' ')} (role)"
+        self.load_people([email])
+        return self.names[email]
+
+    def members(self, role: str) -> list[str]:
+        """E-mails of everyone holding ROLE, sorted."""
+        if role not in self.role_members:
+            rows = self.conn.execute(
+                select(t.actors.c.email)
+                .join(t.actor_roles, t.actor_roles.c.actor_id == t.actors.c.id)
+                .where(t.actor_roles.c.role == role)
+                .order_by(t.actors.c.email)
+            ).scalars()
+            self.role_members[role] = list(rows)
+        return self.role_members[role]
+
+    def roles(self, email: str) -> list[str]:
+        if email not in self.roles_of:
+            rows = self.conn.execute(
+                select(t.actor_roles.c.role)
+                .join(t.actors, t.actor_roles.c.actor_id == t.actors.c.id)
+                .where(t.actors.c.email == email)
+            ).scalars()
+            self.roles_of[email] = sorted(rows)
+        return self.roles_of[email]
+
+    def resolve(self, recipient: str, dc: DeadlineContext) -> list[str]:
+        """The e-mails a notice's recipient names: an address, 'owner', 'role:ROLE', 'manager',
+        or 'escalates_to' (the manager of the owner, else holders of the role above the owner's)."""
+        owner = dc.plan["owner"]
+        if recipient.startswith("role:"):
+            return self.members(recipient[5:])
+        if recipient == "owner":
+            named = dc.deadline["owner"]
+            return self.resolve(named, dc) if named and named != "owner" else [owner]
+        if recipient in ("manager", "reports_to", "escalates_to"):
+            self.load_people([owner])
+            manager = self.managers.get(owner)
+            if manager:
+                return [manager]
+            if recipient == "escalates_to":
+                roles = {
+                    r.get("id"): r for r in self.definition(dc.plan["version_id"]).get("roles", [])
+                }
+                for role in self.roles(owner):
+                    above = (roles.get(role) or {}).get("escalates_to")
+                    if above:
+                        return self.members(above)
+            return []
+        return [recipient]
+
+
+def load_deadlines(
+    conn: Connection, ctx: Context, ids: Iterable[int]
+) -> dict[int, DeadlineContext]:
+    """Deadline contexts by id, in three queries however many deadlines there are."""
+    ids = sorted(set(ids))
+    if not ids:
+        return {}
+    d, p, m = t.deadlines, t.plans, t.meetings
+    drows = conn.execute(select(d).where(d.c.id.in_(ids))).mappings().all()
+    plan_ids = sorted({r["plan_id"] for r in drows})
+    prows = {
+        r["id"]: r
+        for r in conn.execute(
+            select(
+                p.c.id,
+                p.c.subject,
+                p.c.owner,
+                p.c.pathway_id,
+                p.c.pathway_version_id,
+                p.c.state,
+                p.c.closed_at,
+            ).where(p.c.id.in_(plan_ids))
+        ).mappings()
+    }
+    meeting_ids = sorted({r["meeting_id"] for r in drows if r["meeting_id"] is not None})
+    mrows = (
+        {r["id"]: r for r in conn.execute(select(m).where(m.c.id.in_(meeting_ids))).mappings()}
+        if meeting_ids
+        else {}
+    )
+    ctx.load_people({r["owner"] for r in drows} | {r["owner"] for r in prows.values()})
+    out: dict[int, DeadlineContext] = {}
+    for r in drows:
+        plan = prows[r["plan_id"]]
+        stage, action = _stage_and_action(
+            ctx.definition(plan["pathway_version_id"]), r["stage"], r["name"]
+        )
+        meeting = mrows.get(r["meeting_id"]) if r["meeting_id"] is not None else None
+        out[r["id"]] = DeadlineContext(
+            deadline={
+                "id": r["id"],
+                "name": r["name"],
+                "title": r["title"],
+                "due": r["due"],
+                "rule": r["rule"],
+                "stage": r["stage"],
+                "stage_title": stage or r["stage"],
+                "status": r["status"],
+                "action": action,
+                "owner": r["owner"],
+                "owner_name": ctx.name(r["owner"]),
+                "escalation_level": r["escalation_level"],
+                "meeting_id": r["meeting_id"],
+            },
+            plan={
+                "id": plan["id"],
+                "subject": plan["subject"],
+                "pathway": plan["pathway_id"],
+                "owner": plan["owner"],
+                "owner_name": ctx.name(plan["owner"]),
+                "state": plan["state"],
+                "version_id": plan["pathway_version_id"],
+                "closed": plan["closed_at"] is not None,
+            },
+            meeting=_meeting(meeting) if meeting is not None else None,
+        )
+    return out
+
+
+def _meeting(row: Any) -> dict[str, Any]:
+    time = row["time"]
+    return {
+        "id": row["id"],
+        "body": row["body"],
+        "title": row["title"] or row["body"],
+        "date": row["date"],
+        "time": time.strftime("%H:%M") if isinstance(time, dt.time) else (time or ""),
+        "place": row["place"] or "",
+        "status": row["status"],
+        "original_date": row["original_date"],
+    }
+
+
+def _stage_and_action(
+    definition: dict[str, Any], stage_id: str, deadline_id: str
+) -> tuple[str, str]:
+    for stage in definition.get("stages", []) or []:
+        if stage.get("id") == stage_id:
+            for d in stage.get("deadlines", []) or []:
+                if d.get("id") == deadline_id:
+                    return stage.get("title", ""), (d.get("action") or "").rstrip(". ")
+            return stage.get("title", ""), ""
+    return "", ""

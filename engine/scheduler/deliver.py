@@ -1,0 +1,130 @@
+"""Deliver the outbox: claim due messages under a lease, send them as a batch, record outcomes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+from engine.config import Settings
+from engine.scheduler.outbox import claim_for_delivery, mark_failed_attempt, mark_sent
+from engine.store.db import as_utc
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from engine.scheduler.sweep import SweepResult
+    from notifications.delivery import FileTransport, Outcome, SmtpTransport
+
+_AUDITED = {
+    "reminder": "reminder_sent",
+    "papers_due": "reminder_sent",
+    "escalation": "escalation_sent",
+}
+
+
+def deliver_due(
+    engine: Engine,
+    now: dt.datetime,
+    settings: Settings,
+    result: SweepResult,
+    *,
+    transport: FileTransport | SmtpTransport | None = None,
+    owner: str | None = None,
+) -> None:
+    """Send every message due at NOW; a crash between send and mark is retried after the lease
+    runs out, and the re-send carries the same Message-ID."""
+    from engine.scheduler.sweep import PROCESS_OWNER, append_audit
+    from notifications.delivery import Outgoing, transport_for
+    from notifications.message import HeaderInjection, build_email
+
+    owner = owner or PROCESS_OWNER
+    transport = transport or transport_for(settings)
+    while True:
+        with engine.begin() as conn:
+            stale: list[int] = []
+            rows = claim_for_delivery(
+                conn, now, owner, settings.lease_seconds, settings.batch_size, stale
+            )
+        result.cancelled_at_delivery += len(stale)
+        if not rows:
+            if stale:
+                continue  # all of this batch was cancelled; there may be more behind it
+            return
+        by_id = {r["id"]: r for r in rows}
+        batch: list[Outgoing] = []
+        for r in rows:
+            try:
+                msg = build_email(
+                    sender=settings.mail_from,
+                    recipient=r["recipient"],
+                    subject=r["subject"],
+                    text=r["body_text"],
+                    html=r["body_html"],
+                    ics=r["ics"],
+                    msg_id=r["message_id"],
+                    date=as_utc(r["due_at"]) or now,
+                    kind=r["kind"],
+                )
+            except HeaderInjection as exc:
+                with engine.begin() as conn:
+                    mark_failed_attempt(
+                        conn,
+                        r["id"],
+                        owner,
+                        now,
+                        attempts=r["attempts"],
+                        temporary=False,
+                        error=str(exc),
+                        max_attempts=settings.max_attempts,
+                        base_seconds=settings.retry_base_seconds,
+                        max_seconds=settings.retry_max_seconds,
+                    )
+                result.failed += 1
+                continue
+            batch.append(Outgoing(r["id"], r["key"], msg))
+
+        def record(outcome: Outcome) -> None:
+            row = by_id[outcome.id]  # noqa: B023 - called before the loop moves on
+            with engine.begin() as conn:
+                if outcome.ok:
+                    if mark_sent(conn, outcome.id, owner, now):
+                        result.delivered += 1
+                        if outcome.where:
+                            result.files.append(outcome.where)
+                        kind = _AUDITED.get(row["kind"])
+                        if kind and row["plan_id"] is not None:
+                            append_audit(
+                                conn,
+                                kind=kind,
+                                at=now,
+                                plan_id=row["plan_id"],
+                                actor=row["recipient"],
+                                data={
+                                    "message_id": row["message_id"],
+                                    "kind": row["kind"],
+                                    "deadline_id": row["deadline_id"],
+                                    "late": bool(row["late"]),
+                                    "subject": row["subject"],
+                                },
+                            )
+                    return
+                status = mark_failed_attempt(
+                    conn,
+                    outcome.id,
+                    owner,
+                    now,
+                    attempts=row["attempts"],
+                    temporary=outcome.temporary,
+                    error=outcome.error,
+                    max_attempts=settings.max_attempts,
+                    base_seconds=settings.retry_base_seconds,
+                    max_seconds=settings.retry_max_seconds,
+                )
+            if status == "failed":
+                result.failed += 1
+            else:
+                result.retry_later += 1
+
+        transport.send_batch(batch, record)
+        if len(rows) + len(stale) < settings.batch_size:
+            return

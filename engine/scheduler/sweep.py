@@ -1,0 +1,271 @@
+"""One sweep: mark missed deadlines, turn due notices into outbox messages once, then deliver.
+
+The claim/create part runs in one transaction per batch: PostgreSQL claims rows with
+``FOR UPDATE SKIP LOCKED`` so concurrent schedulers never take the same row; SQLite has one
+writer at a time (``BEGIN IMMEDIATE``). The outbox's unique ``key`` makes each message exist
+once however many sweeps or processes see the same notice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import socket
+import uuid
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import and_, not_, select, update
+
+from engine.config import WEEKDAYS, Settings, load_settings
+from engine.scheduler.clock import local, local_date
+from engine.scheduler.compose import deadline_message
+from engine.scheduler.context import Context, load_deadlines
+from engine.scheduler.outbox import insert_messages
+from engine.store import tables as t
+from engine.store.db import as_utc
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection, Engine
+
+    from notifications.delivery import FileTransport, SmtpTransport
+
+_digested: dict[str, dt.date] = {}  # database URL -> the day this process made its digests
+PROCESS_OWNER = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+@dataclass
+class SweepResult:
+    """What one sweep did (counts)."""
+
+    deadlines_missed: int = 0
+    notices_claimed: int = 0
+    messages_created: int = 0
+    notices_collapsed: int = 0
+    notices_cancelled: int = 0
+    no_recipient: int = 0
+    papers_due: int = 0
+    digests: int = 0
+    delivered: int = 0
+    retry_later: int = 0
+    failed: int = 0
+    cancelled_at_delivery: int = 0
+    files: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def append_audit(conn: Connection, **event: Any) -> None:
+    """Append to the decision trail (engine.audit.chain)."""
+    from engine.audit.chain import append_event
+
+    append_event(conn, **event)
+
+
+def run_sweep(
+    engine: Engine,
+    now: dt.datetime,
+    *,
+    deliver: bool = True,
+    settings: Settings | None = None,
+    config: Settings | None = None,
+    transport: FileTransport | SmtpTransport | None = None,
+    digest: bool | None = None,
+) -> SweepResult:
+    """Do everything due at NOW (aware): missed deadlines, reminders, escalations, papers due,
+    the weekly digest on its day (DIGEST None: decide from the clock), then delivery."""
+    from notifications.render import renderer_for
+
+    if now.tzinfo is None:
+        raise ValueError("run_sweep needs an aware datetime (the clock is injected, never guessed)")
+    now = now.astimezone(dt.UTC)
+    settings = settings or config or load_settings()
+    renderer = renderer_for(settings.templates_dir or None)
+    result = SweepResult()
+    while True:
+        with engine.begin() as conn:
+            claimed = _sweep_batch(conn, now, settings, renderer, result)
+        if claimed < settings.batch_size:
+            break
+    from engine.scheduler.digest import papers_due, weekly_digest
+
+    with engine.begin() as conn:
+        result.papers_due += papers_due(conn, now, settings, renderer)
+    here = local(now, settings.timezone)
+    if (
+        digest is None
+    ):  # the digest day, from its hour; once per process and day (the key does the rest)
+        digest = (
+            WEEKDAYS[here.weekday()] == settings.digest_day
+            and here.hour >= settings.digest_hour
+            and _digested.get(str(engine.url)) != here.date()
+        )
+    if digest:
+        with engine.begin() as conn:
+            result.digests += weekly_digest(conn, now, settings, renderer)
+        _digested[str(engine.url)] = here.date()
+    if deliver:
+        from engine.scheduler.deliver import deliver_due
+
+        deliver_due(engine, now, settings, result, transport=transport)
+    return result
+
+
+def _sweep_batch(
+    conn: Connection, now: dt.datetime, settings: Settings, renderer: Any, result: SweepResult
+) -> int:
+    today = local_date(now, settings.timezone)
+    result.deadlines_missed += _mark_missed(conn, now, today, settings.batch_size)
+    notices = _claim_notices(conn, now, settings.batch_size)
+    result.notices_claimed += len(notices)
+    if notices:
+        _queue(conn, now, today, settings, renderer, notices, result)
+    return len(notices)
+
+
+def _mark_missed(conn: Connection, now: dt.datetime, today: dt.date, limit: int) -> int:
+    """Open deadlines whose day has passed become missed (audited), a batch at a time."""
+    d = t.deadlines
+    total = 0
+    while True:
+        query = (
+            select(d.c.id, d.c.plan_id, d.c.name, d.c.due, d.c.owner, d.c.meeting_id, d.c.stage)
+            .where(d.c.status == "open", d.c.due < today)
+            .order_by(d.c.due, d.c.id)
+            .limit(limit)
+        )
+        if conn.dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        rows = conn.execute(query).all()
+        if not rows:
+            return total
+        conn.execute(
+            update(d)
+            .where(d.c.id.in_([r.id for r in rows]), d.c.status == "open")
+            .values(status="missed", updated_at=now)
+        )
+        for r in rows:
+            append_audit(
+                conn,
+                kind="deadline_missed",
+                at=now,
+                plan_id=r.plan_id,
+                meeting_id=r.meeting_id,
+                actor=r.owner,
+                data={
+                    "deadline": r.name,
+                    "stage": r.stage,
+                    "due": r.due.isoformat(),
+                    "deadline_id": r.id,
+                },
+            )
+        total += len(rows)
+        if len(rows) < limit:
+            return total
+
+
+def _claim_notices(conn: Connection, now: dt.datetime, limit: int) -> list[dict[str, Any]]:
+    """Scheduled notices that are due, read through (status, due_at); escalations wait while
+    their deadline is still open. All due notices of the same deadlines are taken together."""
+    n, d = t.notices, t.deadlines
+    waiting = and_(n.c.kind == "escalation", d.c.status == "open")
+    base = (
+        select(n.c.id, n.c.deadline_id, n.c.plan_id, n.c.kind, n.c.recipient, n.c.due_at)
+        .join(d, d.c.id == n.c.deadline_id)
+        .where(n.c.status == "scheduled", n.c.due_at <= now, not_(waiting))
+    )
+    first = base.order_by(n.c.due_at, n.c.id).limit(limit)
+    if conn.dialect.name == "postgresql":
+        first = first.with_for_update(skip_locked=True, of=n)
+    rows = conn.execute(first).mappings().all()
+    if not rows:
+        return []
+    ids = {r["id"] for r in rows}
+    deadline_ids = sorted({r["deadline_id"] for r in rows})
+    rest = base.where(n.c.deadline_id.in_(deadline_ids), n.c.id.notin_(sorted(ids)))
+    if conn.dialect.name == "postgresql":
+        rest = rest.with_for_update(skip_locked=True, of=n)
+    rows = [*rows, *conn.execute(rest).mappings().all()]
+    return [dict(r) | {"due_at": as_utc(r["due_at"])} for r in rows]
+
+
+def _queue(
+    conn: Connection,
+    now: dt.datetime,
+    today: dt.date,
+    settings: Settings,
+    renderer: Any,
+    notices: list[dict[str, Any]],
+    result: SweepResult,
+) -> None:
+    ctx = Context(conn)
+    contexts = load_deadlines(conn, ctx, (r["deadline_id"] for r in notices))
+    groups: dict[tuple[int, str, str], list[dict[str, Any]]] = defaultdict(list)
+    cancelled: list[int] = []
+    for r in notices:
+        dc = contexts.get(r["deadline_id"])
+        status = dc.deadline["status"] if dc else "cancelled"
+        wanted = "missed" if r["kind"] == "escalation" else "open"
+        if status != wanted or (dc and dc.plan["closed"] and r["kind"] != "escalation"):
+            cancelled.append(r["id"])  # met early, cancelled, or (a reminder) already missed
+            continue
+        groups[(r["deadline_id"], r["kind"], r["recipient"])].append(r)
+    handled: list[int] = []
+    levels: dict[int, int] = {}
+    rows: dict[str, dict[str, Any]] = {}
+    for (deadline_id, kind, recipient), group in sorted(
+        groups.items(), key=lambda kv: (max(n["due_at"] for n in kv[1]), kv[0])
+    ):
+        group.sort(key=lambda n: (n["due_at"], n["id"]))
+        latest = group[-1]
+        dc = contexts[deadline_id]
+        day = local_date(latest["due_at"], settings.timezone)
+        late = len(group) > 1 or day < today
+        result.notices_collapsed += len(group) - 1
+        handled.extend(n["id"] for n in group)
+        level = 0
+        if kind == "escalation":
+            level = levels.get(deadline_id, dc.deadline["escalation_level"]) + 1
+            levels[deadline_id] = level
+        people = ctx.resolve(recipient, dc)
+        if not people:
+            result.no_recipient += 1
+            continue
+        for person in people:
+            values = deadline_message(
+                ctx,
+                renderer,
+                settings,
+                dc,
+                kind=kind,
+                recipient=person,
+                day=day,
+                due_at=latest["due_at"],
+                now=now,
+                today=today,
+                late=late,
+                collapsed=len(group),
+                level=level,
+            )
+            rows.setdefault(values["key"], values)
+    result.messages_created += insert_messages(conn, list(rows.values()))
+    n = t.notices
+    if cancelled:
+        conn.execute(
+            update(n)
+            .where(n.c.id.in_(cancelled))
+            .values(status="cancelled", lease_owner=PROCESS_OWNER)
+        )
+        result.notices_cancelled += len(cancelled)
+    if handled:
+        conn.execute(
+            update(n).where(n.c.id.in_(handled)).values(status="queued", lease_owner=PROCESS_OWNER)
+        )
+    for deadline_id, level in levels.items():
+        conn.execute(
+            update(t.deadlines)
+            .where(t.deadlines.c.id == deadline_id)
+            .values(escalation_level=level)
+        )

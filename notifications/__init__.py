@@ -1,0 +1,1 @@
+"""Notifications: message templates, e-mail building and delivery (SMTP or .eml files)."""

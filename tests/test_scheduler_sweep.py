@@ -1,0 +1,255 @@
+"""The sweep on SQLite and PostgreSQL: reminders on their day, once; early completion; digest."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sqlalchemy import select, update
+
+from engine.config import Settings
+from engine.scheduler.sweep import run_sweep
+from engine.store import tables as t
+from engine.store.db import open_db
+from tests.scheduler_support import SmtpServer, london, seed
+
+DIRECTOR = "director@kent.example"
+REMINDER_DAYS = (6, 17, 20)  # 10 and 3 working days before 20 December 2012, and the day itself
+
+
+@pytest.fixture
+def smtp():
+    server = SmtpServer().start()
+    yield server
+    server.stop()
+
+
+def _settings(smtp: SmtpServer) -> Settings:
+    return Settings(smtp_host="127.0.0.1", smtp_port=smtp.port)
+
+
+def _seed_year(engine) -> dict:
+    return seed(
+        engine,
+        notices=[
+            *[("reminder", DIRECTOR, london(2012, 12, d)) for d in REMINDER_DAYS],
+            ("escalation", "role:corporate_director", london(2012, 12, 24)),
+            ("escalation", "escalates_to", london(2012, 12, 28)),
+        ],
+    )
+
+
+def _step(engine, settings: Settings, first: dt.date, last: dt.date, hour: int = 9, **kw) -> dict:
+    """Sweep once a day at HOUR (twice on each day, to show that repeats add nothing)."""
+    days: dict[dt.date, list] = {}
+    day = first
+    while day <= last:
+        for _ in range(2):
+            run_sweep(engine, london(day.year, day.month, day.day, hour), settings=settings, **kw)
+        day += dt.timedelta(days=1)
+    return days
+
+
+def _by_day(smtp: SmtpServer) -> list[tuple[str, str, str]]:
+    out = []
+    for m in smtp.messages:
+        out.append((m["Date"], m["To"], m["Subject"].split(":")[0]))
+    return out
+
+
+def test_reminders_arrive_on_their_day_once_and_escalations_only_when_missed(
+    db_url: str, smtp: SmtpServer
+) -> None:
+    engine = open_db(db_url)
+    ids = _seed_year(engine)
+    settings = _settings(smtp)
+    seen: dict[str, dt.date] = {}
+    day = dt.date(2012, 12, 1)
+    while day <= dt.date(2013, 1, 4):
+        before = len(smtp.messages)
+        for hour in (7, 9):  # before and after the 08:00 reminder hour
+            run_sweep(
+                engine, london(day.year, day.month, day.day, hour), settings=settings, digest=False
+            )
+        for m in smtp.messages[before:]:
+            seen[m["Message-ID"]] = day
+        day += dt.timedelta(days=1)
+    assert Counter(smtp.handler.ids()).most_common(1)[0][1] == 1, "no message twice"
+    got = sorted(
+        (seen[m["Message-ID"]], m["To"], m["Subject"].split(":")[0]) for m in smtp.messages
+    )
+    assert got == [
+        (dt.date(2012, 12, 6), DIRECTOR, "Reminder"),
+        (dt.date(2012, 12, 17), DIRECTOR, "Reminder"),
+        (dt.date(2012, 12, 20), DIRECTOR, "Reminder"),
+        (dt.date(2012, 12, 24), "corp@kent.example", "Overdue"),
+        (
+            dt.date(2012, 12, 28),
+            "corp@kent.example",
+            "Overdue",
+        ),  # escalates_to: the owner's manager
+    ]
+    with engine.connect() as conn:
+        status = conn.execute(
+            select(t.deadlines.c.status, t.deadlines.c.escalation_level).where(
+                t.deadlines.c.id == ids["deadline"]
+            )
+        ).one()
+        kinds = Counter(conn.execute(select(t.audit_events.c.kind)).scalars())
+    assert tuple(status) == ("missed", 2)
+    assert (
+        kinds["deadline_missed"] == 1
+        and kinds["reminder_sent"] == 3
+        and kinds["escalation_sent"] == 2
+    )
+    from engine.audit.chain import verify
+
+    with engine.connect() as conn:
+        assert verify(conn).ok
+
+
+def test_a_director_who_completes_early_gets_no_further_reminders(
+    db_url: str, smtp: SmtpServer
+) -> None:
+    engine = open_db(db_url)
+    ids = _seed_year(engine)
+    settings = _settings(smtp)
+    _step(engine, settings, dt.date(2012, 12, 5), dt.date(2012, 12, 7), digest=False)
+    assert len(smtp.messages) == 1
+    # The Director sends the draft on 10 December: the deadline is met. Even if the runtime had
+    # not cancelled the remaining notices, the sweep must not send them.
+    with engine.begin() as conn:
+        conn.execute(
+            update(t.deadlines)
+            .where(t.deadlines.c.id == ids["deadline"])
+            .values(status="met", met_at=london(2012, 12, 10, 11))
+        )
+    _step(engine, settings, dt.date(2012, 12, 8), dt.date(2013, 1, 10), digest=False)
+    assert len(smtp.messages) == 1
+    with engine.connect() as conn:
+        statuses = Counter(conn.execute(select(t.notices.c.status)).scalars())
+    assert statuses == {"queued": 1, "cancelled": 4}
+
+
+def test_a_message_queued_before_completion_is_not_sent_after_it(
+    db_url: str, smtp: SmtpServer
+) -> None:
+    engine = open_db(db_url)
+    ids = _seed_year(engine)
+    run_sweep(engine, london(2012, 12, 6, 9), settings=_settings(smtp), deliver=False, digest=False)
+    with engine.begin() as conn:
+        conn.execute(
+            update(t.deadlines).where(t.deadlines.c.id == ids["deadline"]).values(status="met")
+        )
+    result = run_sweep(engine, london(2012, 12, 6, 10), settings=_settings(smtp), digest=False)
+    assert smtp.messages == [] and result.delivered == 0 and result.cancelled_at_delivery == 1
+    with engine.connect() as conn:
+        assert conn.execute(select(t.outbox.c.status)).scalar_one() == "cancelled"
+
+
+def test_missed_reminders_collapse_into_one_late_message(db_url: str, smtp: SmtpServer) -> None:
+    engine = open_db(db_url)
+    _seed_year(engine)
+    # The scheduler was down from 1 to 19 December: two reminders are overdue when it returns.
+    result = run_sweep(engine, london(2012, 12, 19, 12), settings=_settings(smtp), digest=False)
+    assert (result.notices_claimed, result.messages_created, result.notices_collapsed) == (2, 1, 1)
+    (msg,) = smtp.messages
+    assert msg["Subject"].startswith("[Late] Reminder")
+    assert "2 reminders are combined" in msg.get_body(("plain",)).get_content()
+    with engine.connect() as conn:
+        row = conn.execute(select(t.outbox)).mappings().one()
+    assert row["late"] and row["key"].endswith("|2012-12-17")
+
+
+def test_reminders_after_the_deadline_passed_are_dropped(db_url: str, smtp: SmtpServer) -> None:
+    engine = open_db(db_url)
+    _seed_year(engine)
+    # Down until 27 December: the deadline was missed, so no reminder, only the first escalation.
+    result = run_sweep(engine, london(2012, 12, 27, 9), settings=_settings(smtp), digest=False)
+    assert result.deadlines_missed == 1 and result.notices_cancelled == 3
+    assert [m["Subject"].split(":")[0] for m in smtp.messages] == ["Overdue"]
+
+
+def test_papers_due_before_a_gate_meeting_and_the_monday_digest(
+    db_url: str, smtp: SmtpServer
+) -> None:
+    engine = open_db(db_url)
+    seed(
+        engine,
+        name="papers",
+        rule="agenda-publication",
+        due=dt.date(2012, 12, 27),
+        meeting_date=dt.date(2013, 1, 8),
+    )
+    settings = _settings(smtp)
+    got: list[tuple[dt.date, str, str]] = []
+    day = dt.date(2012, 12, 10)
+    while day <= dt.date(2012, 12, 28):
+        before = len(smtp.messages)
+        for hour in (6, 9, 15):
+            run_sweep(engine, london(day.year, day.month, day.day, hour), settings=settings)
+        got += [(day, m["To"], m["Subject"]) for m in smtp.messages[before:]]
+        day += dt.timedelta(days=1)
+    papers = [(d, to) for d, to, s in got if s.startswith("Papers due")]
+    # Five working days before Thursday 27 December 2012, counting over Christmas and Boxing Day.
+    assert papers == [(dt.date(2012, 12, 18), DIRECTOR)]
+    digests = sorted((d, to, s.split(":")[0]) for d, to, s in got if s.startswith("Weekly"))
+    assert digests == [
+        (dt.date(2012, 12, 17), DIRECTOR, "Weekly digest 2012-12-17"),
+        (dt.date(2012, 12, 17), "policy2@kent.example", "Weekly digest 2012-12-17"),
+        (dt.date(2012, 12, 17), "policy@kent.example", "Weekly digest 2012-12-17"),
+        (dt.date(2012, 12, 24), DIRECTOR, "Weekly digest 2012-12-24"),
+        (dt.date(2012, 12, 24), "policy2@kent.example", "Weekly digest 2012-12-24"),
+        (dt.date(2012, 12, 24), "policy@kent.example", "Weekly digest 2012-12-24"),
+    ]
+    # 10 December is a Monday too, but nothing was due within the fortnight: no empty digest.
+    assert Counter(smtp.handler.ids()).most_common(1)[0][1] == 1
+
+
+_TEMPLATE: dict[str, str] = {}
+
+
+@settings(max_examples=12, deadline=None)
+@given(
+    reminder_days=st.sets(st.integers(1, 19), min_size=1, max_size=6),
+    sweep_days=st.sets(st.integers(1, 24), min_size=1, max_size=12),
+)
+def test_any_sweep_schedule_sends_each_reminder_at_most_once_and_loses_none(
+    reminder_days: set[int], sweep_days: set[int], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Whenever the scheduler happens to run, each sweep that finds reminders due sends one
+    message for them (the latest, marked late if any was missed), and nothing is sent twice."""
+    import shutil
+
+    from engine.store.db import forget_engines
+
+    if "path" not in _TEMPLATE:  # one migrated database, copied for each example
+        path = tmp_path_factory.mktemp("template") / "govpath.db"
+        open_db(f"sqlite:///{path}")
+        forget_engines()
+        _TEMPLATE["path"] = str(path)
+    db = tmp_path_factory.mktemp("example") / "govpath.db"
+    shutil.copy(_TEMPLATE["path"], db)
+    engine = open_db(f"sqlite:///{db}")
+    seed(engine, notices=[("reminder", DIRECTOR, london(2012, 12, d)) for d in reminder_days])
+    mail = tmp_path_factory.mktemp("mail")
+    conf = Settings(mail_dir=str(mail))
+    expected = []
+    previous = 0
+    for day in sorted(sweep_days):
+        run_sweep(engine, london(2012, 12, day, 9), settings=conf, digest=False)
+        run_sweep(engine, london(2012, 12, day, 10), settings=conf, digest=False)
+        due = [r for r in reminder_days if previous < r <= day]
+        if due and day <= 20:  # from 21 December the deadline is missed: reminders are dropped
+            expected.append((max(due), len(due) > 1 or max(due) < day))
+        previous = day
+    with engine.connect() as conn:
+        rows = conn.execute(select(t.outbox.c.key, t.outbox.c.late, t.outbox.c.status)).all()
+    got = sorted((int(key.rsplit("-", 1)[1]), bool(late)) for key, late, _ in rows)
+    assert got == sorted(expected)
+    assert {status for *_, status in rows} <= {"sent"}
+    assert len(list(mail.glob("*.eml"))) == len(expected)
+    forget_engines()
