@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from engine.store.db import open_db
+from engine.store.db import head_revision, open_db
 
 
 def test_first_use_creates_schema_at_head(db_url: str) -> None:
     engine = open_db(db_url)
     with engine.connect() as conn:
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0002"
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == head_revision()
         assert conn.execute(text("SELECT seq FROM audit_head WHERE id = 1")).scalar() == 0
 
 
@@ -45,3 +45,22 @@ def test_throwaway_cluster_starts_from_installed_binaries() -> None:
     finally:
         server.stop()
     assert not _reachable(server.admin_url)
+
+
+def test_timestamps_are_stored_as_utc_and_read_back_aware(db_url: str) -> None:
+    """A reminder at 08:00 BST is 07:00 UTC on both backends, however the caller spelt it."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from sqlalchemy import insert, select
+
+    from engine.store.tables import actors
+
+    engine = open_db(db_url)
+    summer = dt.datetime(2013, 6, 3, 8, 0, tzinfo=ZoneInfo("Europe/London"))
+    with engine.begin() as conn:
+        conn.execute(insert(actors).values(email="d@k.example", name="D", created_at=summer,
+                                           updated_at=dt.datetime(2013, 6, 3, 7, 0)))
+        created, updated = conn.execute(select(actors.c.created_at, actors.c.updated_at)).one()
+    assert created == updated == dt.datetime(2013, 6, 3, 7, 0, tzinfo=dt.UTC)
+    assert created.utcoffset() == dt.timedelta(0)

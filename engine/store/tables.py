@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -18,6 +20,30 @@ from sqlalchemy import (
     Time,
     UniqueConstraint,
 )
+from sqlalchemy.types import TypeDecorator
+
+
+class UtcDateTime(TypeDecorator[dt.datetime]):
+    """A timestamp stored as UTC on every backend and read back aware (SQLite keeps no zone).
+
+    An aware value is converted to UTC before it is written, so a reminder at 08:00 BST is
+    stored as 07:00 UTC; a naive value is taken to be UTC already.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):  # noqa: ANN001, ANN201
+        if value is None or not isinstance(value, dt.datetime):
+            return value
+        value = value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):  # noqa: ANN001, ANN201
+        if value is None or not isinstance(value, dt.datetime):
+            return value
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
 
 # Stable constraint names so that Alembic migrations are identical on SQLite and PostgreSQL.
 metadata = MetaData(
@@ -43,7 +69,7 @@ pathway_versions = Table(
     Column("source_path", Text, nullable=False, default=""),
     Column("source_text", Text, nullable=False),  # the YAML as published
     Column("definition", Text, nullable=False),  # normalised JSON of the Pathway record
-    Column("published_at", DateTime(timezone=True), nullable=False),
+    Column("published_at", UtcDateTime(), nullable=False),
     UniqueConstraint("pathway_id", "version"),
 )
 
@@ -54,8 +80,8 @@ actors = Table(
     Column("email", String(320), nullable=False, unique=True),
     Column("name", Text, nullable=False),
     Column("reports_to", String(320), nullable=True),  # e-mail of the manager (escalation)
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
 )
 
 actor_roles = Table(
@@ -78,7 +104,7 @@ meetings = Table(
     Column("original_date", Date, nullable=True),  # set when the meeting moved
     Column("source", String(40), nullable=False, default="yaml"),  # yaml|ics|moderngov|cli
     Column("source_id", String(255), nullable=False),  # UID / meetingid / body+date
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
     UniqueConstraint("source", "source_id"),
     Index("ix_meetings_body_date", "body", "date"),
 )
@@ -94,9 +120,9 @@ plans = Table(
     Column("state", String(100), nullable=False),
     Column("fields", Text, nullable=False, default="{}"),  # JSON object of content values
     Column("version", Integer, nullable=False, default=1),  # optimistic concurrency counter
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
-    Column("closed_at", DateTime(timezone=True), nullable=True),  # reached a terminal stage
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+    Column("closed_at", UtcDateTime(), nullable=True),  # reached a terminal stage
     Index("ix_plans_pathway_state", "pathway_id", "state"),
 )
 
@@ -114,10 +140,10 @@ deadlines = Table(
     Column("due", Date, nullable=False),
     Column("owner", String(320), nullable=False),  # e-mail
     Column("status", String(20), nullable=False, default="open"),  # open|met|missed|cancelled
-    Column("met_at", DateTime(timezone=True), nullable=True),
+    Column("met_at", UtcDateTime(), nullable=True),
     Column("escalation_level", Integer, nullable=False, default=0),
     Column("infeasible", Boolean, nullable=False, default=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
     Index("ix_deadlines_status_due", "status", "due"),
     Index("ix_deadlines_plan", "plan_id", "status"),
     Index("ix_deadlines_meeting", "meeting_id"),
@@ -132,9 +158,9 @@ notices = Table(
     Column("plan_id", Integer, ForeignKey("plans.id"), nullable=False),
     Column("kind", String(20), nullable=False),  # reminder|escalation|papers_due
     Column("recipient", String(320), nullable=False),  # e-mail, or "role:ROLE" resolved at send time
-    Column("due_at", DateTime(timezone=True), nullable=False),
+    Column("due_at", UtcDateTime(), nullable=False),
     Column("status", String(20), nullable=False, default="scheduled"),  # scheduled|queued|cancelled
-    Column("lease_until", DateTime(timezone=True), nullable=True),
+    Column("lease_until", UtcDateTime(), nullable=True),
     Column("lease_owner", String(100), nullable=True),
     Index("ix_notices_status_due", "status", "due_at"),
     Index("ix_notices_deadline", "deadline_id"),
@@ -154,16 +180,16 @@ outbox = Table(
     Column("body_text", Text, nullable=False),
     Column("body_html", Text, nullable=False, default=""),
     Column("ics", Text, nullable=False, default=""),
-    Column("due_at", DateTime(timezone=True), nullable=False),
+    Column("due_at", UtcDateTime(), nullable=False),
     Column("status", String(20), nullable=False, default="pending"),  # pending|sending|sent|failed|cancelled
     Column("attempts", Integer, nullable=False, default=0),
-    Column("next_attempt_at", DateTime(timezone=True), nullable=True),
-    Column("lease_until", DateTime(timezone=True), nullable=True),
+    Column("next_attempt_at", UtcDateTime(), nullable=True),
+    Column("lease_until", UtcDateTime(), nullable=True),
     Column("lease_owner", String(100), nullable=True),
     Column("last_error", Text, nullable=True),
     Column("late", Boolean, nullable=False, default=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("sent_at", DateTime(timezone=True), nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("sent_at", UtcDateTime(), nullable=True),
     Index("ix_outbox_status_next", "status", "next_attempt_at"),
     Index("ix_outbox_plan", "plan_id"),
 )
@@ -174,7 +200,7 @@ audit_events = Table(
     metadata,
     Column("id", BigId, primary_key=True, autoincrement=True),
     Column("seq", BigInteger, nullable=False, unique=True),
-    Column("at", DateTime(timezone=True), nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
     Column("plan_id", Integer, nullable=True),
     Column("kind", String(40), nullable=False),
     Column("trigger", String(100), nullable=True),
