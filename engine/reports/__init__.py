@@ -1,0 +1,1 @@
+"""Reports written from the decision trail and the timeline: pathway lines and the year report."""

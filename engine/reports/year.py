@@ -1,0 +1,273 @@
+"""The year report: every plan of a pathway through the year, its gates, deadlines and decisions.
+
+:func:`collect_year` reads the trail, the deadlines and the calendar into a :class:`YearReport`;
+:func:`render_year` writes it as self-contained HTML (inline CSS and SVG, see
+:mod:`engine.reports.chart`) or Markdown through the Jinja2 templates in ``templates/``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
+    from engine.audit.decisions import DecisionRecord
+    from engine.reports.pathway_lines import GateStop
+
+TEMPLATES = Path(__file__).with_name("templates")
+
+
+@dataclass
+class Segment:
+    """A stretch of time a plan spent in one stage."""
+
+    stage: str
+    title: str
+    start: dt.date
+    end: dt.date
+    current: bool = False
+
+
+@dataclass
+class DeadlineMark:
+    name: str
+    title: str
+    stage: str
+    due: dt.date
+    status: str  # met | missed | open | cancelled
+    met_on: dt.date | None
+    late_days: int = 0
+    late_working_days: int = 0
+    owner: str = ""
+
+    @property
+    def missed(self) -> bool:
+        return self.status == "missed" or (self.met_on is not None and self.met_on > self.due)
+
+
+@dataclass
+class PlanRoute:
+    id: int
+    subject: str
+    owner: str
+    state: str
+    state_title: str
+    version: int
+    segments: list[Segment]
+    past: list[GateStop]
+    future: list[GateStop]
+    deadlines: list[DeadlineMark]
+    decisions: list[DecisionRecord]
+    past_line: str = ""
+    future_line: str = ""
+
+
+@dataclass
+class BodyRow:
+    id: str
+    short: str
+    name: str
+    meetings: list[dt.date]
+    gates: list[dt.date]  # the meetings that are gates of this pathway
+
+
+@dataclass
+class YearReport:
+    pathway: str
+    title: str
+    year: str
+    today: dt.date
+    start: dt.date
+    end: dt.date
+    bodies: list[BodyRow]
+    plans: list[PlanRoute]
+    stages: list[tuple[str, str]]  # (id, title) in definition order
+    generated_at: str = ""
+    totals: dict[str, int] = field(default_factory=dict)
+
+
+def _segments(
+    events: list[Any], pathway: Any, today: dt.date, end_of_report: dt.date
+) -> list[Segment]:
+    from engine.audit.query import local
+
+    titles = {s.id: s.title for s in pathway.stages}
+    terminal = {s.id for s in pathway.stages if s.terminal}
+    out: list[Segment] = []
+    for i, e in enumerate(events):
+        start = local(e.at).date()
+        if i + 1 < len(events):
+            end, current = local(events[i + 1].at).date(), False
+        else:
+            current = e.to_state not in terminal
+            end = max(start, min(today, end_of_report)) if current else start
+        out.append(Segment(e.to_state, titles.get(e.to_state, e.to_state), start, end, current))
+    return out
+
+
+def collect_year(conn: Connection, pathway_id: str, *, today: dt.date) -> YearReport:
+    """Everything the year report shows for PATHWAY_ID (every plan, on any of its versions)."""
+    from sqlalchemy import select
+
+    from calendars.timeline import build_timeline
+    from engine.audit.decisions import decision_records
+    from engine.audit.missed import done_on, lateness, met_by_map, transitions_of
+    from engine.audit.query import LONDON, local
+    from engine.reports.context import body_short, latest_pathway, load_meetings, load_plan
+    from engine.reports.pathway_lines import format_line, future_stops, past_stops
+    from engine.store.tables import audit_events as ev
+    from engine.store.tables import deadlines as dl
+    from engine.store.tables import plans
+
+    _, pathway = latest_pathway(conn, pathway_id)
+    from calendars.workdays import get_policy
+
+    policy = get_policy(pathway.settings.working_days)
+    meetings = load_meetings(conn)
+    timeline = build_timeline(pathway, meetings, today=today)
+    plan_ids = [
+        r.id
+        for r in conn.execute(
+            select(plans.c.id).where(plans.c.pathway_id == pathway_id).order_by(plans.c.id)
+        )
+    ]
+    decisions_by_plan: dict[int, list[DecisionRecord]] = {}
+    for rec in decision_records(conn, pathway=pathway_id):
+        decisions_by_plan.setdefault(rec.plan, []).append(rec)
+
+    dates: list[dt.date] = [today]
+    dates += [rs.gate.date for rs in timeline.stages if rs.gate is not None]
+    dates += [d for rs in timeline.stages for d in (rs.window or ())]
+    raw_plans: list[tuple[Any, list[Any], list[Any]]] = []
+    for pid in plan_ids:
+        info = load_plan(conn, pid)
+        events = conn.execute(
+            select(ev.c.at, ev.c.to_state)
+            .where(ev.c.plan_id == pid, ev.c.kind.in_(("plan_started", "transition", "migration")))
+            .order_by(ev.c.seq)
+        ).all()
+        drows = conn.execute(
+            select(dl).where(dl.c.plan_id == pid).order_by(dl.c.due, dl.c.id)
+        ).all()
+        dates += [local(e.at).date() for e in events] + [d.due for d in drows]
+        raw_plans.append((info, events, drows))
+    start = min(dates).replace(day=1)
+    last = max(dates)
+    end = (last.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+
+    routes: list[PlanRoute] = []
+    totals = {
+        "plans": len(plan_ids),
+        "met": 0,
+        "missed": 0,
+        "open": 0,
+        "decisions": 0,
+        "flagged": 0,
+    }
+    for info, events, drows in raw_plans:
+        marks = []
+        for d in drows:
+            met_on = local(d.met_at).date() if d.met_at is not None else None
+            if met_on is None and d.status == "missed":
+                trigger = met_by_map(info.pathway).get((d.stage, d.name))
+                met_on = done_on(d._mapping, transitions_of(conn, {info.id})[info.id], trigger)
+            late = (
+                lateness(d.due, met_on or today, policy)
+                if d.status == "missed" or (met_on and met_on > d.due)
+                else (0, 0)
+            )
+            mark = DeadlineMark(
+                d.name, d.title, d.stage, d.due, d.status, met_on, late[0], late[1], d.owner
+            )
+            marks.append(mark)
+            if mark.missed:
+                totals["missed"] += 1
+            elif d.status == "met":
+                totals["met"] += 1
+            elif d.status == "open":
+                totals["open"] += 1
+        past = past_stops(conn, info)
+        future = future_stops(conn, info, past, today=today)
+        decs = decisions_by_plan.get(info.id, [])
+        totals["decisions"] += len(decs)
+        totals["flagged"] += sum(1 for r in decs if r.flagged)
+        titles = {s.id: s.title for s in info.pathway.stages}
+        routes.append(
+            PlanRoute(
+                id=info.id,
+                subject=info.subject,
+                owner=info.owner,
+                state=info.state,
+                state_title=titles.get(info.state, info.state),
+                version=info.version,
+                segments=_segments(events, info.pathway, today, end),
+                past=past,
+                future=future,
+                deadlines=marks,
+                decisions=decs,
+                past_line=format_line("Past", past),
+                future_line=format_line("Future", future),
+            )
+        )
+
+    gate_dates: dict[str, set[dt.date]] = {}
+    for rs in timeline.stages:
+        if rs.gate is not None:
+            gate_dates.setdefault(rs.gate.body, set()).add(rs.gate.date)
+    for r in routes:
+        for s in r.past:
+            gate_dates.setdefault(s.body, set()).add(s.date)
+    bodies = []
+    for b in pathway.bodies:
+        held = sorted(
+            {
+                m.date
+                for m in meetings
+                if m.body == b.id and not m.cancelled and start <= m.date <= end
+            }
+        )
+        if not held and b.id not in gate_dates:
+            continue
+        bodies.append(
+            BodyRow(b.id, body_short(pathway, b.id), b.name, held, sorted(gate_dates.get(b.id, ())))
+        )
+    return YearReport(
+        pathway=pathway.id,
+        title=pathway.title,
+        year=pathway.year,
+        today=today,
+        start=start,
+        end=end,
+        bodies=bodies,
+        plans=routes,
+        stages=[(s.id, s.title) for s in pathway.stages],
+        generated_at=dt.datetime.now(LONDON).strftime("%Y-%m-%d %H:%M"),
+        totals=totals,
+    )
+
+
+def render_year(report: YearReport, fmt: str = "html") -> str:
+    """The report as self-contained HTML (``html``) or Markdown (``markdown``)."""
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+    from engine.reports.chart import stage_colours, year_chart
+
+    env = Environment(
+        loader=FileSystemLoader(str(TEMPLATES)),
+        autoescape=fmt == "html",
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["dmy"] = lambda d: d.strftime("%d.%m.%y") if d else ""
+    env.filters["long"] = lambda d: f"{d.day} {d:%B %Y}" if d else ""
+    if fmt == "html":
+        return env.get_template("year.html.j2").render(
+            r=report, chart=year_chart(report), colours=stage_colours(report)
+        )
+    return env.get_template("year.md.j2").render(r=report)
