@@ -1,4 +1,4 @@
-"""Compile a pathway definition into a cached ``transitions`` state machine: definition in, machine out.
+"""Compile a pathway into a cached ``transitions`` state machine: definition in, machine out.
 
 The machine is a tool behind a narrow interface. It has no models of its own: to fire a trigger,
 :meth:`CompiledPathway.fire` binds a throwaway token (an object with one ``state`` attribute) only
@@ -11,8 +11,10 @@ Roles, guards, required content and joins are checked by :mod:`engine.runtime`, 
 ...     "roles": [{"id": "director", "name": "Director"}],
 ...     "bodies": [{"id": "cabinet", "name": "Cabinet"}],
 ...     "initial": "draft",
-...     "stages": [{"id": "draft", "title": "Draft"}, {"id": "done", "title": "Done", "terminal": True}],
-...     "transitions": [{"trigger": "submit", "from": "draft", "to": "done", "roles": ["director"]}],
+...     "stages": [{"id": "draft", "title": "Draft"},
+...                {"id": "done", "title": "Done", "terminal": True}],
+...     "transitions": [{"trigger": "submit", "from": "draft", "to": "done",
+...                      "roles": ["director"]}],
 ... })
 >>> c = compile_pathway(p)
 >>> c.can_fire("draft", "submit"), c.can_fire("done", "submit")
@@ -67,7 +69,8 @@ def _hash(pathway: Pathway) -> str:
 def _machine_spec(pathway: Pathway) -> tuple[list[dict], list[dict]]:
     states = [{"name": s.id, "final": bool(s.terminal)} for s in pathway.stages]
     transitions = [
-        {"trigger": t.trigger, "source": list(t.source), "dest": t.dest} for t in pathway.transitions
+        {"trigger": t.trigger, "source": list(t.source), "dest": t.dest}
+        for t in pathway.transitions
     ]
     return states, transitions
 
@@ -100,7 +103,7 @@ class CompiledPathway:
             raise Refused(f"'{trigger}' does not fire from '{state}'.") from None
         return token.state
 
-    def transition(self, state: str, trigger: str):  # noqa: ANN201 - returns model.Transition | None
+    def transition(self, state: str, trigger: str):
         """The definition's transition for TRIGGER from STATE, or None."""
         key = (state, trigger)
         if key not in self._by_key:

@@ -6,32 +6,16 @@ partial index holds only decision events (transitions whose data carries ``decis
 covering (kind, at, plan_id, seq, to_state) index answers ``--as-of`` without touching the
 table, and (owner, status) on deadlines serves ``--missed --actor``.
 
-Revision ID: 0005
-Revises: the newest earlier revision in this folder (see ``_previous``)
+Revision ID: 0003
+Revises: 0002
 """
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
-
 from alembic import op
 
-revision = "0005"
-
-
-def _previous() -> str:
-    """The highest revision below 0005 defined beside this file (the chain stays linear while
-    earlier revisions are being added; pin it to a literal once the chain is settled)."""
-    found = []
-    for path in Path(__file__).parent.glob("*.py"):
-        m = re.search(r"^revision\s*=\s*['\"](\d{4})['\"]", path.read_text(encoding="utf-8"), re.M)
-        if m and m.group(1) < revision:
-            found.append(m.group(1))
-    return max(found)
-
-
-down_revision = _previous()
+revision = "0003"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 

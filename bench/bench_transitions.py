@@ -1,0 +1,277 @@
+"""Benchmark: transitions per second through govpath's runtime, beside the raw driver's figure.
+
+N plans (default 200) go through a pathway (the KCC 2013/14 definition when present, else the
+runtime test fixture), one transaction per transition, each with its audit event, deadlines and
+notices. Beside it, in the same run and database, the raw driver (``sqlite3``, or ``psycopg`` for
+``--db postgresql://…``) does per transaction (a) the bare state UPDATE + audit INSERT, and (b) the
+same plus what the runtime must also do: read the plan, lock and advance the chain head, hash.
+
+    python bench/bench_transitions.py [--plans 200] [--db URL]
+
+Prints figures; it is not a timed test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import hashlib
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+KCC = ROOT / "workflows" / "kcc" / "2013-14.yaml"
+KCC_CALENDAR = ROOT / "calendars" / "data" / "kcc" / "2012-13.yaml"
+FIXTURE = ROOT / "tests" / "data" / "runtime" / "pathway.yaml"
+FIXTURE_CALENDAR = ROOT / "tests" / "data" / "runtime" / "calendar.yaml"
+
+KCC_RUN = [  # trigger, actor ("owner" = the plan's owner), values
+    ("submit_headlines", "owner", {"headline_priorities": "h.pdf"}),
+    ("comment_on_headlines", "policy@kent.gov.uk", {}),
+    ("submit_draft", "owner", {"draft_plan": "d.pdf", "key_risks": "r.pdf", "kpis": "k.pdf"}),
+    ("consider_and_comment", "policy@kent.gov.uk", {"risk_register": "rr.pdf"}),
+    ("submit_for_qa", "owner", {}),
+    (
+        "publish_key_decision_notice",
+        "policy@kent.gov.uk",
+        {"key_decision_notice_published": "2013-02-01"},
+    ),
+    ("issue_qa_letter", "policy@kent.gov.uk", {"qa_letter_ref": "QA/2013/1"}),
+    ("submit_final", "owner", {"final_plan": "f.pdf"}),
+    ("send_to_cabinet", "policy@kent.gov.uk", {}),
+    ("approve_key_decision", "member@kent.gov.uk", {}),
+    (
+        "call_in_period_ends",
+        "democratic@kent.gov.uk",
+        {"decision_record_ref": "D/13/1", "published_url": "https://www.kent.gov.uk/plans"},
+    ),
+    ("publish", "policy@kent.gov.uk", {}),  # a join: fires once, for every plan
+]
+KCC_ACTORS = [
+    ("policy@kent.gov.uk", ["policy_team"]),
+    ("member@kent.gov.uk", ["cabinet_member"]),
+    ("democratic@kent.gov.uk", ["democratic_services"]),
+]
+FIXTURE_RUN = [
+    ("submit_draft", "owner", {"draft_plan": "d.pdf"}),
+    ("record_progress", "pol@kent.gov.uk", {"progress": "50"}),
+    ("send_qa_letter", "pol@kent.gov.uk", {"qa_letter_ref": "QA/1"}),
+    ("submit_final", "owner", {"final_plan": "f.pdf", "decision_value": "5000"}),
+    ("approve", "cm@kent.gov.uk", {}),
+]
+FIXTURE_ACTORS = [("pol@kent.gov.uk", ["policy_team"]), ("cm@kent.gov.uk", ["cabinet_member"])]
+
+
+def engine_run(url: str, n: int, use_kcc: bool = True) -> tuple[int, float, str]:
+    """Transitions and seconds through govpath's runtime (setup not timed)."""
+    from calendars.sources import read_calendar
+    from calendars.store import upsert_meetings
+    from engine.runtime.api import add_actor, advance, publish_pathway, start_plan
+    from engine.store.db import open_db
+
+    kcc = use_kcc and KCC.exists()
+    pathway, calendar = (KCC, KCC_CALENDAR) if kcc else (FIXTURE, FIXTURE_CALENDAR)
+    run, actors = (KCC_RUN, KCC_ACTORS) if kcc else (FIXTURE_RUN, FIXTURE_ACTORS)
+    now = (
+        dt.datetime(2012, 10, 1, 9, tzinfo=dt.UTC)
+        if kcc
+        else dt.datetime(2026, 12, 1, 9, tzinfo=dt.UTC)
+    )
+    engine = open_db(url)
+    published = publish_pathway(engine, pathway, now=now)
+    with engine.begin() as conn:
+        upsert_meetings(conn, read_calendar(calendar), now=now)
+    for email, roles in actors:
+        add_actor(engine, email, email.split("@")[0], roles, now=now)
+    plans = []
+    for i in range(n):
+        owner = f"director{i}@kent.gov.uk"
+        add_actor(engine, owner, f"Director {i}", ["director"], now=now)
+        plans.append(
+            (start_plan(engine, published["pathway"], f"Division {i}", owner, now=now)["id"], owner)
+        )
+    count = 0
+    started = time.perf_counter()
+    for trigger, actor, values in run:
+        for pid, owner in plans:
+            result = advance(
+                engine, pid, trigger, owner if actor == "owner" else actor, values, now=now
+            )
+            count += len(result["plans"])
+            if len(result["plans"]) > 1:
+                break  # a join moved them all in one transaction
+    elapsed = time.perf_counter() - started
+    return count, elapsed, f"{published['pathway']} ({pathway.relative_to(ROOT)})"
+
+
+def raw_setup(pg: bool) -> list[str]:
+    """Copies of ``plans``, ``audit_events`` and ``audit_head``: same columns, same indexes."""
+    ts = "TIMESTAMPTZ" if pg else "DATETIME"
+    pk = "BIGSERIAL PRIMARY KEY" if pg else "INTEGER PRIMARY KEY"
+    return [
+        "DROP TABLE IF EXISTS bench_events",
+        "DROP TABLE IF EXISTS bench_plans",
+        "DROP TABLE IF EXISTS bench_head",
+        "CREATE TABLE bench_plans (id INTEGER PRIMARY KEY, pathway_id VARCHAR(100) NOT NULL, "
+        f"state VARCHAR(100) NOT NULL, fields TEXT NOT NULL, version INTEGER NOT NULL, "
+        f"updated_at {ts} NOT NULL)",
+        "CREATE INDEX ix_bench_plans_pathway_state ON bench_plans (pathway_id, state)",
+        f"CREATE TABLE bench_events (id {pk}, seq BIGINT NOT NULL UNIQUE, at {ts} NOT NULL, "
+        "plan_id INTEGER, kind VARCHAR(40) NOT NULL, trigger VARCHAR(100), "
+        "from_state VARCHAR(100), to_state VARCHAR(100), actor VARCHAR(320), body VARCHAR(100), "
+        "meeting_id INTEGER, "
+        "note TEXT, data TEXT NOT NULL, prev_hash VARCHAR(64) NOT NULL, hash VARCHAR(64) NOT NULL)",
+        "CREATE INDEX ix_bench_events_plan_seq ON bench_events (plan_id, seq)",
+        "CREATE INDEX ix_bench_events_actor_at ON bench_events (actor, at)",
+        "CREATE INDEX ix_bench_events_kind_at ON bench_events (kind, at)",
+        "CREATE INDEX ix_bench_events_body_at ON bench_events (body, at)",
+        "CREATE INDEX ix_bench_events_at ON bench_events (at)",
+        "CREATE TABLE bench_head (id INTEGER PRIMARY KEY, seq BIGINT NOT NULL, "
+        "hash VARCHAR(64) NOT NULL)",
+    ]
+
+
+def raw_run(url: str, n: int, steps: int, chained: bool) -> tuple[int, float]:
+    """As many transactions with the bare driver: UPDATE + INSERT (+ read and chain head)."""
+    pg = url.startswith("postgres")
+    if pg:
+        import psycopg
+
+        conn = psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"))
+        ph = "%s"
+    else:
+        import sqlite3
+
+        conn = sqlite3.connect(url.removeprefix("sqlite:///"), isolation_level=None)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        ph = "?"
+    cur = conn.cursor()
+    for sql in raw_setup(pg):
+        cur.execute(sql)
+    stamp = (
+        (lambda: dt.datetime.now(dt.UTC))
+        if pg
+        else (lambda: dt.datetime.now(dt.UTC).replace(tzinfo=None).isoformat(sep=" "))
+    )
+    cur.execute(f"INSERT INTO bench_head VALUES (1, 0, {ph})", ("0" * 64,))
+    for i in range(n):
+        cur.execute(
+            f"INSERT INTO bench_plans VALUES ({ph}, 'bench', 's0', '{{}}', 1, {ph})",
+            (i + 1, stamp()),
+        )
+    if pg:
+        conn.commit()
+    upd = (
+        f"UPDATE bench_plans SET state = {ph}, fields = {ph}, version = {ph}, updated_at = {ph} "
+        f"WHERE id = {ph} AND version = {ph}"
+    )
+    ins = (
+        "INSERT INTO bench_events (seq, at, plan_id, kind, trigger, from_state, to_state, actor, "
+        "data, prev_hash, hash) "
+        f"VALUES ({ph}, {ph}, {ph}, 'transition', {ph}, {ph}, {ph}, {ph}, {ph}, {ph}, {ph})"
+    )
+    sel = f"SELECT state, version, fields FROM bench_plans WHERE id = {ph}"
+    head = "SELECT seq, hash FROM bench_head WHERE id = 1" + (" FOR UPDATE" if pg else "")
+    bump = f"UPDATE bench_head SET seq = {ph}, hash = {ph} WHERE id = 1"
+    count, seq, prev = 0, 0, "0" * 64
+    versions = dict.fromkeys(range(1, n + 1), 1)
+    started = time.perf_counter()
+    for step in range(steps):
+        for pid in range(1, n + 1):
+            if not pg:
+                cur.execute("BEGIN IMMEDIATE")
+            at = stamp()
+            if chained:
+                state, version, fields = (
+                    cur.execute(sel, (pid,)).fetchone()
+                    if not pg
+                    else (cur.execute(sel, (pid,)) and cur.fetchone())
+                )
+                data = json.dumps({"plan_version": version + 1}, sort_keys=True)
+            else:
+                state, version, fields, data = f"s{step}", versions[pid], "{}", "{}"
+            cur.execute(upd, (f"s{step + 1}", fields, version + 1, at, pid, version))
+            if chained:
+                cur.execute(head)
+                seq, prev = cur.fetchone()
+            digest = hashlib.sha256(
+                (prev + json.dumps([seq + 1, at, pid, state, data], default=str)).encode()
+            ).hexdigest()
+            cur.execute(
+                ins,
+                (
+                    seq + 1,
+                    at,
+                    pid,
+                    f"t{step}",
+                    state,
+                    f"s{step + 1}",
+                    "x@kent.gov.uk",
+                    data,
+                    prev,
+                    digest,
+                ),
+            )
+            if chained:
+                cur.execute(bump, (seq + 1, digest))
+            seq, prev = seq + 1, digest
+            versions[pid] = version + 1
+            if pg:
+                conn.commit()
+            else:
+                cur.execute("COMMIT")
+            count += 1
+    elapsed = time.perf_counter() - started
+    for sql in raw_setup(pg)[:3]:
+        cur.execute(sql)
+    if pg:
+        conn.commit()
+    conn.close()
+    return count, elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--plans", type=int, default=200, help="number of plans (default 200)")
+    parser.add_argument("--db", default=None, help="database URL (default: a new SQLite file)")
+    parser.add_argument(
+        "--fixture",
+        action="store_true",
+        help="use the small runtime test pathway instead of KCC 2013/14",
+    )
+    args = parser.parse_args()
+    scratch = None if args.db else tempfile.mkdtemp(prefix="bench-transitions-")
+    url = args.db or f"sqlite:///{scratch}/bench.db"
+    if url.startswith(("postgres://", "postgresql://")):
+        url = "postgresql+psycopg://" + url.split("://", 1)[1]
+    count, secs, what = engine_run(url, args.plans, use_kcc=not args.fixture)
+    steps = count // args.plans
+    backend = "PostgreSQL (psycopg)" if url.startswith("postgres") else "SQLite (sqlite3)"
+    raw_n, raw_secs = raw_run(url, args.plans, steps, chained=False)
+    chain_n, chain_secs = raw_run(url, args.plans, steps, chained=True)
+    ours, raw, chained = count / secs, raw_n / raw_secs, chain_n / chain_secs
+    if scratch:
+        import shutil
+
+        shutil.rmtree(scratch, ignore_errors=True)
+    print(f"pathway {what}, {args.plans} plans x {steps} transitions, {backend}")
+    print(f"govpath runtime            : {count:6d} transitions in {secs:7.2f} s = {ours:8.1f}/s")
+    print(
+        f"raw UPDATE + INSERT        : {raw_n:6d} transactions in {raw_secs:7.2f} s = {raw:8.1f}/s"
+        f"   ratio {ours / raw:.2f}"
+    )
+    print(
+        f"raw read+UPDATE+chain+INSERT: {chain_n:5d} transactions in {chain_secs:7.2f} s = "
+        f"{chained:8.1f}/s"
+        f"   ratio {ours / chained:.2f}"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,437 @@
+"""The runtime's public functions: publish pathways, add actors, start, advance and follow plans.
+
+Each function takes a SQLAlchemy Engine and does its work in one transaction. ``now`` (an aware
+datetime, default the current UTC time) is how the scheduler and the demo inject the clock.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import json
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from engine.audit.chain import append_event
+from engine.errors import BadInput, NotFound
+from engine.runtime import deadlines as dl
+from engine.runtime import guards
+from engine.runtime.meetings import move_meeting
+from engine.runtime.migrate import migrate_plans
+from engine.runtime.rows import load_plan, pathway_for, reports_chain
+from engine.runtime.transition import advance, local_today, plan_ref
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+__all__ = [
+    "add_actor",
+    "advance",
+    "list_actors",
+    "list_plans",
+    "migrate_plans",
+    "move_meeting",
+    "plan_status",
+    "publish_pathway",
+    "start_plan",
+]
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def _now(now: dt.datetime | None) -> dt.datetime:
+    from engine.store.db import utcnow
+
+    return now or utcnow()
+
+
+def publish_pathway(
+    engine: Engine, path: str | Path, actor: str | None = None, now: dt.datetime | None = None
+) -> dict[str, Any]:
+    """Publish PATH: ``{pathway, version, hash, new}``; same content, same version."""
+    from sqlalchemy import func, select
+    from sqlalchemy.exc import IntegrityError
+
+    from engine.definition.loader import content_hash, load_pathway, normalised_json
+    from engine.store.tables import pathway_versions as pv
+
+    now = _now(now)
+    pathway = load_pathway(path)
+    digest = content_hash(pathway)
+    source_text = Path(path).read_text(encoding="utf-8")
+    for _attempt in range(3):
+        try:
+            with engine.begin() as conn:
+                row = conn.execute(
+                    select(pv.c.pathway_id, pv.c.version).where(pv.c.content_hash == digest)
+                ).first()
+                if row is not None:
+                    return {
+                        "pathway": row.pathway_id,
+                        "version": row.version,
+                        "hash": digest,
+                        "new": False,
+                    }
+                top = conn.execute(
+                    select(func.max(pv.c.version)).where(pv.c.pathway_id == pathway.id)
+                ).scalar()
+                version = (top or 0) + 1
+                conn.execute(
+                    pv.insert().values(
+                        pathway_id=pathway.id,
+                        version=version,
+                        content_hash=digest,
+                        title=pathway.title,
+                        year=pathway.year,
+                        source_path=str(path),
+                        source_text=source_text,
+                        definition=json.dumps(
+                            normalised_json(pathway), sort_keys=True, ensure_ascii=False
+                        ),
+                        published_at=now,
+                    )
+                )
+                append_event(
+                    conn,
+                    kind="pathway_published",
+                    at=now,
+                    actor=actor,
+                    data={
+                        "pathway": pathway.id,
+                        "version": version,
+                        "hash": digest,
+                        "title": pathway.title,
+                        "year": pathway.year,
+                        "source": str(path),
+                    },
+                )
+            return {"pathway": pathway.id, "version": version, "hash": digest, "new": True}
+        except IntegrityError:  # someone published the same pathway at the same moment: look again
+            continue
+    raise BadInput(f"could not publish {path}: it kept colliding with concurrent publications.")
+
+
+def _known_roles(conn: Any) -> set[str]:
+    from sqlalchemy import select
+
+    from engine.store.tables import pathway_versions as pv
+
+    known: set[str] = set()
+    for text in conn.execute(select(pv.c.definition)).scalars():
+        known.update(r["id"] for r in json.loads(text).get("roles", []))
+    return known
+
+
+def add_actor(
+    engine: Engine,
+    email: str,
+    name: str,
+    roles: list[str] | tuple[str, ...],
+    reports_to: str | None = None,
+    now: dt.datetime | None = None,
+) -> dict[str, Any]:
+    """Add a person with their roles, or update them (roles replaced) when the e-mail is known."""
+    from sqlalchemy import delete, select
+
+    from engine.store.tables import actor_roles, actors
+
+    now = _now(now)
+    email = email.strip().lower()
+    reports_to = reports_to.strip().lower() if reports_to else None
+    for address in (email, reports_to):
+        if address and not _EMAIL.match(address):
+            raise BadInput(f"{address!r} is not an e-mail address.")
+    if reports_to == email:
+        raise BadInput(f"{email} cannot report to themselves.")
+    roles = sorted({r.strip() for r in roles if r.strip()})
+    with engine.begin() as conn:
+        known = _known_roles(conn)
+        unknown = [r for r in roles if known and r not in known]
+        if unknown:
+            close = difflib.get_close_matches(unknown[0], sorted(known), n=1, cutoff=0.6)
+            hint = f" Did you mean '{close[0]}'?" if close else ""
+            raise BadInput(
+                f"role '{unknown[0]}' is not defined by any published pathway.{hint} "
+                f"Roles they define: {', '.join(sorted(known))}."
+            )
+        row = conn.execute(select(actors.c.id).where(actors.c.email == email)).first()
+        if row is None:
+            aid = conn.execute(
+                actors.insert().values(
+                    email=email, name=name, reports_to=reports_to, created_at=now, updated_at=now
+                )
+            ).inserted_primary_key[0]
+            new = True
+        else:
+            aid, new = row.id, False
+            conn.execute(
+                actors.update()
+                .where(actors.c.id == aid)
+                .values(name=name, reports_to=reports_to, updated_at=now)
+            )
+            conn.execute(delete(actor_roles).where(actor_roles.c.actor_id == aid))
+        for role in roles:
+            conn.execute(actor_roles.insert().values(actor_id=aid, role=role))
+        info = {"email": email, "name": name, "roles": roles, "reports_to": reports_to, "new": new}
+        append_event(conn, kind="actor_added", at=now, actor=email, data=info)
+    return info
+
+
+def list_actors(engine: Engine) -> list[dict[str, Any]]:
+    """Every actor with their roles, by e-mail."""
+    from sqlalchemy import select
+
+    from engine.store.tables import actor_roles, actors
+
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(actors.c.email, actors.c.name, actors.c.reports_to, actor_roles.c.role)
+            .select_from(actors.outerjoin(actor_roles, actor_roles.c.actor_id == actors.c.id))
+            .order_by(actors.c.email, actor_roles.c.role)
+        ).all()
+    out: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        entry = out.setdefault(
+            r.email, {"email": r.email, "name": r.name, "reports_to": r.reports_to, "roles": []}
+        )
+        if r.role:
+            entry["roles"].append(r.role)
+    return list(out.values())
+
+
+def start_plan(
+    engine: Engine,
+    pathway_id: str,
+    subject: str,
+    owner: str,
+    actor: str | None = None,
+    now: dt.datetime | None = None,
+) -> dict[str, Any]:
+    """Start a plan on the newest published version of PATHWAY_ID; returns its status."""
+    from sqlalchemy import select
+
+    from engine.store.tables import actors, plans
+    from engine.store.tables import pathway_versions as pv
+
+    now = _now(now)
+    owner = owner.strip().lower()
+    actor = (actor or owner).strip().lower()
+    if not subject.strip():
+        raise BadInput("a plan needs a subject (--subject), e.g. 'Finance and Procurement'.")
+    with engine.begin() as conn:
+        row = conn.execute(
+            select(pv.c.id, pv.c.version, pv.c.content_hash)
+            .where(pv.c.pathway_id == pathway_id)
+            .order_by(pv.c.version.desc())
+            .limit(1)
+        ).first()
+        if row is None:
+            ids = sorted(set(conn.execute(select(pv.c.pathway_id)).scalars()))
+            close = difflib.get_close_matches(pathway_id, ids, n=1, cutoff=0.6)
+            hint = f" Did you mean '{close[0]}'?" if close else ""
+            listed = ", ".join(ids) if ids else "none yet (govpath pathway publish PATH)"
+            raise NotFound(
+                f"no pathway '{pathway_id}' has been published.{hint} Published: {listed}."
+            )
+        if conn.execute(select(actors.c.id).where(actors.c.email == owner)).first() is None:
+            raise NotFound(
+                f"{owner} is not a known actor; add them first with "
+                f"`govpath actor add {owner} --name NAME --role director`."
+            )
+        pathway, _compiled = pathway_for(conn, row.content_hash)
+        pid = conn.execute(
+            plans.insert().values(
+                pathway_version_id=row.id,
+                pathway_id=pathway_id,
+                subject=subject.strip(),
+                owner=owner,
+                state=pathway.initial,
+                fields="{}",
+                version=1,
+                created_at=now,
+                updated_at=now,
+                closed_at=None,
+            )
+        ).inserted_primary_key[0]
+        append_event(
+            conn,
+            kind="plan_started",
+            at=now,
+            plan_id=pid,
+            to_state=pathway.initial,
+            actor=actor,
+            data={
+                "pathway": pathway_id,
+                "version": row.version,
+                "subject": subject.strip(),
+                "owner": owner,
+            },
+        )
+        if dl.needs_timeline(pathway, pathway.initial):
+            tl = dl.timeline(conn, pathway, row.content_hash, local_today(pathway, now))
+            plan = load_plan(conn, pid)
+            dl.enter_stage(conn, pathway, plan_ref(conn, pathway, plan), pathway.initial, tl, now)
+    return plan_status(engine, pid)
+
+
+def _iso(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, dt.date | dt.datetime) else value
+
+
+def plan_status(engine: Engine, plan_id: int, now: dt.datetime | None = None) -> dict[str, Any]:
+    """The plan as ``plan status --json`` prints it (keys per CLI.md, and a few more)."""
+    from sqlalchemy import select
+
+    from engine.store.db import as_utc
+    from engine.store.tables import audit_events as ae
+    from engine.store.tables import deadlines as d
+
+    with engine.connect() as conn:
+        plan = load_plan(conn, plan_id)
+        pathway, _compiled = pathway_for(conn, plan.content_hash)
+        drows = conn.execute(
+            select(d)
+            .where(d.c.plan_id == plan_id, d.c.status != "cancelled")
+            .order_by(d.c.due, d.c.id)
+        ).all()
+        erows = conn.execute(select(ae).where(ae.c.plan_id == plan_id).order_by(ae.c.seq)).all()
+    types = {c.id: c.type for c in pathway.content}
+    stage = pathway.stage(plan.state)
+    available = []
+    for t in pathway.transitions_from(plan.state):
+        needed = guards.required_content(pathway, t, stage)
+        available.append(
+            {
+                "trigger": t.trigger,
+                "to": t.dest,
+                "roles": list(t.roles),
+                "title": t.title,
+                "requires": [
+                    {
+                        "name": n,
+                        "type": types.get(n, "text"),
+                        "set": guards.is_set(plan.fields.get(n)),
+                    }
+                    for n in needed
+                ],
+                "join": t.join.stage if t.join else None,
+                "notice": t.notice,
+                "decision": t.decision,
+            }
+        )
+    return {
+        "id": plan.id,
+        "pathway": plan.pathway_id,
+        "version": plan.pathway_version,
+        "state": plan.state,
+        "stage_title": stage.title,
+        "subject": plan.subject,
+        "owner": plan.owner,
+        "year": plan.year,
+        "plan_version": plan.version,
+        "closed": plan.closed_at is not None,
+        "closed_at": _iso(as_utc(plan.closed_at)),
+        "fields": plan.fields,
+        "deadlines": [
+            {
+                "name": r.name,
+                "date": r.due.isoformat(),
+                "status": r.status,
+                "title": r.title,
+                "stage": r.stage,
+                "rule": r.rule,
+                "infeasible": bool(r.infeasible),
+                "meeting_id": r.meeting_id,
+                "owner": r.owner,
+            }
+            for r in drows
+        ],
+        "history": [
+            {
+                "seq": e.seq,
+                "at": _iso(as_utc(e.at)),
+                "kind": e.kind,
+                "trigger": e.trigger,
+                "from": e.from_state,
+                "to": e.to_state,
+                "actor": e.actor,
+                "body": e.body,
+                "meeting_id": e.meeting_id,
+                "note": e.note,
+                "data": json.loads(e.data or "{}"),
+            }
+            for e in erows
+        ],
+        "available": available,
+    }
+
+
+def list_plans(
+    engine: Engine, pathway_id: str | None = None, state: str | None = None
+) -> list[dict[str, Any]]:
+    """Plans (optionally of one pathway, in one state) with their next open deadline."""
+    from sqlalchemy import func, select
+
+    from engine.store.tables import deadlines as d
+    from engine.store.tables import pathway_versions as pv
+    from engine.store.tables import plans as p
+
+    nxt = (
+        select(d.c.plan_id, func.min(d.c.due).label("due"))
+        .where(d.c.status == "open")
+        .group_by(d.c.plan_id)
+        .subquery()
+    )
+    query = (
+        select(
+            p.c.id,
+            p.c.pathway_id,
+            pv.c.version,
+            p.c.state,
+            p.c.subject,
+            p.c.owner,
+            p.c.closed_at,
+            nxt.c.due,
+        )
+        .select_from(
+            p.join(pv, p.c.pathway_version_id == pv.c.id).outerjoin(nxt, nxt.c.plan_id == p.c.id)
+        )
+        .order_by(p.c.id)
+    )
+    if pathway_id:
+        query = query.where(p.c.pathway_id == pathway_id)
+    if state:
+        query = query.where(p.c.state == state)
+    with engine.connect() as conn:
+        rows = conn.execute(query).all()
+        names = {}
+        if rows:
+            for r in conn.execute(
+                select(d.c.plan_id, d.c.name, d.c.due).where(d.c.status == "open")
+            ):
+                if r.plan_id not in names or r.due < names[r.plan_id][1]:
+                    names[r.plan_id] = (r.name, r.due)
+    return [
+        {
+            "id": r.id,
+            "pathway": r.pathway_id,
+            "version": r.version,
+            "state": r.state,
+            "subject": r.subject,
+            "owner": r.owner,
+            "closed": r.closed_at is not None,
+            "next_deadline": (
+                {"name": names[r.id][0], "date": r.due.isoformat()}
+                if r.due is not None and r.id in names
+                else None
+            ),
+        }
+        for r in rows
+    ]
+
+
+def owner_chain(engine: Engine, email: str) -> list[str]:
+    """The people EMAIL reports to, nearest first."""
+    with engine.connect() as conn:
+        return reports_chain(conn, email.strip().lower())

@@ -1,0 +1,294 @@
+"""A plan's deadlines and notices: made on entering a stage, met on leaving it, moved with meetings.
+
+Deadlines come from :func:`calendars.timeline.build_timeline` over the meetings in the database
+(cached per pathway, meeting table state and day). On entering a stage the plan gets that
+stage's deadline rows (status ``open``) and their notices: reminders (skipped when already past)
+and escalations. On leaving a stage — or when a deadline's ``met_by`` trigger fires — its open
+deadlines become ``met`` (one ``deadline_met`` event each), their scheduled notices and pending
+outbox rows ``cancelled``. Recipients: ``owner`` → the plan owner's e-mail; a role → ``role:ID``;
+``escalates_to`` → the owner's manager (``reports_to``), else ``role:<owner role's escalates_to>``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from engine.definition.model import Pathway
+
+_stmts: dict[str, Any] = {}
+_timelines: dict[tuple, Any] = {}
+_lock = threading.Lock()
+
+
+def _s() -> dict[str, Any]:
+    if _stmts:
+        return _stmts
+    from sqlalchemy import bindparam, func, insert, select, update
+
+    from engine.store.tables import deadlines, meetings, notices, outbox
+
+    d = deadlines
+    _stmts.update(
+        {
+            "fingerprint": select(
+                func.count(), func.max(meetings.c.updated_at), func.max(meetings.c.id)
+            ),
+            "insert_deadline": insert(d),
+            "insert_notice": insert(notices),
+            "open_of_stage": select(d.c.id, d.c.name, d.c.stage, d.c.status).where(
+                d.c.plan_id == bindparam("pid"),
+                d.c.stage == bindparam("stage"),
+                d.c.status.in_(("open", "missed")),
+            ),
+            "open_of_plan": select(d.c.id, d.c.name, d.c.stage, d.c.status).where(
+                d.c.plan_id == bindparam("pid"), d.c.status.in_(("open", "missed"))
+            ),
+            "meet": update(d)
+            .where(d.c.id.in_(bindparam("dids", expanding=True)), d.c.status == "open")
+            .values(
+                status=bindparam("new_status"), met_at=bindparam("now"), updated_at=bindparam("now")
+            ),
+            "cancel_notices": update(notices)
+            .where(
+                notices.c.deadline_id.in_(bindparam("dids", expanding=True)),
+                notices.c.status == "scheduled",
+            )
+            .values(status="cancelled"),
+            "cancel_outbox": update(outbox)
+            .where(
+                outbox.c.deadline_id.in_(bindparam("dids", expanding=True)),
+                outbox.c.status == "pending",
+            )
+            .values(status="cancelled"),
+            "insert_deadlines": insert(d).returning(d.c.id, sort_by_parameter_order=True),
+        }
+    )
+    return _stmts
+
+
+def timeline(
+    conn: Any, pathway: Pathway, content_hash: str, today: dt.date, fingerprint: tuple | None = None
+) -> Any:
+    """The pathway's timeline against the database's meetings (cached while meetings are unchanged).
+
+    ``fingerprint`` (count, latest ``updated_at``, highest id of the meetings) is read if not given.
+    """
+    count, latest, top = fingerprint or conn.execute(_s()["fingerprint"]).one()
+    key = (content_hash, count, str(latest), top, today, str(conn.engine.url))
+    found = _timelines.get(key)
+    if found is not None:
+        return found
+    from calendars.store import load_meetings
+    from calendars.timeline import build_timeline
+
+    built = build_timeline(pathway, load_meetings(conn), today=today)
+    with _lock:
+        if len(_timelines) > 256:
+            _timelines.clear()
+        _timelines[key] = built
+    return built
+
+
+def needs_timeline(pathway: Pathway, *stage_ids: str) -> bool:
+    """Whether any of these stages has a gate or deadlines (else no meeting lookup is needed)."""
+    for sid in stage_ids:
+        stage = pathway.stage(sid)
+        if stage.gate is not None or stage.deadlines:
+            return True
+    return False
+
+
+def gate_meeting(tl: Any, stage_id: str) -> Any:
+    """The resolved gate meeting of a stage, or None."""
+    if tl is None:
+        return None
+    try:
+        return tl.stage(stage_id).gate
+    except StopIteration:
+        return None
+
+
+@dataclass
+class PlanRef:
+    """What deadline writing needs to know about a plan."""
+
+    id: int
+    owner: str
+    owner_role: str | None
+    manager: str | None  # the owner's reports_to
+
+
+def _recipient(pathway: Pathway, plan: PlanRef, who: str, deadline_owner: str) -> str | None:
+    if who == "owner":
+        return plan.owner
+    if who == "escalates_to":
+        if deadline_owner == "owner":
+            if plan.manager:
+                return plan.manager
+            role = plan.owner_role
+        else:
+            role = deadline_owner
+        up = next((r.escalates_to for r in pathway.roles if r.id == role), None)
+        return f"role:{up}" if up else None
+    return f"role:{who}"
+
+
+def enter_stage(
+    conn: Any, pathway: Pathway, plan: PlanRef, stage_id: str, tl: Any, now: dt.datetime
+) -> list[dict[str, Any]]:
+    """Insert the stage's deadlines and notices for PLAN; returns the deadlines written."""
+    if tl is None or not pathway.stage(stage_id).deadlines:
+        return []
+    s = _s()
+    resolved = [rd for rd in tl.stage(stage_id).deadlines if rd.due is not None]
+    if not resolved:  # no meeting to count from: the timeline reports it as a problem
+        return []
+    today = now.date()
+    rows = [
+        {
+            "plan_id": plan.id,
+            "stage": stage_id,
+            "name": rd.id,
+            "title": rd.title,
+            "rule": rd.rule,
+            "anchor_date": rd.anchor_date,
+            "meeting_id": rd.meeting.id if rd.meeting is not None else None,
+            "due": rd.due,
+            "owner": plan.owner if rd.owner == "owner" else f"role:{rd.owner}",
+            "status": "open",
+            "met_at": None,
+            "escalation_level": 0,
+            "infeasible": bool(rd.infeasible) or rd.due < today,
+            "updated_at": now,
+        }
+        for rd in resolved
+    ]
+    ids = [r.id for r in conn.execute(s["insert_deadlines"], rows)]
+    notices = []
+    for did, rd in zip(ids, resolved, strict=True):
+        notices.extend(_notice_rows(pathway, plan, did, rd, now))
+    if notices:
+        conn.execute(s["insert_notice"], notices)
+    return [
+        {"id": did, "name": r["name"], "due": r["due"], "infeasible": r["infeasible"]}
+        for did, r in zip(ids, rows, strict=True)
+    ]
+
+
+def _notice_rows(
+    pathway: Pathway, plan: PlanRef, did: int, rd: Any, now: dt.datetime
+) -> list[dict]:
+    rows = []
+    for reminder in rd.reminders:
+        if reminder.at < now:
+            continue  # a reminder for a day already past is not worth sending
+        for who in reminder.to:
+            to = _recipient(pathway, plan, who, rd.owner)
+            if to:
+                rows.append(("reminder", to, reminder.at))
+    for esc in rd.escalations:
+        to = _recipient(pathway, plan, esc.to, rd.owner)
+        if to:
+            rows.append(("escalation", to, esc.at))
+    return [
+        {
+            "deadline_id": did,
+            "plan_id": plan.id,
+            "kind": kind,
+            "recipient": to,
+            "due_at": at,
+            "status": "scheduled",
+            "lease_until": None,
+            "lease_owner": None,
+        }
+        for kind, to, at in rows
+    ]
+
+
+def close_deadlines(
+    conn: Any,
+    *,
+    plan_id: int,
+    stage_id: str | None,
+    met_by_names: set[tuple[str, str]],
+    now: dt.datetime,
+    status: str = "met",
+) -> list[dict[str, Any]]:
+    """Meet (or cancel) the open deadlines of STAGE_ID (when leaving it) and those met by a trigger.
+
+    ``met_by_names`` holds (stage, deadline id) pairs whose ``met_by`` is the trigger firing.
+    Their scheduled notices and pending outbox rows are cancelled. Returns what the caller records
+    as ``deadline_met`` events: ``{deadline, stage, deadline_id}`` for each deadline closed.
+    """
+    s = _s()
+    rows = conn.execute(s["open_of_plan"], {"pid": plan_id}).all()
+    chosen = [
+        row
+        for row in rows
+        if (stage_id is not None and row.stage == stage_id) or (row.stage, row.name) in met_by_names
+    ]
+    if not chosen:
+        return []
+    dids = [row.id for row in chosen]
+    conn.execute(s["cancel_notices"], {"dids": dids})
+    conn.execute(s["cancel_outbox"], {"dids": dids})
+    still_open = [row for row in chosen if row.status == "open"]  # a missed one stays missed
+    if still_open:
+        conn.execute(
+            s["meet"], {"dids": [r.id for r in still_open], "new_status": status, "now": now}
+        )
+    return [{"deadline": r.name, "stage": r.stage, "deadline_id": r.id} for r in still_open]
+
+
+def met_by_pairs(pathway: Pathway, trigger: str) -> set[tuple[str, str]]:
+    """(stage, deadline) pairs of the pathway whose ``met_by`` is TRIGGER."""
+    return {(st.id, d.id) for st in pathway.stages for d in st.deadlines if d.met_by == trigger}
+
+
+def refresh_plan(
+    conn: Any, pathway: Pathway, plan: PlanRef, stage_id: str, tl: Any, now: dt.datetime
+) -> list[dict[str, Any]]:
+    """Re-resolve the open deadlines of a plan's stage after a meeting moved; renew their notices.
+
+    Returns the deadlines that changed, each with ``name``, ``before``, ``due`` and ``infeasible``.
+    """
+    from sqlalchemy import select, update
+
+    from engine.store.tables import deadlines as d
+
+    resolved = {rd.id: rd for rd in tl.stage(stage_id).deadlines}
+    rows = conn.execute(
+        select(d.c.id, d.c.name, d.c.due).where(
+            d.c.plan_id == plan.id, d.c.stage == stage_id, d.c.status == "open"
+        )
+    ).all()
+    changed = []
+    for row in rows:
+        rd = resolved.get(row.name)
+        if rd is None or rd.due is None:
+            continue
+        infeasible = bool(rd.infeasible) or rd.due < now.date()
+        conn.execute(
+            update(d)
+            .where(d.c.id == row.id)
+            .values(
+                due=rd.due,
+                anchor_date=rd.anchor_date,
+                infeasible=infeasible,
+                updated_at=now,
+                meeting_id=rd.meeting.id if rd.meeting is not None else None,
+            )
+        )
+        conn.execute(_s()["cancel_notices"], {"dids": [row.id]})
+        conn.execute(_s()["cancel_outbox"], {"dids": [row.id]})
+        notices = _notice_rows(pathway, plan, row.id, rd, now)
+        if notices:
+            conn.execute(_s()["insert_notice"], notices)
+        changed.append(
+            {"name": row.name, "before": row.due, "due": rd.due, "infeasible": infeasible}
+        )
+    return changed

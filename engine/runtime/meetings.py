@@ -1,0 +1,168 @@
+"""A meeting moved: update it, and re-resolve the deadlines and notices of open plans tied to it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+
+from engine.audit.chain import append_event
+from engine.errors import NotFound
+from engine.runtime import deadlines as dl
+from engine.runtime.rows import load_plan, pathway_for
+from engine.runtime.transition import local_today, plan_ref, translate_lock_errors
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+
+def _not_found(conn: Any, body: str, date: dt.date) -> NotFound:
+    from sqlalchemy import select
+
+    from engine.store.tables import meetings as m
+
+    near = conn.execute(
+        select(m.c.date, m.c.status)
+        .where(
+            m.c.body == body,
+            m.c.date >= date - dt.timedelta(days=90),
+            m.c.date <= date + dt.timedelta(days=90),
+        )
+        .order_by(m.c.date)
+    ).all()
+    if near:
+        listed = ", ".join(
+            r.date.isoformat() + ("" if r.status == "scheduled" else f" ({r.status})") for r in near
+        )
+        return NotFound(
+            f"There is no {body} meeting on {date.isoformat()} to move. "
+            f"{body}'s meetings near that "
+            f"date: {listed}."
+        )
+    bodies = sorted(set(conn.execute(select(m.c.body)).scalars()))
+    known = (
+        f" Bodies with meetings: {', '.join(bodies)}."
+        if bodies
+        else (" No meetings are known yet: import a calendar with `govpath calendar import FILE`.")
+    )
+    return NotFound(f"There is no {body} meeting within 90 days of {date.isoformat()}.{known}")
+
+
+def move_meeting(
+    engine: Engine,
+    body: str,
+    date: dt.date,
+    new_date: dt.date,
+    actor: str | None = None,
+    now: dt.datetime | None = None,
+) -> dict[str, Any]:
+    """Move BODY's meeting on DATE to NEW_DATE; open deadlines tied to it follow (one transaction).
+
+    Returns ``{meeting, plans_updated, deadlines, infeasible}``; ``infeasible`` lists the plans'
+    deadlines that can no longer be met (already past, or impossible by their rule).
+    """
+    from sqlalchemy import select
+
+    from calendars.store import load_meetings
+    from calendars.timeline import build_timeline
+    from engine.store.db import utcnow
+    from engine.store.tables import deadlines as d
+    from engine.store.tables import meetings as m
+
+    now = now or utcnow()
+    actor = actor.strip().lower() if actor else None
+    with translate_lock_errors(), engine.begin() as conn:
+        row = conn.execute(
+            select(m)
+            .where(m.c.body == body, m.c.date == date, m.c.status != "cancelled")
+            .order_by(m.c.id)
+            .limit(1)
+        ).first()
+        if row is None:
+            raise _not_found(conn, body, date)
+        original = row.original_date or date
+        conn.execute(
+            m.update()
+            .where(m.c.id == row.id)
+            .values(date=new_date, status="moved", original_date=original, updated_at=now)
+        )
+        pairs = conn.execute(
+            select(d.c.plan_id, d.c.stage)
+            .where(d.c.meeting_id == row.id, d.c.status == "open")
+            .distinct()
+            .order_by(d.c.plan_id)
+        ).all()
+        meetings = load_meetings(conn)
+        timelines: dict[str, Any] = {}
+        updated, changed_all, infeasible = [], [], []
+        events: list[dict[str, Any]] = []
+        for pid, stage in pairs:
+            plan = load_plan(conn, pid)
+            if plan.closed_at is not None:
+                continue
+            pathway, _c = pathway_for(conn, plan.content_hash)
+            if plan.content_hash not in timelines:
+                timelines[plan.content_hash] = build_timeline(
+                    pathway, meetings, today=local_today(pathway, now)
+                )
+            changed = dl.refresh_plan(
+                conn,
+                pathway,
+                plan_ref(conn, pathway, plan),
+                stage,
+                timelines[plan.content_hash],
+                now,
+            )
+            for c in changed:
+                c = {"plan": pid, "subject": plan.subject, **c}
+                changed_all.append(c)
+                if c["infeasible"]:
+                    infeasible.append(c)
+            events.append(
+                dict(
+                    kind="meeting_moved",
+                    at=now,
+                    plan_id=pid,
+                    actor=actor,
+                    body=body,
+                    meeting_id=row.id,
+                    data={
+                        "from": date.isoformat(),
+                        "to": new_date.isoformat(),
+                        "deadlines": [
+                            {k: v for k, v in c.items() if k not in ("plan", "subject")}
+                            for c in changed
+                        ],
+                    },
+                )
+            )
+            if pid not in updated:
+                updated.append(pid)
+        for event in events:  # events last: the chain head is locked for the shortest time
+            append_event(conn, **event)
+        append_event(
+            conn,
+            kind="meeting_moved",
+            at=now,
+            actor=actor,
+            body=body,
+            meeting_id=row.id,
+            data={
+                "from": date.isoformat(),
+                "to": new_date.isoformat(),
+                "original_date": original.isoformat(),
+                "plans": updated,
+            },
+        )
+    return {
+        "meeting": {
+            "id": row.id,
+            "body": body,
+            "title": row.title,
+            "date": new_date.isoformat(),
+            "original_date": original.isoformat(),
+            "status": "moved",
+        },
+        "plans_updated": updated,
+        "deadlines": changed_all,
+        "infeasible": infeasible,
+    }

@@ -1,0 +1,181 @@
+"""Reading plans, pathway versions and actors: prepared Core statements and per-process caches."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import threading
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from engine.errors import NotFound
+
+if TYPE_CHECKING:
+    from engine.definition.compiler import CompiledPathway
+    from engine.definition.model import Pathway
+
+_stmts: dict[str, Any] = {}
+_defs: dict[str, tuple[Pathway, CompiledPathway]] = {}
+_lock = threading.Lock()
+
+
+def stmts() -> dict[str, Any]:
+    """The runtime's statements, built once; SQLAlchemy compiles each once and caches it."""
+    if _stmts:
+        return _stmts
+    from sqlalchemy import bindparam, func, select, update
+
+    from engine.store.tables import actor_roles, actors, meetings, pathway_versions, plans
+
+    p, pv = plans, pathway_versions
+    built = {
+        "plan": select(
+            p.c.id,
+            p.c.pathway_version_id,
+            p.c.pathway_id,
+            p.c.subject,
+            p.c.owner,
+            p.c.state,
+            p.c.fields,
+            p.c.version,
+            p.c.closed_at,
+            pv.c.version.label("pathway_version"),
+            pv.c.content_hash,
+            pv.c.year,
+            actors.c.reports_to.label("owner_manager"),
+            # the meetings' fingerprint, for the timeline cache, without another round trip
+            select(func.count()).select_from(meetings).scalar_subquery().label("m_count"),
+            select(func.max(meetings.c.updated_at)).scalar_subquery().label("m_latest"),
+            select(func.max(meetings.c.id)).scalar_subquery().label("m_top"),
+        )
+        .select_from(
+            p.join(pv, p.c.pathway_version_id == pv.c.id).outerjoin(
+                actors, actors.c.email == p.c.owner
+            )
+        )
+        .where(p.c.id == bindparam("id")),
+        "definition": select(pv.c.definition).where(pv.c.content_hash == bindparam("hash")),
+        "advance": update(p)
+        .where(p.c.id == bindparam("pid"), p.c.version == bindparam("expected"))
+        .values(
+            state=bindparam("new_state"),
+            fields=bindparam("new_fields"),
+            version=bindparam("new_version"),
+            updated_at=bindparam("now"),
+            closed_at=bindparam("closed"),
+        ),
+        "plan_version": select(p.c.version).where(p.c.id == bindparam("id")),
+        "actor": select(actors.c.email, actors.c.name, actors.c.reports_to, actor_roles.c.role)
+        .select_from(actors.outerjoin(actor_roles, actor_roles.c.actor_id == actors.c.id))
+        .where(actors.c.email == bindparam("email")),
+        "reports_to": select(actors.c.reports_to).where(actors.c.email == bindparam("email")),
+    }
+    from engine.runtime.prepared import Prepared
+
+    for name in ("plan", "advance", "actor"):  # the hot path: compiled once, run on the cursor
+        built[name] = Prepared(built[name])
+    _stmts.update(built)
+    return _stmts
+
+
+@dataclass
+class PlanRow:
+    """One plan as the runtime reads it (fields decoded)."""
+
+    id: int
+    pathway_version_id: int
+    pathway_id: str
+    subject: str
+    owner: str
+    state: str
+    fields: dict[str, Any]
+    version: int
+    closed_at: Any
+    pathway_version: int
+    content_hash: str
+    year: str
+    owner_manager: str | None = None  # the owner's reports_to
+    meetings_fingerprint: tuple | None = None
+
+
+@dataclass
+class Actor:
+    """A person and the roles they hold."""
+
+    email: str
+    name: str
+    reports_to: str | None
+    roles: frozenset[str] = field(default_factory=frozenset)
+
+
+def load_plan(conn: Any, plan_id: int) -> PlanRow:
+    """The plan, or NotFound."""
+    row = stmts()["plan"].first(conn, {"id": plan_id})
+    if row is None:
+        raise NotFound(
+            f"There is no plan {plan_id}; `govpath plan list` shows the plans there are."
+        )
+    closed = row["closed_at"]
+    if isinstance(closed, str):  # SQLite keeps UTC text
+        closed = dt.datetime.fromisoformat(closed).replace(tzinfo=dt.UTC)
+    return PlanRow(
+        id=row["id"],
+        pathway_version_id=row["pathway_version_id"],
+        pathway_id=row["pathway_id"],
+        subject=row["subject"],
+        owner=row["owner"],
+        state=row["state"],
+        fields=json.loads(row["fields"] or "{}"),
+        version=row["version"],
+        closed_at=closed,
+        pathway_version=row["pathway_version"],
+        content_hash=row["content_hash"],
+        year=row["year"],
+        owner_manager=row["owner_manager"],
+        meetings_fingerprint=(row["m_count"], row["m_latest"], row["m_top"]),
+    )
+
+
+def pathway_for(conn: Any, content_hash: str) -> tuple[Pathway, CompiledPathway]:
+    """The published definition with that content hash and its compiled machine (cached)."""
+    found = _defs.get(content_hash)
+    if found is not None:
+        return found
+    from engine.definition.compiler import compile_pathway
+    from engine.definition.model import Pathway
+
+    text = conn.execute(stmts()["definition"], {"hash": content_hash}).scalar_one()
+    pathway = Pathway.model_validate(json.loads(text))
+    compiled = compile_pathway(pathway)
+    with _lock:
+        return _defs.setdefault(content_hash, (pathway, compiled))
+
+
+def load_actor(conn: Any, email: str) -> Actor | None:
+    """The actor with that e-mail and their roles, or None."""
+    rows = stmts()["actor"].all(conn, {"email": email.strip().lower()})
+    if not rows:
+        return None
+    first = rows[0]
+    roles = frozenset(r["role"] for r in rows if r["role"])
+    return Actor(first["email"], first["name"], first["reports_to"], roles)
+
+
+def reports_chain(conn: Any, email: str, limit: int = 12) -> list[str]:
+    """The people EMAIL reports to, nearest first (following ``reports_to``)."""
+    chain: list[str] = []
+    current = email
+    for _ in range(limit):
+        nxt = conn.execute(stmts()["reports_to"], {"email": current}).scalar()
+        if not nxt or nxt in chain or nxt == email:
+            break
+        chain.append(nxt)
+        current = nxt
+    return chain
+
+
+def dump_fields(fields: dict[str, Any]) -> str:
+    """Plan fields as stored: canonical JSON."""
+    return json.dumps(
+        fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str
+    )

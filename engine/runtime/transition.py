@@ -1,0 +1,453 @@
+"""Firing a transition: check state, role, content, guard, notice and join; then one short write.
+
+The hot path reads the plan, decides, and writes the new state with ``UPDATE … WHERE version =
+expected`` (optimistic concurrency: a plan changed meanwhile → :class:`Conflict`, nothing written),
+the audit event(s), met deadlines and the new stage's deadlines and notices, all in one
+``engine.begin()``. A refusal is recorded as a ``refusal`` event in its own transaction (state
+untouched) and then raised as :class:`Refused`.
+
+Joins: a transition with ``join: {stage: X}`` is a collective step for the **cycle**: every open
+plan pinned to a version of the same pathway id *and the same financial year* (a year's plans may
+sit on different versions after a migration) that has not already fired the trigger. It fires
+for all of them, atomically, only when all are in X; otherwise it is refused naming those that
+are not there yet.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import difflib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from engine.audit.chain import append_event, append_events
+from engine.errors import Conflict, Refused
+from engine.runtime import deadlines as dl
+from engine.runtime import guards, roles
+from engine.runtime.rows import (
+    PlanRow,
+    dump_fields,
+    load_actor,
+    load_plan,
+    pathway_for,
+    reports_chain,
+    stmts,
+)
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from engine.definition.compiler import CompiledPathway
+    from engine.definition.model import Pathway, Transition
+
+
+@dataclass
+class Step:
+    """One plan's part of a transition, decided and ready to write."""
+
+    plan: PlanRow
+    pathway: Pathway
+    compiled: CompiledPathway
+    transition: Transition
+    dest: str
+    values: dict[str, Any]
+    timeline: Any
+    data: dict[str, Any] = field(default_factory=dict)
+    body: str | None = None
+    meeting_id: int | None = None
+
+
+def options(pathway: Pathway, state: str) -> str:
+    """'From 'x' you can: a (policy_team), b (director).' — the way on from a stage."""
+    ways = pathway.transitions_from(state)
+    if not ways:
+        return f"'{state}' is a final stage: nothing fires from it."
+    listed = ", ".join(f"{t.trigger} ({', '.join(t.roles)})" for t in ways)
+    return f"From '{state}' you can: {listed}."
+
+
+def local_today(pathway: Pathway, now: dt.datetime) -> dt.date:
+    return now.astimezone(ZoneInfo(pathway.settings.timezone)).date()
+
+
+def _wrong_state(plan: PlanRow, pathway: Pathway, trigger: str) -> Refused:
+    known = {t.trigger for t in pathway.transitions}
+    if trigger not in known:
+        close = difflib.get_close_matches(trigger, sorted(known), n=1, cutoff=0.6)
+        hint = f" Did you mean '{close[0]}'?" if close else ""
+        return Refused(
+            f"'{trigger}' is not a trigger of pathway '{pathway.id}'.{hint} "
+            + options(pathway, plan.state)
+        )
+    sources = sorted({s for t in pathway.transitions if t.trigger == trigger for s in t.source})
+    where = " or ".join(f"'{s}'" for s in sources)
+    return Refused(
+        f"plan {plan.id} is in '{plan.state}'; '{trigger}' fires only from {where}. "
+        + options(pathway, plan.state)
+    )
+
+
+def decide(
+    conn: Any,
+    plan: PlanRow,
+    trigger: str,
+    actor: str,
+    raw: dict[str, str],
+    now: dt.datetime,
+) -> list[Step]:
+    """Check everything for firing TRIGGER on PLAN; the steps to write, or Refused."""
+    pathway, compiled = pathway_for(conn, plan.content_hash)
+    t = compiled.transition(plan.state, trigger)
+    if t is None or not compiled.can_fire(plan.state, trigger):
+        raise _wrong_state(plan, pathway, trigger)
+    who = load_actor(conn, actor)
+    if who is None:
+        raise Refused(
+            f"{actor} is not a known actor, so holds no roles; '{trigger}' needs "
+            f"{' or '.join(t.roles)}. Add them with "
+            f"`govpath actor add {actor} --name NAME --role ROLE`."
+        )
+    acting = roles.acting_roles(
+        pathway,
+        plan.subject,
+        plan.owner,
+        who.email,
+        who.roles,
+        lambda: reports_chain(conn, plan.owner),
+    )
+    if not acting & set(t.roles):
+        raise Refused(
+            roles.refusal_reason(
+                pathway, plan.id, plan.subject, plan.owner, who.roles, trigger, t.roles
+            )
+        )
+    values = guards.parse_assignments(pathway, raw)
+    step = _step(conn, plan, pathway, compiled, t, values, now)
+    if t.join is None:
+        return [step]
+    return _join(conn, step, trigger, now)
+
+
+def _step(
+    conn: Any,
+    plan: PlanRow,
+    pathway: Pathway,
+    compiled: CompiledPathway,
+    t: Transition,
+    values: dict[str, Any],
+    now: dt.datetime,
+    *,
+    who: str = "",
+) -> Step:
+    fields = {**plan.fields, **values}
+    source = pathway.stage(plan.state)
+    missing = guards.missing_content(pathway, guards.required_content(pathway, t, source), fields)
+    if missing:
+        sets = " ".join(f"--set {m}=…" for m in missing)
+        raise Refused(
+            f"{who}missing required content: {guards.describe_missing(pathway, missing)}. "
+            f"'{t.trigger}' fires once it is set ({sets})."
+        )
+    guards.check_condition(pathway, t, fields)
+    tl = None
+    if t.notice or t.decision or dl.needs_timeline(pathway, plan.state, t.dest):
+        tl = dl.timeline(
+            conn, pathway, plan.content_hash, local_today(pathway, now), plan.meetings_fingerprint
+        )
+    gate = dl.gate_meeting(tl, plan.state)
+    step = Step(plan, pathway, compiled, t, t.dest, values, tl)
+    if source.gate is not None:
+        step.body = source.gate.body
+        step.meeting_id = gate.id if gate is not None else None
+    decision_date = gate.date if gate is not None else local_today(pathway, now)
+    notice = guards.notice_check(pathway, t, fields, decision_date)
+    if t.decision:
+        step.data["decision"] = _decision(pathway, t, fields, gate, decision_date, notice)
+    return step
+
+
+def _decision(pathway, t, fields, gate, decision_date, notice) -> dict[str, Any]:
+    from calendars.rules import parse_rule
+    from calendars.workdays import get_policy
+
+    policy = get_policy(pathway.settings.working_days)
+    return {
+        "body": gate.body if gate is not None else (None),
+        "meeting_date": decision_date.isoformat(),
+        "route": notice.get("route", t.notice),
+        "notice_published": notice.get("notice_published"),
+        "clear_days": notice.get("clear_days"),
+        "call_in_end": parse_rule("call-in-end").apply(decision_date, policy).isoformat(),
+        "effective_from": parse_rule("effective-from").apply(decision_date, policy).isoformat(),
+        "reasons": fields.get("reasons"),
+        "alternatives": fields.get("alternatives"),
+        "interests": fields.get("interests"),
+        "value": fields.get("decision_value"),
+    }
+
+
+def _join(conn: Any, first: Step, trigger: str, now: dt.datetime) -> list[Step]:
+    from sqlalchemy import select
+
+    from engine.store.tables import audit_events, pathway_versions, plans
+
+    t, plan = first.transition, first.plan
+    stage = t.join.stage
+    rows = (
+        conn.execute(
+            select(plans.c.id)
+            .select_from(
+                plans.join(pathway_versions, plans.c.pathway_version_id == pathway_versions.c.id)
+            )
+            .where(
+                plans.c.pathway_id == plan.pathway_id,
+                pathway_versions.c.year == plan.year,
+                plans.c.closed_at.is_(None),
+            )
+            .order_by(plans.c.id)
+        )
+        .scalars()
+        .all()
+    )
+    done = (
+        set(
+            conn.execute(
+                select(audit_events.c.plan_id).where(
+                    audit_events.c.kind == "transition",
+                    audit_events.c.trigger == trigger,
+                    audit_events.c.plan_id.in_(rows),
+                )
+            ).scalars()
+        )
+        if rows
+        else set()
+    )
+    cycle = [load_plan(conn, pid) for pid in rows if pid not in done]
+    waiting = [p for p in cycle if p.state != stage]
+    if waiting:
+        listed = ", ".join(f"plan {p.id} ({p.subject}) in '{p.state}'" for p in waiting)
+        raise Refused(
+            f"'{trigger}' is a collective step: it fires for every plan of the {plan.year} cycle "
+            f"once all have reached '{stage}'. Not there yet: {listed}."
+        )
+    steps = []
+    ids = [p.id for p in cycle]
+    for member in cycle:
+        if member.id == plan.id:
+            step = first
+        else:
+            pathway, compiled = pathway_for(conn, member.content_hash)
+            mt = compiled.transition(member.state, trigger)
+            if mt is None:
+                raise Refused(
+                    f"plan {member.id} ({member.subject}) cannot take '{trigger}' "
+                    f"from '{member.state}'."
+                )
+            step = _step(
+                conn,
+                member,
+                pathway,
+                compiled,
+                mt,
+                {},
+                now,
+                who=f"plan {member.id} ({member.subject}): ",
+            )
+        step.data["join"] = ids
+        steps.append(step)
+    return steps
+
+
+def write(
+    conn: Any, steps: list[Step], trigger: str, actor: str, note: str | None, now: dt.datetime
+) -> list[int]:
+    """Write the decided steps in CONN's transaction; Conflict when a plan changed meanwhile.
+
+    Lock order, the same everywhere: plan rows, then deadline/notice/outbox rows, then the chain
+    head (events are appended last), so concurrent transitions cannot deadlock.
+    """
+    s = stmts()
+    for st in steps:
+        plan = st.plan
+        terminal = st.pathway.stage(st.dest).terminal
+        changed = s["advance"].rowcount(
+            conn,
+            {
+                "pid": plan.id,
+                "expected": plan.version,
+                "new_state": st.dest,
+                "new_fields": dump_fields({**plan.fields, **st.values}),
+                "new_version": plan.version + 1,
+                "now": now,
+                "closed": plan.closed_at or (now if terminal else None),
+            },
+        )
+        if changed != 1:
+            raise Conflict(
+                f"plan {plan.id} was changed by someone else while you were advancing it; nothing "
+                "was written. Look at `govpath plan status` and try again."
+            )
+    met: list[list[dict[str, Any]]] = []
+    for st in steps:
+        plan, pathway = st.plan, st.pathway
+        leaving = st.dest != plan.state
+        met_by = dl.met_by_pairs(pathway, trigger)
+        closed: list[dict[str, Any]] = []
+        if (leaving and pathway.stage(plan.state).deadlines) or met_by:
+            closed = dl.close_deadlines(
+                conn,
+                plan_id=plan.id,
+                stage_id=plan.state if leaving else None,
+                met_by_names=met_by,
+                now=now,
+            )
+        met.append(closed)
+        if leaving and pathway.stage(st.dest).deadlines:
+            dl.enter_stage(conn, pathway, plan_ref(conn, pathway, plan), st.dest, st.timeline, now)
+    events: list[dict[str, Any]] = []
+    marks: list[int] = []
+    for st, closed in zip(steps, met, strict=True):
+        plan = st.plan
+        marks.append(len(events))
+        events.append(
+            {
+                "kind": "transition",
+                "at": now,
+                "plan_id": plan.id,
+                "trigger": trigger,
+                "from_state": plan.state,
+                "to_state": st.dest,
+                "actor": actor,
+                "body": st.body,
+                "meeting_id": st.meeting_id,
+                "note": note,
+                "data": {
+                    **st.data,
+                    "plan_version": plan.version + 1,
+                    **({"fields": st.values} if st.values else {}),
+                },
+            }
+        )
+        events.extend(
+            {
+                "kind": "deadline_met",
+                "at": now,
+                "plan_id": plan.id,
+                "trigger": trigger,
+                "actor": actor,
+                "data": d,
+            }
+            for d in closed
+        )
+    seqs = append_events(conn, events)  # last: the chain head is locked for the shortest time
+    return [seqs[i] for i in marks]
+
+
+@contextlib.contextmanager
+def translate_lock_errors() -> Iterator[None]:
+    """A deadlock or serialisation failure (PostgreSQL) or a lock timeout (SQLite) is a Conflict."""
+    from sqlalchemy.exc import OperationalError
+
+    try:
+        yield
+    except OperationalError as exc:
+        code = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+        if code in ("40P01", "40001", "55P03") or "database is locked" in str(exc.orig):
+            raise Conflict(
+                "another change held the records this transition needs; nothing was written. "
+                "Try again."
+            ) from None
+        raise
+
+
+def plan_ref(conn: Any, pathway: Pathway, plan: PlanRow) -> dl.PlanRef:
+    """What deadline writing needs: the plan's owner, owner role and the owner's manager."""
+    return dl.PlanRef(
+        plan.id, plan.owner, roles.owner_role(pathway, plan.subject), plan.owner_manager
+    )
+
+
+def record_refusal(
+    conn: Any,
+    plan: PlanRow,
+    trigger: str,
+    actor: str,
+    raw: dict[str, str],
+    note: str | None,
+    reason: str,
+    now: dt.datetime,
+) -> None:
+    """The refusal as a trail event in its own transaction; Conflict if the plan moved meanwhile."""
+    with conn.begin():
+        current = conn.execute(stmts()["plan_version"], {"id": plan.id}).scalar()
+        if current != plan.version:
+            raise Conflict(
+                f"plan {plan.id} was changed by someone else while you were advancing it; nothing "
+                "was written. Look at `govpath plan status` and try again."
+            )
+        append_event(
+            conn,
+            kind="refusal",
+            at=now,
+            plan_id=plan.id,
+            trigger=trigger,
+            from_state=plan.state,
+            actor=actor,
+            note=note,
+            data={"reason": reason, "fields": dict(raw)},
+        )
+
+
+def advance(
+    engine: Engine,
+    plan_id: int,
+    trigger: str,
+    actor: str,
+    fields: dict[str, str] | None = None,
+    note: str | None = None,
+    now: dt.datetime | None = None,
+    expected_version: int | None = None,
+) -> dict[str, Any]:
+    """Fire TRIGGER on plan PLAN_ID as ACTOR with ``--set`` FIELDS; one write transaction.
+
+    Returns ``{id, trigger, from, to, state, plan_version, seq, plans}`` (``plans``: every plan the
+    step moved — more than one for a join). Raises Refused (recorded), Conflict or NotFound.
+    """
+    from engine.store.db import utcnow
+
+    now = now or utcnow()
+    actor = actor.strip().lower()
+    raw = dict(fields or {})
+    with engine.connect() as conn:  # one pooled connection: a read, then the short write
+        plan = load_plan(conn, plan_id)
+        try:
+            steps = decide(conn, plan, trigger, actor, raw, now)
+            refusal = None
+        except Refused as exc:
+            refusal = exc
+        conn.rollback()
+        if refusal is not None:
+            record_refusal(conn, plan, trigger, actor, raw, note, str(refusal), now)
+            raise refusal
+        if expected_version is not None and plan.version != expected_version:
+            raise Conflict(
+                f"plan {plan.id} is at version {plan.version}, not {expected_version}; "
+                "nothing was written."
+            )
+        with translate_lock_errors(), conn.begin():
+            seqs = write(conn, steps, trigger, actor, note, now)
+    first = steps[0]
+    return {
+        "id": plan.id,
+        "trigger": trigger,
+        "from": plan.state,
+        "to": first.dest,
+        "state": first.dest,
+        "plan_version": plan.version + 1,
+        "seq": seqs[0],
+        "plans": [st.plan.id for st in steps],
+        "closed": first.pathway.stage(first.dest).terminal,
+    }

@@ -1,0 +1,174 @@
+"""The KCC 2013/14 pathway (seed 002) run end to end on both backends: six plans to Kent.gov."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from engine.audit.chain import verify
+from engine.errors import Refused
+
+ROOT = Path(__file__).resolve().parent.parent
+PATHWAY = ROOT / "workflows" / "kcc" / "2013-14.yaml"
+CALENDAR = ROOT / "calendars" / "data" / "kcc" / "2012-13.yaml"
+CLOCK = dt.datetime(2012, 10, 1, 9, tzinfo=dt.UTC)
+
+pytestmark = pytest.mark.skipif(
+    not PATHWAY.exists(), reason="the 2013/14 seed pathway is not there"
+)
+
+POLICY, MEMBER, DEMOCRATIC = "policy@kent.gov.uk", "member@kent.gov.uk", "democratic@kent.gov.uk"
+RUN = [  # trigger, actor ("owner" = the plan's Director), --set values, stage afterwards
+    ("submit_headlines", "owner", {"headline_priorities": "hp.pdf"}, "headlines_submitted"),
+    ("comment_on_headlines", POLICY, {}, "drafting"),
+    (
+        "submit_draft",
+        "owner",
+        {"draft_plan": "d.pdf", "key_risks": "r.pdf", "kpis": "k.pdf"},
+        "draft_at_committee",
+    ),
+    ("consider_and_comment", POLICY, {"risk_register": "rr.pdf"}, "refining"),
+    ("submit_for_qa", "owner", {}, "quality_assurance"),
+    (
+        "publish_key_decision_notice",
+        POLICY,
+        {"key_decision_notice_published": "2013-02-01"},
+        "qa_notice_given",
+    ),
+    ("issue_qa_letter", POLICY, {"qa_letter_ref": "QA/2013/1"}, "revising"),
+    ("submit_final", "owner", {"final_plan": "f.pdf"}, "final_review"),
+    ("send_to_cabinet", POLICY, {}, "cabinet_decision"),
+    ("approve_key_decision", MEMBER, {}, "call_in"),
+    (
+        "call_in_period_ends",
+        DEMOCRATIC,
+        {"decision_record_ref": "D/13/1", "published_url": "https://www.kent.gov.uk/bss"},
+        "publishing",
+    ),
+]
+
+
+def test_six_divisional_plans_run_to_publication(db_url: str) -> None:
+    from calendars.sources import read_calendar
+    from calendars.store import upsert_meetings
+    from engine.definition.loader import load_pathway
+    from engine.runtime.api import add_actor, advance, plan_status, publish_pathway, start_plan
+    from engine.store.db import open_db
+
+    engine = open_db(db_url)
+    published = publish_pathway(engine, PATHWAY, now=CLOCK)
+    with engine.begin() as conn:
+        upsert_meetings(conn, read_calendar(CALENDAR), now=CLOCK)
+    add_actor(
+        engine, "cd.bss@kent.gov.uk", "Corporate Director BSS", ["corporate_director"], now=CLOCK
+    )
+    for email, role in [
+        (POLICY, "policy_team"),
+        (MEMBER, "cabinet_member"),
+        (DEMOCRATIC, "democratic_services"),
+    ]:
+        add_actor(engine, email, email.split("@")[0], [role], now=CLOCK)
+    units = load_pathway(PATHWAY).fan_out.units
+    plans = []
+    for i, unit in enumerate(units):
+        owner = f"director{i}@kent.gov.uk"
+        add_actor(
+            engine, owner, f"Director {i}", ["director"], reports_to="cd.bss@kent.gov.uk", now=CLOCK
+        )
+        plans.append(
+            (start_plan(engine, published["pathway"], unit.subject, owner, now=CLOCK)["id"], owner)
+        )
+    assert len(plans) == 6
+
+    first = plans[0][0]
+    for trigger, actor, values, stage in RUN:
+        for pid, owner in plans:
+            advance(engine, pid, trigger, owner if actor == "owner" else actor, values, now=CLOCK)
+            assert plan_status(engine, pid)["state"] == stage
+        s = plan_status(engine, first)
+        if stage == "draft_at_committee":
+            # the January P&R CC's agenda deadline fell across Christmas: five clear working days
+            # before 8 January 2013 is 28 December 2012 (DOMAIN.md; LGA 1972 s.100B)
+            agenda = [
+                d
+                for d in s["deadlines"]
+                if d["stage"] == "drafting" and d["name"] == "agenda_publication"
+            ]
+            assert [(d["date"], d["status"]) for d in agenda] == [("2012-12-28", "met")]
+        if trigger == "publish_key_decision_notice":  # QA's deadlines met; the letter's is new
+            by_stage = {(d["stage"], d["name"]): d["status"] for d in s["deadlines"]}
+            assert by_stage[("quality_assurance", "key_decision_notice")] == "met"
+            assert by_stage[("quality_assurance", "qa_letter")] == "met"
+            assert by_stage[("qa_notice_given", "qa_letter")] == "open"
+
+    s = plan_status(engine, first)
+    decision = next(
+        e
+        for e in s["history"]
+        if e["trigger"] == "approve_key_decision" and e["kind"] == "transition"
+    )
+    assert decision["body"] == "cabinet" and decision["meeting_id"] is not None
+    d = decision["data"]["decision"]
+    assert (d["meeting_date"], d["route"], d["notice_published"]) == (
+        "2013-03-18",
+        "key_decision",
+        "2013-02-01",
+    )
+    assert d["clear_days"] == 44
+
+    # publication is collective: it fires for all six divisions at once
+    result = advance(engine, first, "publish", POLICY, now=CLOCK)
+    assert sorted(result["plans"]) == sorted(pid for pid, _ in plans)
+    for pid, _owner in plans:
+        s = plan_status(engine, pid)
+        assert s["state"] == "live" and s["closed"]
+        assert all(d["status"] != "open" for d in s["deadlines"])
+    with engine.connect() as conn:
+        scheduled = conn.execute(
+            text("SELECT count(*) FROM notices WHERE status = 'scheduled'")
+        ).scalar()
+        result = verify(conn)
+    assert scheduled == 0  # every reminder and escalation of a met deadline was cancelled
+    assert result.ok, result.reason
+
+
+def test_a_late_key_decision_notice_is_refused_naming_the_route(db_url: str) -> None:
+    from calendars.sources import read_calendar
+    from calendars.store import upsert_meetings
+    from engine.runtime.api import add_actor, advance, plan_status, publish_pathway, start_plan
+    from engine.store.db import open_db
+
+    engine = open_db(db_url)
+    publish_pathway(engine, PATHWAY, now=CLOCK)
+    with engine.begin() as conn:
+        upsert_meetings(conn, read_calendar(CALENDAR), now=CLOCK)
+    owner = "director@kent.gov.uk"
+    for email, role in [(owner, "director"), (POLICY, "policy_team"), (MEMBER, "cabinet_member")]:
+        add_actor(engine, email, email.split("@")[0], [role], now=CLOCK)
+    pid = start_plan(engine, "kcc_2013_14", "Governance and Law", owner, now=CLOCK)["id"]
+    late = [
+        (
+            t,
+            a,
+            {**v, "key_decision_notice_published": "2013-03-01"}
+            if t.startswith("publish_key")
+            else v,
+            s,
+        )
+        for t, a, v, s in RUN
+    ]
+    for trigger, actor, values, _stage in late[:9]:
+        advance(engine, pid, trigger, owner if actor == "owner" else actor, values, now=CLOCK)
+    with pytest.raises(Refused) as refused:
+        advance(engine, pid, "approve_key_decision", MEMBER, now=CLOCK)
+    message = str(refused.value)
+    assert (
+        "a key decision on 2013-03-18 needs its notice published at least 28 clear days" in message
+    )
+    assert "by 2013-02-15" in message and "16 clear days" in message
+    assert "general_exception route ('approve_general_exception')" in message
+    s = plan_status(engine, pid)
+    assert s["state"] == "cabinet_decision" and s["history"][-1]["kind"] == "refusal"
