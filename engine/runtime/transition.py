@@ -10,7 +10,8 @@ Joins: a transition with ``join: {stage: X}`` is a collective step for the **cyc
 plan pinned to a version of the same pathway id *and the same financial year* (a year's plans may
 sit on different versions after a migration) that has not already fired the trigger. It fires
 for all of them, atomically, only when all are in X; otherwise it is refused naming those that
-are not there yet.
+are not there yet. Values given with ``--set`` on a collective step are recorded for every plan
+of the cycle that does not already have them (see :func:`shared`).
 """
 
 from __future__ import annotations
@@ -252,13 +253,25 @@ def _join(conn: Any, first: Step, trigger: str, now: dt.datetime) -> list[Step]:
                 pathway,
                 compiled,
                 mt,
-                {},
+                shared(first.values, member.fields),
                 now,
                 who=f"plan {member.id} ({member.subject}): ",
             )
         step.data["join"] = ids
         steps.append(step)
     return steps
+
+
+def shared(values: dict[str, Any], fields: dict[str, Any]) -> dict[str, Any]:
+    """The ``--set`` values of a collective step that another plan of the cycle does not have yet.
+
+    Whoever fires a collective step records the collective facts (the meeting's decision
+    reference, the publication page) for every plan; a plan's own values are never overwritten.
+
+    >>> shared({"published_url": "https://x", "note_ref": "A"}, {"note_ref": "B"})
+    {'published_url': 'https://x'}
+    """
+    return {k: v for k, v in values.items() if k not in fields}
 
 
 def write(
