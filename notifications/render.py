@@ -17,16 +17,6 @@ PACKAGED = Path(__file__).with_name("templates")
 KINDS = ("reminder", "escalation", "papers_due", "digest")
 
 
-@functools.lru_cache(maxsize=8)
-def renderer_for(override_dir: str | None) -> Renderer:
-    """One Renderer per templates folder, so templates compile once per process, not per sweep.
-
-    Jinja2 still reloads a template whose file changed (auto_reload), so overrides edited while
-    the scheduler runs take effect.
-    """
-    return Renderer(override_dir or None)
-
-
 class Renderer:
     """A Jinja2 environment: HTML autoescaped, undefined names are errors, overrides win."""
 

@@ -29,6 +29,17 @@ report = _group("report", "Reports written from the trail and the timeline.")
 forward_plan = _group("forward-plan", "Check a forward plan of key decisions for notice.")
 config = _group("config", "Effective configuration.")
 
-for _sub in (pathway, calendar, actor, plan, scheduler, outbox, audit, decision, report,
-             forward_plan, config):
+for _sub in (
+    pathway,
+    calendar,
+    actor,
+    plan,
+    scheduler,
+    outbox,
+    audit,
+    decision,
+    report,
+    forward_plan,
+    config,
+):
     app.add_typer(_sub)

@@ -29,14 +29,14 @@ def emit_json(obj: Any) -> None:
     sys.stdout.write("\n")
 
 
-def err_console():  # noqa: ANN201 - rich is imported lazily
+def err_console():
     """A rich console writing to stderr (for tables, progress and notes)."""
     from rich.console import Console
 
     return Console(stderr=True, highlight=False)
 
 
-def out_console():  # noqa: ANN201
+def out_console():
     """A rich console writing to stdout (for human-readable answers without ``--json``)."""
     from rich.console import Console
 

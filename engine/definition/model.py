@@ -62,8 +62,15 @@ class Settings(Record):
     )
 
     def __hash__(self) -> int:  # ``rules`` is a dict; keep the frozen record hashable
-        return hash((self.key_decision_threshold, self.working_days, self.timezone,
-                     self.reminder_hour, tuple(sorted(self.rules.items()))))
+        return hash(
+            (
+                self.key_decision_threshold,
+                self.working_days,
+                self.timezone,
+                self.reminder_hour,
+                tuple(sorted(self.rules.items())),
+            )
+        )
 
 
 class Role(Record):
@@ -72,7 +79,8 @@ class Role(Record):
     id: Id
     name: str
     escalates_to: Id | None = Field(
-        None, description="The role a missed deadline escalates to after this one (Director → Corporate Director → policy team)."
+        None,
+        description="The role a missed deadline escalates to after this one (Director → Corporate Director → policy team).",
     )
     description: str = ""
 
@@ -93,9 +101,12 @@ class Body(Record):
         "political_group",
         "other",
     ] = "other"
-    decides: bool = Field(False, description="Whether the body takes decisions (not only comments).")
+    decides: bool = Field(
+        False, description="Whether the body takes decisions (not only comments)."
+    )
     title_patterns: tuple[str, ...] = Field(
-        (), description="Regular expressions matching this body's meeting titles in imported calendars."
+        (),
+        description="Regular expressions matching this body's meeting titles in imported calendars.",
     )
 
 
@@ -135,7 +146,8 @@ class GateAfterPrevious(Record):
     body: Id
     after: Literal["previous"] = "previous"
     min_gap: str | None = Field(
-        None, description="Optional rule phrase the meeting must be at least this far after, e.g. '28 clear days after'."
+        None,
+        description="Optional rule phrase the meeting must be at least this far after, e.g. '28 clear days after'.",
     )
 
 
@@ -159,7 +171,9 @@ class Window(Record):
 class Reminder(Record):
     """A reminder sent ``before`` a deadline (a phrase: '10 working days', '3 working days', '0 days')."""
 
-    before: str = Field(description="How long before the deadline, e.g. '10 working days', '0 days' (the morning of it).")
+    before: str = Field(
+        description="How long before the deadline, e.g. '10 working days', '0 days' (the morning of it)."
+    )
     to: tuple[str, ...] = Field(
         ("owner",), description="Who gets it: 'owner' (the plan's owner) or role ids."
     )
@@ -169,7 +183,9 @@ class Escalation(Record):
     """An escalation ``after`` a deadline is missed (a phrase: '2 working days'), to a role."""
 
     after: str = Field(description="How long overdue, e.g. '2 working days'.")
-    to: str = Field(description="'owner', a role id, or 'escalates_to' (the role above the owner's).")
+    to: str = Field(
+        description="'owner', a role id, or 'escalates_to' (the role above the owner's)."
+    )
 
 
 class Deadline(Record):
@@ -189,7 +205,9 @@ class Deadline(Record):
     )
     reminders: tuple[Reminder, ...] = ()
     escalations: tuple[Escalation, ...] = ()
-    source: str = Field("", description="Where this deadline comes from (statute, seed paper, or 'local practice').")
+    source: str = Field(
+        "", description="Where this deadline comes from (statute, seed paper, or 'local practice')."
+    )
 
 
 class Stage(Record):
@@ -277,7 +295,9 @@ class Pathway(Record):
 
     id: Id
     title: str
-    year: Annotated[str, Field(pattern=r"^\d{4}/\d{2}$", description="Financial year, e.g. 2013/14.")]
+    year: Annotated[
+        str, Field(pattern=r"^\d{4}/\d{2}$", description="Financial year, e.g. 2013/14.")
+    ]
     version_notes: str = ""
     sources: tuple[str, ...] = Field((), description="The papers this definition is taken from.")
     settings: Settings = Settings()

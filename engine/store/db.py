@@ -50,7 +50,7 @@ def create_db_engine(url: str) -> Engine:
             engine = create_engine(url, connect_args={"timeout": 30})
 
             @event.listens_for(engine, "connect")
-            def _sqlite_connect(dbapi_conn, _record) -> None:  # noqa: ANN001
+            def _sqlite_connect(dbapi_conn, _record) -> None:
                 dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
                 cur = dbapi_conn.cursor()
                 cur.execute("PRAGMA journal_mode=WAL")
@@ -60,7 +60,7 @@ def create_db_engine(url: str) -> Engine:
                 cur.close()
 
             @event.listens_for(engine, "begin")
-            def _sqlite_begin(conn) -> None:  # noqa: ANN001
+            def _sqlite_begin(conn) -> None:
                 # One writer at a time, taken at the start: no upgrade deadlocks, no lost updates.
                 conn.exec_driver_sql("BEGIN IMMEDIATE")
 
@@ -71,7 +71,7 @@ def create_db_engine(url: str) -> Engine:
     return engine
 
 
-def _alembic_config(connection):  # noqa: ANN001, ANN202
+def _alembic_config(connection):
     from alembic.config import Config
 
     cfg = Config()

@@ -33,13 +33,13 @@ class UtcDateTime(TypeDecorator[dt.datetime]):
     impl = DateTime(timezone=True)
     cache_ok = True
 
-    def process_bind_param(self, value, dialect):  # noqa: ANN001, ANN201
+    def process_bind_param(self, value, dialect):
         if value is None or not isinstance(value, dt.datetime):
             return value
         value = value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
-    def process_result_value(self, value, dialect):  # noqa: ANN001, ANN201
+    def process_result_value(self, value, dialect):
         if value is None or not isinstance(value, dt.datetime):
             return value
         return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
@@ -157,7 +157,9 @@ notices = Table(
     Column("deadline_id", Integer, ForeignKey("deadlines.id"), nullable=False),
     Column("plan_id", Integer, ForeignKey("plans.id"), nullable=False),
     Column("kind", String(20), nullable=False),  # reminder|escalation|papers_due
-    Column("recipient", String(320), nullable=False),  # e-mail, or "role:ROLE" resolved at send time
+    Column(
+        "recipient", String(320), nullable=False
+    ),  # e-mail, or "role:ROLE" resolved at send time
     Column("due_at", UtcDateTime(), nullable=False),
     Column("status", String(20), nullable=False, default="scheduled"),  # scheduled|queued|cancelled
     Column("lease_until", UtcDateTime(), nullable=True),
@@ -181,7 +183,9 @@ outbox = Table(
     Column("body_html", Text, nullable=False, default=""),
     Column("ics", Text, nullable=False, default=""),
     Column("due_at", UtcDateTime(), nullable=False),
-    Column("status", String(20), nullable=False, default="pending"),  # pending|sending|sent|failed|cancelled
+    Column(
+        "status", String(20), nullable=False, default="pending"
+    ),  # pending|sending|sent|failed|cancelled
     Column("attempts", Integer, nullable=False, default=0),
     Column("next_attempt_at", UtcDateTime(), nullable=True),
     Column("lease_until", UtcDateTime(), nullable=True),

@@ -10,7 +10,7 @@ config = context.config
 connection = config.attributes.get("connection")
 
 
-def _run(conn) -> None:  # noqa: ANN001
+def _run(conn) -> None:
     context.configure(
         connection=conn,
         target_metadata=metadata,
