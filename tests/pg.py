@@ -85,8 +85,18 @@ def start_cluster() -> PgServer | None:
         run_as = ["runuser", "-u", "postgres", "--"]
     port = _free_port()
     init = subprocess.run(
-        [*run_as, initdb, "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8",
-         "--no-sync"],
+        [
+            *run_as,
+            initdb,
+            "-D",
+            str(data),
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--no-sync",
+        ],
         capture_output=True,
         text=True,
     )
@@ -112,7 +122,11 @@ def find_server() -> PgServer | None:
     """GOVPATH_TEST_PG (a URL) if set, else the local server, else a throwaway cluster."""
     given = os.environ.get("GOVPATH_TEST_PG")
     if given:
-        url = given if "+psycopg" in given else given.replace("postgresql://", "postgresql+psycopg://")
+        url = (
+            given
+            if "+psycopg" in given
+            else given.replace("postgresql://", "postgresql+psycopg://")
+        )
         return PgServer(admin_url=url) if _reachable(url) else None
     if os.environ.get("GOVPATH_TEST_PG_THROWAWAY") != "1" and _reachable(LOCAL):
         return PgServer(admin_url=LOCAL)

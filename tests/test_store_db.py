@@ -11,11 +11,16 @@ from engine.store.db import head_revision, open_db
 def test_first_use_creates_schema_at_head(db_url: str) -> None:
     engine = open_db(db_url)
     with engine.connect() as conn:
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == head_revision()
+        assert (
+            conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+            == head_revision()
+        )
         assert conn.execute(text("SELECT seq FROM audit_head WHERE id = 1")).scalar() == 0
 
 
-@pytest.mark.parametrize("statement", ["UPDATE audit_events SET note = 'x'", "DELETE FROM audit_events"])
+@pytest.mark.parametrize(
+    "statement", ["UPDATE audit_events SET note = 'x'", "DELETE FROM audit_events"]
+)
 def test_trail_is_append_only_in_the_database(db_url: str, statement: str) -> None:
     engine = open_db(db_url)
     with engine.begin() as conn:
@@ -29,7 +34,6 @@ def test_trail_is_append_only_in_the_database(db_url: str, statement: str) -> No
         conn.execute(text(statement))
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM audit_events")).scalar() == 1
-
 
 
 def test_throwaway_cluster_starts_from_installed_binaries() -> None:
@@ -59,8 +63,14 @@ def test_timestamps_are_stored_as_utc_and_read_back_aware(db_url: str) -> None:
     engine = open_db(db_url)
     summer = dt.datetime(2013, 6, 3, 8, 0, tzinfo=ZoneInfo("Europe/London"))
     with engine.begin() as conn:
-        conn.execute(insert(actors).values(email="d@k.example", name="D", created_at=summer,
-                                           updated_at=dt.datetime(2013, 6, 3, 7, 0)))
+        conn.execute(
+            insert(actors).values(
+                email="d@k.example",
+                name="D",
+                created_at=summer,
+                updated_at=dt.datetime(2013, 6, 3, 7, 0),
+            )
+        )
         created, updated = conn.execute(select(actors.c.created_at, actors.c.updated_at)).one()
     assert created == updated == dt.datetime(2013, 6, 3, 7, 0, tzinfo=dt.UTC)
     assert created.utcoffset() == dt.timedelta(0)
