@@ -128,6 +128,15 @@ def actor_list(
         print(f"{r['email']}  {r['name']}  [{', '.join(r['roles'])}]{boss}")
 
 
+def _clock(text: str | None):
+    """``--now`` as an aware UTC datetime (naive times are Europe/London), or None for now."""
+    if not text:
+        return None
+    from engine.scheduler.clock import parse_now
+
+    return parse_now(text)
+
+
 @groups.plan.command("start")
 def plan_start(
     ctx: typer.Context,
@@ -137,6 +146,12 @@ def plan_start(
     ),
     owner: str = typer.Option(..., "--owner", help="E-mail of the person who owns it."),
     actor: str = typer.Option(None, "--actor", help="Who starts it (default: the owner)."),
+    now: str = typer.Option(
+        None,
+        "--now",
+        metavar="DATETIME",
+        help="The clock (default: now), to replay a past day as `scheduler run --now` does.",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON (has `id`)."),
 ) -> None:
     """Start a plan on the newest published version of a pathway.
@@ -147,7 +162,7 @@ def plan_start(
 
     from .output import emit_json
 
-    status = start_plan(_engine(ctx), pathway, subject, owner, actor=actor)
+    status = start_plan(_engine(ctx), pathway, subject, owner, actor=actor, now=_clock(now))
     if as_json:
         emit_json(status)
         return
@@ -165,6 +180,12 @@ def plan_advance(
     actor: str = typer.Option(..., "--actor", help="E-mail of the person firing it."),
     set_: list[str] = typer.Option(None, "--set", help="KEY=VALUE content to record (repeatable)."),
     note: str = typer.Option(None, "--note", help="A note for the trail."),
+    now: str = typer.Option(
+        None,
+        "--now",
+        metavar="DATETIME",
+        help="The clock (default: now), to replay a past day as `scheduler run --now` does.",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Fire a transition; exit 0, 3 (refused, recorded) or 4 (conflict, nothing written).
@@ -175,7 +196,15 @@ def plan_advance(
 
     from .output import emit_json
 
-    result = advance(_engine(ctx), plan_id, trigger, actor, fields=_pairs(set_, "--set"), note=note)
+    result = advance(
+        _engine(ctx),
+        plan_id,
+        trigger,
+        actor,
+        fields=_pairs(set_, "--set"),
+        note=note,
+        now=_clock(now),
+    )
     if as_json:
         emit_json(result)
         return
