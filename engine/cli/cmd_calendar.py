@@ -1,8 +1,9 @@
-"""Calendar commands: ``calendar import``/``list``, ``timeline`` and ``forward-plan check``."""
+"""Calendar commands: ``calendar import``/``list``/``export``, ``timeline`` and ``forward-plan check``."""
 
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import typer
 
@@ -288,3 +289,39 @@ def forward_plan_check_cmd(
         mark = "FLAG" if c.flagged else "ok"
         print(f"{mark:4}  {c.item.reference}  decision {c.item.decision_date}  {c.message}")
     print(f"{len(checks)} items, {sum(c.flagged for c in checks)} flagged.")
+
+
+@groups.calendar.command("export")
+def calendar_export(
+    ctx: typer.Context,
+    plan: int = typer.Option(
+        None, "--plan", metavar="ID", help="One plan's deadlines and meetings."
+    ),
+    owner: str = typer.Option(
+        None, "--owner", metavar="EMAIL", help="Everything a person owns, across their plans."
+    ),
+    output: Path = typer.Option(
+        None, "-o", "--output", help="Write the .ics here (default: standard output)."
+    ),
+) -> None:
+    """A plan's or a Director's deadlines and gate meetings as an .ics file.
+
+    Opens in Outlook and Google Calendar; UIDs are stable, so importing a newer export updates the
+    entries instead of duplicating them. Deadlines are all-day entries; meetings keep their times
+    (Europe/London, with its VTIMEZONE).
+
+    Example: govpath calendar export --owner dana.finch@kent.example -o my-deadlines.ics
+    """
+    from engine.errors import BadInput
+    from engine.reports.calendar_export import plan_calendar
+    from engine.store.db import open_db
+
+    if (plan is None) == (owner is None):
+        raise BadInput("give exactly one of --plan ID or --owner EMAIL.")
+    with open_db(state(ctx).db_url).connect() as conn:
+        data = plan_calendar(conn, plan_id=plan, owner=owner)
+    if output is None:
+        sys.stdout.write(data.decode("utf-8"))
+    else:
+        output.write_bytes(data)
+        print(f"Wrote {output}.", file=sys.stderr)

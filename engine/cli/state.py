@@ -16,7 +16,14 @@ class CliState:
 
     @property
     def db_url(self) -> str:
-        return self.db or os.environ.get("GOVPATH_DB") or DEFAULT_DB
+        """``--db``, then ``GOVPATH_DB``, then ``[database] url`` in govpath.toml, then the default."""
+        if self.db:
+            return self.db
+        if os.environ.get("GOVPATH_DB"):
+            return os.environ["GOVPATH_DB"]
+        from engine.config import load_settings
+
+        return load_settings().db_url or DEFAULT_DB
 
 
 def state(ctx: typer.Context) -> CliState:
