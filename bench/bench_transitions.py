@@ -5,6 +5,9 @@ runtime test fixture), one transaction per transition, each with its audit event
 notices. Beside it, in the same run and database, the raw driver (``sqlite3``, or ``psycopg`` for
 ``--db postgresql://…``) does per transaction (a) the bare state UPDATE + audit INSERT, and (b) the
 same plus what the runtime must also do: read the plan, lock and advance the chain head, hash.
+On SQLite a last line replays govpath's own statements (recorded in a second, untimed run: the
+same SQL, parameters and transactions, deadlines and notices included) with the bare driver on a
+copy of the database: the database's share of the time, and so what is left to the runtime.
 
     python bench/bench_transitions.py [--plans 200] [--db URL]
 
@@ -21,6 +24,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -67,8 +71,13 @@ FIXTURE_RUN = [
 FIXTURE_ACTORS = [("pol@kent.gov.uk", ["policy_team"]), ("cm@kent.gov.uk", ["cabinet_member"])]
 
 
-def engine_run(url: str, n: int, use_kcc: bool = True) -> tuple[int, float, str]:
-    """Transitions and seconds through govpath's runtime (setup not timed)."""
+def engine_run(
+    url: str, n: int, use_kcc: bool = True, before: Any = None
+) -> tuple[int, float, str]:
+    """Transitions and seconds through govpath's runtime (setup not timed).
+
+    BEFORE, if given, is called with the engine once the setup is done, before the timed part.
+    """
     from calendars.sources import read_calendar
     from calendars.store import upsert_meetings
     from engine.runtime.api import add_actor, advance, publish_pathway, start_plan
@@ -95,6 +104,8 @@ def engine_run(url: str, n: int, use_kcc: bool = True) -> tuple[int, float, str]
         plans.append(
             (start_plan(engine, published["pathway"], f"Division {i}", owner, now=now)["id"], owner)
         )
+    if before is not None:
+        before(engine)
     count = 0
     started = time.perf_counter()
     for trigger, actor, values in run:
@@ -236,6 +247,79 @@ def raw_run(url: str, n: int, steps: int, chained: bool) -> tuple[int, float]:
     return count, elapsed
 
 
+def capture_run(url: str, n: int, use_kcc: bool, snapshot: Path) -> list[list[tuple]]:
+    """govpath's own statements, transaction by transaction (SQLite; a second, untimed run).
+
+    The database is copied to SNAPSHOT just before the transitions start. Every statement of the
+    hot path runs through :class:`engine.runtime.prepared.Prepared`; this records its SQL text and
+    driver parameters, one list per ``advance`` (one transaction each).
+    """
+    import shutil
+
+    from engine.runtime import api, prepared
+
+    txns: list[list[tuple]] = []
+    real_execute, real_many, real_advance = (
+        prepared.Prepared.execute,
+        prepared.Prepared.executemany,
+        api.advance,
+    )
+
+    def execute(self, conn, params=None):
+        if txns:  # inside an advance (setup statements are not replayed)
+            form = self._for(conn.dialect)
+            txns[-1].append(("one", form.sql, form.params(params or {})))
+        return real_execute(self, conn, params)
+
+    def executemany(self, conn, rows):
+        rows = list(rows)
+        if txns:
+            form = self._for(conn.dialect)
+            txns[-1].append(("many", form.sql, [form.params(r) for r in rows]))
+        return real_many(self, conn, rows)
+
+    def advance(*args, **kwargs):
+        txns.append([])
+        return real_advance(*args, **kwargs)
+
+    def copy(engine) -> None:
+        with engine.connect() as conn:
+            # on the driver's connection: outside a transaction (no autobegin)
+            conn.connection.dbapi_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        shutil.copy(url.removeprefix("sqlite:///"), snapshot)
+
+    prepared.Prepared.execute, prepared.Prepared.executemany = execute, executemany
+    api.advance = advance
+    try:
+        engine_run(url, n, use_kcc, before=copy)
+    finally:
+        prepared.Prepared.execute, prepared.Prepared.executemany = real_execute, real_many
+        api.advance = real_advance
+    return txns
+
+
+def replay_run(snapshot: Path, txns: list[list[tuple]]) -> float:
+    """Seconds for the bare ``sqlite3`` module to run those same statements, same transactions."""
+    import sqlite3
+
+    conn = sqlite3.connect(snapshot, isolation_level=None)
+    for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON"):
+        conn.execute(f"PRAGMA {pragma}")  # as engine.store.db sets every connection
+    cur = conn.cursor()
+    started = time.perf_counter()
+    for txn in txns:
+        cur.execute("BEGIN IMMEDIATE")
+        for how, sql, params in txn:
+            if how == "one":
+                cur.execute(sql, params).fetchall()
+            else:
+                cur.executemany(sql, params)
+        cur.execute("COMMIT")
+    elapsed = time.perf_counter() - started
+    conn.close()
+    return elapsed
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--plans", type=int, default=200, help="number of plans (default 200)")
@@ -244,6 +328,11 @@ def main() -> None:
         "--fixture",
         action="store_true",
         help="use the small runtime test pathway instead of KCC 2013/14",
+    )
+    parser.add_argument(
+        "--no-replay",
+        action="store_true",
+        help="skip the replay of govpath's own statements by the bare driver (SQLite only)",
     )
     args = parser.parse_args()
     scratch = None if args.db else tempfile.mkdtemp(prefix="bench-transitions-")
@@ -256,6 +345,17 @@ def main() -> None:
     raw_n, raw_secs = raw_run(url, args.plans, steps, chained=False)
     chain_n, chain_secs = raw_run(url, args.plans, steps, chained=True)
     ours, raw, chained = count / secs, raw_n / raw_secs, chain_n / chain_secs
+    replayed = None
+    if scratch and not args.no_replay:
+        # a second govpath run into its own file, recording its statements; then the bare driver
+        # replays exactly those (same SQL, parameters and transactions) on a copy of the database
+        txns = capture_run(
+            f"sqlite:///{scratch}/capture.db",
+            args.plans,
+            not args.fixture,
+            Path(scratch) / "replay.db",
+        )
+        replayed = (len(txns), replay_run(Path(scratch) / "replay.db", txns))
     if scratch:
         import shutil
 
@@ -271,6 +371,12 @@ def main() -> None:
         f"{chained:8.1f}/s"
         f"   ratio {ours / chained:.2f}"
     )
+    if replayed is not None:
+        txn_n, replay_secs = replayed
+        print(
+            f"raw replay of govpath's SQL: {txn_n:5d} transactions in {replay_secs:7.2f} s = "
+            f"{count / replay_secs:8.1f}/s   ratio {ours / (count / replay_secs):.2f}"
+        )
 
 
 if __name__ == "__main__":

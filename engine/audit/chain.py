@@ -2,9 +2,9 @@
 
 Each event's ``hash`` is ``sha256(prev_hash + canonical JSON of its content)``, where the content is
 its ``seq``, time (UTC, microseconds), plan, kind, trigger, states, actor, body, meeting, note and
-``data``. ``audit_head`` (one row) holds the last ``seq`` and ``hash``; appenders lock it (``SELECT
-… FOR UPDATE`` on PostgreSQL; SQLite's ``BEGIN IMMEDIATE`` already serialises writers), so the chain
-has one order. Nothing in govpath updates or deletes an event; the database refuses it too.
+``data``. ``audit_head`` (one row) holds the last ``seq`` and ``hash``; appenders lock it (by
+updating it, or ``SELECT … FOR UPDATE`` on PostgreSQL; SQLite's ``BEGIN IMMEDIATE`` already
+serialises writers), so the chain has one order. Nothing in govpath updates or deletes an event; the database refuses it too.
 
 >>> canonical_event(1, dt.datetime(2013, 3, 18, 10, tzinfo=dt.UTC), kind="plan_started", plan_id=3)
 '{"actor":null,"at":"2013-03-18T10:00:00.000000+00:00","body":null,"data":{},"from":null,"kind":"plan_started","meeting":null,"note":null,"plan":3,"seq":1,"to":null,"trigger":null}'
@@ -110,6 +110,16 @@ def _statements() -> dict[str, Any]:
             .where(audit_head.c.id == 1)
             .values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
         )
+        # advance the head only if it is still where this process last left it (see _hints)
+        _stmts["bump_if"] = Prepared(
+            update(audit_head)
+            .where(
+                audit_head.c.id == 1,
+                audit_head.c.seq == bindparam("old_seq"),
+                audit_head.c.hash == bindparam("old_hash"),
+            )
+            .values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
+        )
     return _stmts
 
 
@@ -161,29 +171,60 @@ _FIELDS = (
     "note",
     "data",
 )
+_FIELD_SET = frozenset(_FIELDS)
 
 
-def append_events(conn: Any, events: list[Mapping[str, Any]]) -> list[int]:
-    """Append several events (dicts of :func:`append_event`'s keywords) in order: one head lock,
-    one multi-row INSERT, one head update. Returns their ``seq`` numbers."""
-    if not events:
-        return []
-    s = _statements()
-    head = s["head"].first(conn)
-    seq, prev = int(head["seq"]), head["hash"]
-    rows = []
-    for event in events:
-        unknown = set(event) - set(_FIELDS)
-        if unknown:
-            raise TypeError(f"unknown event fields: {', '.join(sorted(unknown))}")
-        seq += 1
-        at = _utc(event["at"])
-        data_text = canonical_json(dict(event.get("data") or {}))
-        row = {name: event.get(name) for name in _FIELDS}
-        row.update(seq=seq, at=at, data=data_text, prev_hash=prev)
-        text = canonical_event(
+# The head (seq, hash) each database was left at by this process's last append: only a hint.
+# The next append computes its hashes from it and advances the head with ``UPDATE … WHERE seq =
+# :old_seq AND hash = :old_hash`` — one statement instead of a locking read plus an update. If
+# anyone else appended meanwhile (or our transaction rolled back) no row matches, and the append
+# falls back to reading the head under lock. The database decides; the hint only saves a trip.
+_hints: dict[Any, tuple[int, str]] = {}
+
+
+_encode_str = json.encoder.encode_basestring  # what json.dumps(ensure_ascii=False) uses for str
+
+
+def _plain(obj: Any) -> bool:
+    """Whether canonical JSON of OBJ reads back and re-encodes to the same text: only str keys
+    (an int key would be re-sorted as text) and only JSON's own kinds of value."""
+    kind = type(obj)
+    if kind is dict:
+        return all(type(k) is str and _plain(v) for k, v in obj.items())
+    if kind is list or kind is tuple:
+        return all(_plain(v) for v in obj)
+    return obj is None or kind is str or kind is int or kind is float or kind is bool
+
+
+def _scalar(value: Any) -> str | None:
+    """JSON text of a str, int or None exactly as json.dumps writes it; None for anything else."""
+    if value is None:
+        return "null"
+    kind = type(value)
+    if kind is str:
+        return _encode_str(value)
+    if kind is int:
+        return int.__repr__(value)
+    return None
+
+
+def _content(seq: int, row: Mapping[str, Any], data: Any) -> str:
+    """:func:`canonical_event` of a row whose ``data`` is canonical JSON of DATA (same text).
+
+    The common case is written directly, key by key in sorted order (the sha256 input must not
+    change): it skips re-reading ``data`` and encoding the whole event again. Anything unusual
+    takes the general path.
+    """
+    at = _utc(row["at"]).isoformat(timespec="microseconds")
+    parts = [
+        _scalar(row[name])
+        for name in ("actor", "body", "from_state", "kind", "meeting_id", "note", "plan_id")
+    ]
+    parts += [_scalar(row["to_state"]), _scalar(row["trigger"])]
+    if type(seq) is not int or None in parts or not _plain(data):
+        return canonical_event(
             seq,
-            at,
+            row["at"],
             kind=row["kind"],
             plan_id=row["plan_id"],
             trigger=row["trigger"],
@@ -193,12 +234,71 @@ def append_events(conn: Any, events: list[Mapping[str, Any]]) -> list[int]:
             body=row["body"],
             meeting_id=row["meeting_id"],
             note=row["note"],
-            data=json.loads(data_text),
+            data=row["data"],
         )
-        prev = row["hash"] = chain_hash(prev, text)
+    actor, body, from_, kind, meeting, note, plan, to, trigger = parts
+    return (
+        f'{{"actor":{actor},"at":"{at}","body":{body},"data":{row["data"]},"from":{from_},'
+        f'"kind":{kind},"meeting":{meeting},"note":{note},"plan":{plan},"seq":{seq},'
+        f'"to":{to},"trigger":{trigger}}}'
+    )
+
+
+def _chain(
+    events: list[dict[str, Any]], datas: list[Any], seq: int, prev: str
+) -> list[dict[str, Any]]:
+    """The rows to insert for EVENTS after the head (SEQ, PREV), each hashed onto the one before."""
+    rows = []
+    for event, data in zip(events, datas, strict=True):
+        seq += 1
+        row = dict(event, seq=seq, prev_hash=prev)
+        prev = row["hash"] = chain_hash(prev, _content(seq, row, data))
         rows.append(row)
-    s["insert"].executemany(conn, rows)
-    s["bump"].rowcount(conn, {"new_seq": seq, "new_hash": prev})
+    return rows
+
+
+def append_events(conn: Any, events: list[Mapping[str, Any]]) -> list[int]:
+    """Append several events (dicts of :func:`append_event`'s keywords) in order: one head
+    update (locking it), one INSERT. Returns their ``seq`` numbers."""
+    if not events:
+        return []
+    s = _statements()
+    content, datas = [], []
+    for event in events:
+        unknown = event.keys() - _FIELD_SET
+        if unknown:
+            raise TypeError(f"unknown event fields: {', '.join(sorted(unknown))}")
+        row = {name: event.get(name) for name in _FIELDS}
+        row["at"] = _utc(event["at"])
+        data = dict(event.get("data") or {})
+        row["data"] = canonical_json(data)
+        content.append(row)
+        datas.append(data)
+    where = conn.engine.url
+    hint = _hints.get(where)
+    rows = None
+    if hint is not None:
+        rows = _chain(content, datas, *hint)
+        moved = s["bump_if"].rowcount(
+            conn,
+            {
+                "old_seq": hint[0],
+                "old_hash": hint[1],
+                "new_seq": rows[-1]["seq"],
+                "new_hash": rows[-1]["hash"],
+            },
+        )
+        if moved != 1:
+            rows = None
+    if rows is None:  # no hint, or a stale one: read the head under lock
+        head = s["head"].first(conn)
+        rows = _chain(content, datas, int(head["seq"]), head["hash"])
+        s["bump"].rowcount(conn, {"new_seq": rows[-1]["seq"], "new_hash": rows[-1]["hash"]})
+    if len(rows) == 1:
+        s["insert"].rowcount(conn, rows[0])
+    else:
+        s["insert"].executemany(conn, rows)
+    _hints[where] = (rows[-1]["seq"], rows[-1]["hash"])
     return [r["seq"] for r in rows]
 
 

@@ -24,50 +24,92 @@ _timelines: dict[tuple, Any] = {}
 _lock = threading.Lock()
 
 
+_DEADLINE_COLUMNS = (
+    "plan_id",
+    "stage",
+    "name",
+    "title",
+    "rule",
+    "anchor_date",
+    "meeting_id",
+    "due",
+    "owner",
+    "status",
+    "met_at",
+    "escalation_level",
+    "infeasible",
+    "updated_at",
+)
+_NOTICE_COLUMNS = (
+    "deadline_id",
+    "plan_id",
+    "kind",
+    "recipient",
+    "due_at",
+    "status",
+    "lease_until",
+    "lease_owner",
+)
+
+
 def _s() -> dict[str, Any]:
+    """The statements, built once; those of the transition path run prepared on the raw cursor."""
     if _stmts:
         return _stmts
     from sqlalchemy import bindparam, func, insert, select, update
 
+    from engine.runtime.prepared import Prepared
     from engine.store.tables import deadlines, meetings, notices, outbox
 
     d = deadlines
-    _stmts.update(
-        {
-            "fingerprint": select(
-                func.count(), func.max(meetings.c.updated_at), func.max(meetings.c.id)
-            ),
-            "insert_deadline": insert(d),
-            "insert_notice": insert(notices),
-            "open_of_stage": select(d.c.id, d.c.name, d.c.stage, d.c.status).where(
+    # One row per statement, by key (``deadline_id = ?``), run with executemany: an ``IN (…)`` list
+    # beside ``status = ?`` made SQLite (no ANALYZE statistics) pick the status index and scan
+    # every scheduled notice / open deadline of every plan, slower as the tables grow.
+    built = {
+        "fingerprint": select(
+            func.count(), func.max(meetings.c.updated_at), func.max(meetings.c.id)
+        ),
+        "insert_deadline": Prepared(
+            insert(d).values({c: bindparam(c) for c in _DEADLINE_COLUMNS}).returning(d.c.id)
+        ),
+        "insert_notice": Prepared(
+            insert(notices).values({c: bindparam(c) for c in _NOTICE_COLUMNS})
+        ),
+        "open_of_plan": Prepared(
+            select(d.c.id, d.c.name, d.c.stage, d.c.status).where(
                 d.c.plan_id == bindparam("pid"),
-                d.c.stage == bindparam("stage"),
-                d.c.status.in_(("open", "missed")),
-            ),
-            "open_of_plan": select(d.c.id, d.c.name, d.c.stage, d.c.status).where(
-                d.c.plan_id == bindparam("pid"), d.c.status.in_(("open", "missed"))
-            ),
-            "meet": update(d)
-            .where(d.c.id.in_(bindparam("dids", expanding=True)), d.c.status == "open")
+                # constants as bound values: a plain tuple would be a post-compile list
+                d.c.status.in_([bindparam("s_open", "open"), bindparam("s_missed", "missed")]),
+            )
+        ),
+        "meet": Prepared(
+            update(d)
+            .where(d.c.id == bindparam("did"), d.c.status == "open")
             .values(
                 status=bindparam("new_status"), met_at=bindparam("now"), updated_at=bindparam("now")
-            ),
-            "cancel_notices": update(notices)
-            .where(
-                notices.c.deadline_id.in_(bindparam("dids", expanding=True)),
-                notices.c.status == "scheduled",
             )
-            .values(status="cancelled"),
-            "cancel_outbox": update(outbox)
-            .where(
-                outbox.c.deadline_id.in_(bindparam("dids", expanding=True)),
-                outbox.c.status == "pending",
-            )
-            .values(status="cancelled"),
-            "insert_deadlines": insert(d).returning(d.c.id, sort_by_parameter_order=True),
-        }
-    )
+        ),
+        "cancel_notices": Prepared(
+            update(notices)
+            .where(notices.c.deadline_id == bindparam("did"), notices.c.status == "scheduled")
+            .values(status="cancelled")
+        ),
+        "cancel_outbox": Prepared(
+            update(outbox)
+            .where(outbox.c.deadline_id == bindparam("did"), outbox.c.status == "pending")
+            .values(status="cancelled")
+        ),
+    }
+    _stmts.update(built)
     return _stmts
+
+
+def _cancel_messages(conn: Any, dids: list[int]) -> None:
+    """Cancel the scheduled notices and pending outbox rows of these deadlines."""
+    s = _s()
+    keys = [{"did": did} for did in dids]
+    s["cancel_notices"].executemany(conn, keys)
+    s["cancel_outbox"].executemany(conn, keys)
 
 
 def timeline(
@@ -78,7 +120,7 @@ def timeline(
     ``fingerprint`` (count, latest ``updated_at``, highest id of the meetings) is read if not given.
     """
     count, latest, top = fingerprint or conn.execute(_s()["fingerprint"]).one()
-    key = (content_hash, count, str(latest), top, today, str(conn.engine.url))
+    key = (content_hash, count, str(latest), top, today, conn.engine.url)
     found = _timelines.get(key)
     if found is not None:
         return found
@@ -167,12 +209,17 @@ def enter_stage(
         }
         for rd in resolved
     ]
-    ids = [r.id for r in conn.execute(s["insert_deadlines"], rows)]
+    insert = s["insert_deadline"]
+    ids = []
+    for row in rows:  # one by one: each id comes back with its own row (RETURNING)
+        cur = insert.execute(conn, row)
+        ids.append(cur.fetchone()[0])
+        cur.close()
     notices = []
     for did, rd in zip(ids, resolved, strict=True):
         notices.extend(_notice_rows(pathway, plan, did, rd, now))
     if notices:
-        conn.execute(s["insert_notice"], notices)
+        s["insert_notice"].executemany(conn, notices)
     return [
         {"id": did, "name": r["name"], "due": r["due"], "infeasible": r["infeasible"]}
         for did, r in zip(ids, rows, strict=True)
@@ -225,23 +272,21 @@ def close_deadlines(
     as ``deadline_met`` events: ``{deadline, stage, deadline_id}`` for each deadline closed.
     """
     s = _s()
-    rows = conn.execute(s["open_of_plan"], {"pid": plan_id}).all()
+    rows = s["open_of_plan"].rows(conn, {"pid": plan_id})  # (id, name, stage, status)
     chosen = [
         row
         for row in rows
-        if (stage_id is not None and row.stage == stage_id) or (row.stage, row.name) in met_by_names
+        if (stage_id is not None and row[2] == stage_id) or (row[2], row[1]) in met_by_names
     ]
     if not chosen:
         return []
-    dids = [row.id for row in chosen]
-    conn.execute(s["cancel_notices"], {"dids": dids})
-    conn.execute(s["cancel_outbox"], {"dids": dids})
-    still_open = [row for row in chosen if row.status == "open"]  # a missed one stays missed
+    _cancel_messages(conn, [row[0] for row in chosen])
+    still_open = [row for row in chosen if row[3] == "open"]  # a missed one stays missed
     if still_open:
-        conn.execute(
-            s["meet"], {"dids": [r.id for r in still_open], "new_status": status, "now": now}
+        s["meet"].executemany(
+            conn, [{"did": r[0], "new_status": status, "now": now} for r in still_open]
         )
-    return [{"deadline": r.name, "stage": r.stage, "deadline_id": r.id} for r in still_open]
+    return [{"deadline": r[1], "stage": r[2], "deadline_id": r[0]} for r in still_open]
 
 
 def met_by_pairs(pathway: Pathway, trigger: str) -> set[tuple[str, str]]:
@@ -283,11 +328,10 @@ def refresh_plan(
                 meeting_id=rd.meeting.id if rd.meeting is not None else None,
             )
         )
-        conn.execute(_s()["cancel_notices"], {"dids": [row.id]})
-        conn.execute(_s()["cancel_outbox"], {"dids": [row.id]})
+        _cancel_messages(conn, [row.id])
         notices = _notice_rows(pathway, plan, row.id, rd, now)
         if notices:
-            conn.execute(_s()["insert_notice"], notices)
+            _s()["insert_notice"].executemany(conn, notices)
         changed.append(
             {"name": row.name, "before": row.due, "due": rd.due, "infeasible": infeasible}
         )

@@ -6,6 +6,9 @@ module compiles each once per dialect and executes the text directly on the driv
 the SQLAlchemy connection (inside its transaction), skipping the per-execution bookkeeping.
 Parameters are plain values; datetimes are converted the way SQLAlchemy stores them (SQLite: UTC
 text ``YYYY-MM-DD HH:MM:SS.ffffff``; PostgreSQL: the aware datetime itself).
+
+The caller must already be inside a transaction on CONN (``conn.begin()``): these statements do
+not trigger SQLAlchemy's autobegin.
 """
 
 from __future__ import annotations
@@ -14,8 +17,23 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+# Recent timestamps as SQLite text (keyed by value; an aware time equals its UTC self): one
+# transition writes the same `now` into many columns, and formatting it is not free.
+_texts: dict[Any, tuple[type, str]] = {}
+
 
 def _sqlite_value(value: Any) -> Any:
+    found = _texts.get(value)
+    if found is not None and found[0] is type(value):  # a date is never equal to a datetime
+        return found[1]
+    text = _sqlite_text(value)
+    if len(_texts) > 512:
+        _texts.clear()
+    _texts[value] = (type(value), text)
+    return text
+
+
+def _sqlite_text(value: Any) -> Any:
     if isinstance(value, dt.datetime):
         if value.tzinfo is not None:
             value = value.astimezone(dt.UTC).replace(tzinfo=None)
@@ -25,48 +43,75 @@ def _sqlite_value(value: Any) -> Any:
     return value
 
 
+_GIVEN = object()  # marks a parameter the caller supplies (it has no value in the statement)
+
+
+class _Form:
+    """One statement's SQL text for one dialect, and how to lay out its parameters."""
+
+    __slots__ = ("fixed", "spec", "sql")
+
+    def __init__(self, statement: Any, dialect: Any) -> None:
+        compiled = statement.compile(dialect=dialect)
+        self.sql: str = str(compiled)
+        self.fixed = {name: bp.value for name, bp in compiled.binds.items() if bp.value is not None}
+        # SQLite (positional): (name, the statement's own value or _GIVEN) in the driver's order;
+        # PostgreSQL (psycopg, named): None, the values go as a dict
+        self.spec = (
+            tuple((name, self.fixed.get(name, _GIVEN)) for name in compiled.positiontup)
+            if compiled.positional
+            else None
+        )
+
+    def params(self, params: Mapping[str, Any]) -> Any:
+        spec = self.spec
+        if spec is None:
+            values = {**self.fixed, **params}
+            for name, v in values.items():  # a naive timestamp is UTC (as UtcDateTime says)
+                if isinstance(v, dt.datetime) and v.tzinfo is None:
+                    values[name] = v.replace(tzinfo=dt.UTC)
+            return values
+        out = []
+        for name, value in spec:  # a plain loop: this runs for every parameter of every statement
+            v = params[name] if value is _GIVEN else params.get(name, value)
+            if isinstance(v, _TIME_TYPES):
+                v = _sqlite_value(v)
+            out.append(v)
+        return out
+
+
+_TIME_TYPES = (dt.datetime, dt.date)
+
+
 class Prepared:
     """One Core statement, compiled once per dialect, executed on the raw cursor."""
 
     def __init__(self, statement: Any) -> None:
         self.statement = statement
-        self._compiled: dict[str, tuple[str, tuple[str, ...] | None, dict[str, Any]]] = {}
+        self._forms: dict[str, _Form] = {}
 
-    def _for(self, dialect: Any) -> tuple[str, tuple[str, ...] | None, dict[str, Any]]:
-        found = self._compiled.get(dialect.name)
-        if found is None:
-            compiled = self.statement.compile(dialect=dialect)
-            order = tuple(compiled.positiontup) if compiled.positional else None
-            fixed = {name: bp.value for name, bp in compiled.binds.items() if bp.value is not None}
-            found = self._compiled[dialect.name] = (str(compiled), order, fixed)
-        return found
+    def _for(self, dialect: Any) -> _Form:
+        form = self._forms.get(dialect.name)
+        if form is None:
+            form = self._forms[dialect.name] = _Form(self.statement, dialect)
+        return form
 
-    def _params(self, dialect: Any, compiled: tuple, params: Mapping[str, Any]) -> Any:
-        _sql, order, fixed = compiled
-        if dialect.name == "sqlite":
-            values = {k: _sqlite_value(v) for k, v in params.items()}
-        else:
-            values = dict(params)
-        if fixed:
-            values = {**fixed, **values}
-        if order is not None:
-            return tuple(values[name] for name in order)
-        return values
-
-    def cursor(self, conn: Any) -> Any:
+    @staticmethod
+    def cursor(conn: Any) -> Any:
         return conn.connection.dbapi_connection.cursor()
 
     def execute(self, conn: Any, params: Mapping[str, Any] | None = None) -> Any:
         """Run it in CONN's transaction; returns the DBAPI cursor (rowcount, fetchone…)."""
-        compiled = self._for(conn.dialect)
-        cur = self.cursor(conn)
-        cur.execute(compiled[0], self._params(conn.dialect, compiled, params or {}))
+        form = self._for(conn.dialect)
+        cur = conn.connection.dbapi_connection.cursor()
+        cur.execute(form.sql, form.params(params or {}))
         return cur
 
     def executemany(self, conn: Any, rows: Iterable[Mapping[str, Any]]) -> int:
-        compiled = self._for(conn.dialect)
-        cur = self.cursor(conn)
-        cur.executemany(compiled[0], [self._params(conn.dialect, compiled, r) for r in rows])
+        """Run it once per row (one driver call); returns the rows affected."""
+        form = self._for(conn.dialect)
+        cur = conn.connection.dbapi_connection.cursor()
+        cur.executemany(form.sql, [form.params(r) for r in rows])
         count = cur.rowcount
         cur.close()
         return count
@@ -85,6 +130,13 @@ class Prepared:
         names = [d[0] for d in cur.description]
         cur.close()
         return [dict(zip(names, row, strict=True)) for row in rows]
+
+    def rows(self, conn: Any, params: Mapping[str, Any] | None = None) -> list[tuple]:
+        """All rows as plain tuples, in the statement's column order."""
+        cur = self.execute(conn, params)
+        rows = cur.fetchall()
+        cur.close()
+        return rows
 
     def rowcount(self, conn: Any, params: Mapping[str, Any] | None = None) -> int:
         cur = self.execute(conn, params)

@@ -28,29 +28,38 @@ def stmts() -> dict[str, Any]:
     from engine.store.tables import actor_roles, actors, meetings, pathway_versions, plans
 
     p, pv = plans, pathway_versions
+    plan_columns = (
+        p.c.id,
+        p.c.pathway_version_id,
+        p.c.pathway_id,
+        p.c.subject,
+        p.c.owner,
+        p.c.state,
+        p.c.fields,
+        p.c.version,
+        p.c.closed_at,
+        pv.c.version.label("pathway_version"),
+        pv.c.content_hash,
+        pv.c.year,
+        actors.c.reports_to.label("owner_manager"),
+        # the meetings' fingerprint, for the timeline cache, without another round trip
+        select(func.count()).select_from(meetings).scalar_subquery().label("m_count"),
+        select(func.max(meetings.c.updated_at)).scalar_subquery().label("m_latest"),
+        select(func.max(meetings.c.id)).scalar_subquery().label("m_top"),
+    )
+    plan_from = p.join(pv, p.c.pathway_version_id == pv.c.id).outerjoin(
+        actors, actors.c.email == p.c.owner
+    )
+    who = actors.alias("who")
     built = {
-        "plan": select(
-            p.c.id,
-            p.c.pathway_version_id,
-            p.c.pathway_id,
-            p.c.subject,
-            p.c.owner,
-            p.c.state,
-            p.c.fields,
-            p.c.version,
-            p.c.closed_at,
-            pv.c.version.label("pathway_version"),
-            pv.c.content_hash,
-            pv.c.year,
-            actors.c.reports_to.label("owner_manager"),
-            # the meetings' fingerprint, for the timeline cache, without another round trip
-            select(func.count()).select_from(meetings).scalar_subquery().label("m_count"),
-            select(func.max(meetings.c.updated_at)).scalar_subquery().label("m_latest"),
-            select(func.max(meetings.c.id)).scalar_subquery().label("m_top"),
+        "plan": select(*plan_columns).select_from(plan_from).where(p.c.id == bindparam("id")),
+        # the plan and the acting person with their roles in one round trip: one row per role
+        "plan_actor": select(
+            *plan_columns, who.c.email, who.c.name, who.c.reports_to, actor_roles.c.role
         )
         .select_from(
-            p.join(pv, p.c.pathway_version_id == pv.c.id).outerjoin(
-                actors, actors.c.email == p.c.owner
+            plan_from.outerjoin(who, who.c.email == bindparam("actor")).outerjoin(
+                actor_roles, actor_roles.c.actor_id == who.c.id
             )
         )
         .where(p.c.id == bindparam("id")),
@@ -72,7 +81,13 @@ def stmts() -> dict[str, Any]:
     }
     from engine.runtime.prepared import Prepared
 
-    for name in ("plan", "advance", "actor"):  # the hot path: compiled once, run on the cursor
+    for name in (
+        "plan",
+        "plan_actor",
+        "advance",
+        "actor",
+        "plan_version",
+    ):  # the hot path: compiled once, run on the cursor
         built[name] = Prepared(built[name])
     _stmts.update(built)
     return _stmts
@@ -108,32 +123,52 @@ class Actor:
     roles: frozenset[str] = field(default_factory=frozenset)
 
 
-def load_plan(conn: Any, plan_id: int) -> PlanRow:
-    """The plan, or NotFound."""
-    row = stmts()["plan"].first(conn, {"id": plan_id})
-    if row is None:
-        raise NotFound(
-            f"There is no plan {plan_id}; `govpath plan list` shows the plans there are."
-        )
-    closed = row["closed_at"]
+def _not_found(plan_id: int) -> NotFound:
+    return NotFound(f"There is no plan {plan_id}; `govpath plan list` shows the plans there are.")
+
+
+def _plan(row: tuple) -> PlanRow:
+    """A PlanRow from the first 16 columns of the ``plan`` / ``plan_actor`` statements."""
+    closed = row[8]
     if isinstance(closed, str):  # SQLite keeps UTC text
         closed = dt.datetime.fromisoformat(closed).replace(tzinfo=dt.UTC)
     return PlanRow(
-        id=row["id"],
-        pathway_version_id=row["pathway_version_id"],
-        pathway_id=row["pathway_id"],
-        subject=row["subject"],
-        owner=row["owner"],
-        state=row["state"],
-        fields=json.loads(row["fields"] or "{}"),
-        version=row["version"],
+        id=row[0],
+        pathway_version_id=row[1],
+        pathway_id=row[2],
+        subject=row[3],
+        owner=row[4],
+        state=row[5],
+        fields=json.loads(row[6] or "{}"),
+        version=row[7],
         closed_at=closed,
-        pathway_version=row["pathway_version"],
-        content_hash=row["content_hash"],
-        year=row["year"],
-        owner_manager=row["owner_manager"],
-        meetings_fingerprint=(row["m_count"], row["m_latest"], row["m_top"]),
+        pathway_version=row[9],
+        content_hash=row[10],
+        year=row[11],
+        owner_manager=row[12],
+        meetings_fingerprint=(row[13], row[14], row[15]),
     )
+
+
+def load_plan(conn: Any, plan_id: int) -> PlanRow:
+    """The plan, or NotFound."""
+    rows = stmts()["plan"].rows(conn, {"id": plan_id})
+    if not rows:
+        raise _not_found(plan_id)
+    return _plan(rows[0])
+
+
+def load_plan_actor(conn: Any, plan_id: int, email: str) -> tuple[PlanRow, Actor | None]:
+    """The plan (or NotFound) and the actor with that e-mail and their roles (None if unknown)."""
+    rows = stmts()["plan_actor"].rows(conn, {"id": plan_id, "actor": email.strip().lower()})
+    if not rows:
+        raise _not_found(plan_id)
+    first = rows[0]
+    who = None
+    if first[16] is not None:
+        roles = frozenset(r[19] for r in rows if r[19])
+        who = Actor(first[16], first[17], first[18], roles)
+    return _plan(first), who
 
 
 def pathway_for(conn: Any, content_hash: str) -> tuple[Pathway, CompiledPathway]:

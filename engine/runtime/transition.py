@@ -1,10 +1,11 @@
 """Firing a transition: check state, role, content, guard, notice and join; then one short write.
 
-The hot path reads the plan, decides, and writes the new state with ``UPDATE … WHERE version =
-expected`` (optimistic concurrency: a plan changed meanwhile → :class:`Conflict`, nothing written),
-the audit event(s), met deadlines and the new stage's deadlines and notices, all in one
-``engine.begin()``. A refusal is recorded as a ``refusal`` event in its own transaction (state
-untouched) and then raised as :class:`Refused`.
+The hot path, in one transaction, reads the plan with the actor's roles (one prepared statement),
+decides, and writes the new state with ``UPDATE … WHERE version = expected`` (optimistic
+concurrency: a plan changed meanwhile → :class:`Conflict`, nothing written), the audit event(s),
+met deadlines and the new stage's deadlines and notices. A refusal rolls that transaction back,
+is recorded as a ``refusal`` event in its own transaction (state untouched) and then raised as
+:class:`Refused`.
 
 Joins: a transition with ``join: {stage: X}`` is a collective step for the **cycle**: every open
 plan pinned to a version of the same pathway id *and the same financial year* (a year's plans may
@@ -29,10 +30,11 @@ from engine.errors import Conflict, Refused
 from engine.runtime import deadlines as dl
 from engine.runtime import guards, roles
 from engine.runtime.rows import (
+    Actor,
     PlanRow,
     dump_fields,
-    load_actor,
     load_plan,
+    load_plan_actor,
     pathway_for,
     reports_chain,
     stmts,
@@ -96,15 +98,16 @@ def decide(
     plan: PlanRow,
     trigger: str,
     actor: str,
+    who: Actor | None,
     raw: dict[str, str],
     now: dt.datetime,
 ) -> list[Step]:
-    """Check everything for firing TRIGGER on PLAN; the steps to write, or Refused."""
+    """Check everything for firing TRIGGER on PLAN as ACTOR (WHO: their record, None if unknown);
+    the steps to write, or Refused."""
     pathway, compiled = pathway_for(conn, plan.content_hash)
     t = compiled.transition(plan.state, trigger)
     if t is None or not compiled.can_fire(plan.state, trigger):
         raise _wrong_state(plan, pathway, trigger)
-    who = load_actor(conn, actor)
     if who is None:
         raise Refused(
             f"{actor} is not a known actor, so holds no roles; '{trigger}' needs "
@@ -395,7 +398,8 @@ def record_refusal(
 ) -> None:
     """The refusal as a trail event in its own transaction; Conflict if the plan moved meanwhile."""
     with conn.begin():
-        current = conn.execute(stmts()["plan_version"], {"id": plan.id}).scalar()
+        found = stmts()["plan_version"].rows(conn, {"id": plan.id})
+        current = found[0][0] if found else None
         if current != plan.version:
             raise Conflict(
                 f"plan {plan.id} was changed by someone else while you were advancing it; nothing "
@@ -434,24 +438,26 @@ def advance(
     now = now or utcnow()
     actor = actor.strip().lower()
     raw = dict(fields or {})
-    with engine.connect() as conn:  # one pooled connection: a read, then the short write
-        plan = load_plan(conn, plan_id)
+    plan: PlanRow | None = None
+    with engine.connect() as conn:  # one pooled connection, one transaction
         try:
-            steps = decide(conn, plan, trigger, actor, raw, now)
-            refusal = None
-        except Refused as exc:
-            refusal = exc
-        conn.rollback()
-        if refusal is not None:
+            # Read, decide and write in one transaction: a BEGIN/COMMIT pair fewer. The plan's
+            # UPDATE still names the version read (PostgreSQL: another writer first → Conflict);
+            # SQLite's BEGIN IMMEDIATE serialises writers, so what was read cannot move.
+            with translate_lock_errors(), conn.begin():
+                plan, who = load_plan_actor(conn, plan_id, actor)
+                steps = decide(conn, plan, trigger, actor, who, raw, now)
+                if expected_version is not None and plan.version != expected_version:
+                    raise Conflict(
+                        f"plan {plan.id} is at version {plan.version}, not {expected_version}; "
+                        "nothing was written."
+                    )
+                seqs = write(conn, steps, trigger, actor, note, now)
+        except Refused as refusal:  # rolled back: nothing of the step was written
+            if plan is None:
+                raise
             record_refusal(conn, plan, trigger, actor, raw, note, str(refusal), now)
-            raise refusal
-        if expected_version is not None and plan.version != expected_version:
-            raise Conflict(
-                f"plan {plan.id} is at version {plan.version}, not {expected_version}; "
-                "nothing was written."
-            )
-        with translate_lock_errors(), conn.begin():
-            seqs = write(conn, steps, trigger, actor, note, now)
+            raise
     first = steps[0]
     return {
         "id": plan.id,

@@ -62,7 +62,7 @@ def create_db_engine(url: str) -> Engine:
             @event.listens_for(engine, "begin")
             def _sqlite_begin(conn) -> None:
                 # One writer at a time, taken at the start: no upgrade deadlocks, no lost updates.
-                conn.exec_driver_sql("BEGIN IMMEDIATE")
+                conn.connection.driver_connection.execute("BEGIN IMMEDIATE")
 
         else:
             engine = create_engine(url, pool_pre_ping=True)
