@@ -22,7 +22,7 @@ def demo(
     ),
     json_out: bool = typer.Option(False, "--json", help="Print the summary as JSON on stdout."),
 ) -> None:
-    """Run a whole planning year end to end, on a fresh SQLite database, in about twenty seconds.
+    """Run a whole planning year end to end, on a fresh SQLite database, in well under a minute.
 
     Loads the seed year's pathway and committee calendar, registers the people it names, starts one
     plan per directorate or division, starts a real SMTP server on loopback that files what it
