@@ -260,9 +260,8 @@ class Year:
             resolved = self._timeline().stage(stage.id)
             if resolved and resolved.gate:
                 return resolved.gate.date
-        if pending:
-            last = max(dt.date.fromisoformat(d["date"]) for d in pending)
-            return self.policy.next_working_day(last)
+        if pending:  # e.g. the call-in period: closed on its last day
+            return max(dt.date.fromisoformat(d["date"]) for d in pending)
         if stage.window is not None:
             return stage.window.end
         return None
