@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 
 from . import groups
-from .state import state
+from .parse import open_engine, parse_date
 
 
 class QueryFormat(StrEnum):
@@ -28,23 +28,9 @@ class YearFormat(StrEnum):
     html = "html"
 
 
-def _engine(ctx: typer.Context):
-    from engine.store.db import open_db
-
-    return open_db(state(ctx).db_url)
-
-
 def _day(text: str | None, what: str):
-    import datetime as dt
-
-    from engine.errors import BadInput
-
-    if text is None:
-        return None
-    try:
-        return dt.date.fromisoformat(text.strip()[:10])
-    except ValueError:
-        raise BadInput(f"{what} '{text}' is not a date: write YYYY-MM-DD.") from None
+    """A date, or the date part of a date-time (``--since 2013-03-01T12:00`` means that day)."""
+    return parse_date(text.strip()[:10] if text else None, what)
 
 
 def _today(text: str | None):
@@ -208,7 +194,7 @@ def audit_query(
         raise BadInput("--missed and --as-of answer different questions; use one of them.")
     if limit < 0 or offset < 0:
         raise BadInput("--limit and --offset must be 0 or more.")
-    engine = _engine(ctx)
+    engine = open_engine(ctx)
     page_limit = limit or None
     if as_of:
         from engine.audit.asof import states_as_of
@@ -293,7 +279,7 @@ def decision_record(
 
     from .output import emit_json
 
-    with _engine(ctx).connect() as conn:
+    with open_engine(ctx).connect() as conn:
         load_plan(conn, plan)  # NotFound for an unknown plan
         records = decision_records(conn, plan=plan)
     if fmt is RecordFormat.json:
@@ -325,7 +311,7 @@ def decision_list(
 
     from .output import emit_json
 
-    with _engine(ctx).connect() as conn:
+    with open_engine(ctx).connect() as conn:
         records = decision_records(
             conn,
             key_only=key,
@@ -376,7 +362,7 @@ def report_pathway(
 
     from .output import emit_json
 
-    with _engine(ctx).connect() as conn:
+    with open_engine(ctx).connect() as conn:
         doc = pathway_lines(conn, plan, today=_today(today))
     if as_json:
         emit_json(doc)
@@ -406,7 +392,7 @@ def report_year(
     from engine.errors import BadInput
     from engine.reports.year import collect_year, render_year
 
-    with _engine(ctx).connect() as conn:
+    with open_engine(ctx).connect() as conn:
         year = collect_year(conn, pathway, today=_today(today))
     text = render_year(year, fmt.value)
     if output is None:

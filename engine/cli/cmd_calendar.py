@@ -8,22 +8,9 @@ from pathlib import Path
 import typer
 
 from . import groups
-from .state import state
+from .parse import open_engine, parse_date
 
 _MAP_HELP = "Map meeting titles to a body: a regular expression and a body id, e.g. '^P&R=pr_cc'."
-
-
-def _parse_date(text: str | None, flag: str):
-    import datetime as dt
-
-    from engine.errors import BadInput
-
-    if text is None:
-        return None
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise BadInput(f"{flag} {text!r} is not a date: write YYYY-MM-DD.") from None
 
 
 @groups.calendar.command("import")
@@ -54,7 +41,6 @@ def import_cmd(
     from calendars.sources import read_calendars
     from calendars.sources.bodies import parse_maps, patterns_from_pathway
     from calendars.store import upsert_meetings
-    from engine.store.db import open_db
 
     patterns: list[tuple[str, str]] = parse_maps(maps)
     if pathway:
@@ -64,7 +50,7 @@ def import_cmd(
             patterns.extend((rx, body) for rx in rxs)
     found = read_calendars(files, patterns)
     meetings = [m for f in found for m in f.meetings]
-    engine = open_db(state(ctx).db_url)
+    engine = open_engine(ctx)
     with engine.begin() as conn:
         added, updated = upsert_meetings(conn, meetings)
     unchanged = len({(m.source, m.key) for m in meetings}) - added - updated
@@ -111,10 +97,9 @@ def list_cmd(
     Example: govpath calendar list --body pr_cc --from 2013-01-01 --json
     """
     from calendars.store import load_meetings
-    from engine.store.db import open_db
 
-    start, end = _parse_date(date_from, "--from"), _parse_date(date_to, "--to")
-    engine = open_db(state(ctx).db_url)
+    start, end = parse_date(date_from, "--from"), parse_date(date_to, "--to")
+    engine = open_engine(ctx)
     with engine.connect() as conn:
         meetings = load_meetings(conn, body=body, start=start, end=end)
     if as_json:
@@ -156,9 +141,8 @@ def _timeline_inputs(ctx: typer.Context, pathway_path: str, calendars: list[str]
         closures = [d for f in found for d in f.closures]
     else:
         from calendars.store import load_meetings
-        from engine.store.db import open_db
 
-        with open_db(state(ctx).db_url).connect() as conn:
+        with open_engine(ctx).connect() as conn:
             meetings = load_meetings(conn)
         closures = []
     return pathway, meetings, closures
@@ -208,7 +192,7 @@ def timeline_cmd(
     from calendars.timeline_report import compare, timeline_json
 
     moves = [parse_move(text) for text in what_if]
-    on = _parse_date(today, "--today") or dt.datetime.now(ZoneInfo("Europe/London")).date()
+    on = parse_date(today, "--today") or dt.datetime.now(ZoneInfo("Europe/London")).date()
     pathway, meetings, closures = _timeline_inputs(ctx, pathway_path, calendars, maps)
     timeline = build_timeline(pathway, meetings, today=on, closures=closures)
     after = None
@@ -314,11 +298,10 @@ def calendar_export(
     """
     from engine.errors import BadInput
     from engine.reports.calendar_export import plan_calendar
-    from engine.store.db import open_db
 
     if (plan is None) == (owner is None):
         raise BadInput("give exactly one of --plan ID or --owner EMAIL.")
-    with open_db(state(ctx).db_url).connect() as conn:
+    with open_engine(ctx).connect() as conn:
         data = plan_calendar(conn, plan_id=plan, owner=owner)
     if output is None:
         sys.stdout.write(data.decode("utf-8"))

@@ -2,28 +2,10 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import re
-
 import typer
 
 from . import groups
-
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
-def _parse_date(text: str, what: str) -> dt.date:
-    from engine.errors import BadInput
-
-    value = text.strip()
-    try:
-        if not _ISO_DATE.match(value):
-            raise ValueError
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise BadInput(
-            f"{what} {text!r} is not a date: write it as YYYY-MM-DD, e.g. 2013-01-08."
-        ) from None
+from .parse import parse_date
 
 
 @groups.app.command("deadline")
@@ -65,8 +47,8 @@ def deadline(
     from calendars.rules import parse_rule
     from calendars.workdays import get_policy
 
-    anchor = _parse_date(date, "DATE")
-    closures = [_parse_date(c, "--closure") for c in closure]
+    anchor = parse_date(date, "DATE")
+    closures = [parse_date(c, "--closure") for c in closure]
     parsed = parse_rule(rule)
     days = get_policy(policy, closures)
     result = parsed.apply(anchor, days)

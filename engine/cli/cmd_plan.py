@@ -2,27 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import typer
 
 from . import groups
+from .parse import open_engine, parse_clock, parse_date
 from .state import state
-
-
-def _engine(ctx: typer.Context):
-    from engine.store.db import open_db
-
-    return open_db(state(ctx).db_url)
-
-
-def _date(text: str, what: str) -> dt.date:
-    from engine.errors import BadInput
-
-    try:
-        return dt.date.fromisoformat(text.strip())
-    except ValueError:
-        raise BadInput(f"{what} must be a date written YYYY-MM-DD, not {text!r}.") from None
 
 
 def _pairs(values: list[str] | None, flag: str) -> dict[str, str]:
@@ -72,7 +56,7 @@ def publish(
 
     from .output import emit_json
 
-    result = publish_pathway(_engine(ctx), path, actor=actor)
+    result = publish_pathway(open_engine(ctx), path, actor=actor)
     if as_json:
         emit_json(result)
         return
@@ -97,7 +81,7 @@ def actor_add(
 
     from .output import emit_json
 
-    result = add_actor(_engine(ctx), email, name, role or [], reports_to=reports_to)
+    result = add_actor(open_engine(ctx), email, name, role or [], reports_to=reports_to)
     if as_json:
         emit_json(result)
         return
@@ -119,22 +103,13 @@ def actor_list(
 
     from .output import emit_json
 
-    rows = list_actors(_engine(ctx))
+    rows = list_actors(open_engine(ctx))
     if as_json:
         emit_json(rows)
         return
     for r in rows:
         boss = f", reports to {r['reports_to']}" if r["reports_to"] else ""
         print(f"{r['email']}  {r['name']}  [{', '.join(r['roles'])}]{boss}")
-
-
-def _clock(text: str | None):
-    """``--now`` as an aware UTC datetime (naive times are Europe/London), or None for now."""
-    if not text:
-        return None
-    from engine.scheduler.clock import parse_now
-
-    return parse_now(text)
 
 
 @groups.plan.command("start")
@@ -162,7 +137,9 @@ def plan_start(
 
     from .output import emit_json
 
-    status = start_plan(_engine(ctx), pathway, subject, owner, actor=actor, now=_clock(now))
+    status = start_plan(
+        open_engine(ctx), pathway, subject, owner, actor=actor, now=parse_clock(now)
+    )
     if as_json:
         emit_json(status)
         return
@@ -197,13 +174,13 @@ def plan_advance(
     from .output import emit_json
 
     result = advance(
-        _engine(ctx),
+        open_engine(ctx),
         plan_id,
         trigger,
         actor,
         fields=_pairs(set_, "--set"),
         note=note,
-        now=_clock(now),
+        now=parse_clock(now),
     )
     if as_json:
         emit_json(result)
@@ -227,7 +204,7 @@ def plan_status(
 
     from .output import emit_json
 
-    s = status_of(_engine(ctx), plan_id)
+    s = status_of(open_engine(ctx), plan_id)
     if as_json:
         emit_json(s)
         return
@@ -263,7 +240,7 @@ def plan_list(
 
     from .output import emit_json
 
-    rows = list_plans(_engine(ctx), pathway_id=pathway, state=state_)
+    rows = list_plans(open_engine(ctx), pathway_id=pathway, state=state_)
     if as_json:
         emit_json(rows)
         return
@@ -302,7 +279,7 @@ def plan_migrate(
     from .output import emit_json
 
     result = migrate_plans(
-        _engine(ctx), list(plan_ids), to_version, _pairs(map_, "--map"), actor=actor
+        open_engine(ctx), list(plan_ids), to_version, _pairs(map_, "--map"), actor=actor
     )
     if as_json:
         emit_json(result)
@@ -332,7 +309,11 @@ def calendar_move(
     from .output import emit_json
 
     result = move_meeting(
-        _engine(ctx), body, _date(date, "DATE"), _date(new_date, "NEWDATE"), actor=actor
+        open_engine(ctx),
+        body,
+        parse_date(date, "DATE"),
+        parse_date(new_date, "NEWDATE"),
+        actor=actor,
     )
     if as_json:
         emit_json(result)
@@ -366,7 +347,7 @@ def audit_verify(
 
     from .output import emit_json
 
-    with _engine(ctx).connect() as conn:
+    with open_engine(ctx).connect() as conn:
         result = verify(conn)
     if as_json:
         emit_json(result.to_json())

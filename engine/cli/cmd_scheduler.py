@@ -8,6 +8,7 @@ from enum import StrEnum
 import typer
 
 from . import groups
+from .parse import open_engine
 from .state import state
 
 
@@ -23,10 +24,6 @@ def _settings():
     from engine.config import load_settings
 
     return load_settings(path=os.environ.get("GOVPATH_CONFIG", "govpath.toml"))
-
-
-def _db_url(ctx: typer.Context, settings) -> str:
-    return state(ctx).db or settings.db_url
 
 
 def _now(text: str | None, settings):
@@ -71,7 +68,6 @@ def run_cmd(
     from engine.errors import BadInput
     from engine.scheduler.clock import make_clock
     from engine.scheduler.sweep import run_sweep
-    from engine.store.db import open_db
 
     from .output import emit_json, err_console
 
@@ -81,7 +77,7 @@ def run_cmd(
             raise BadInput(f"--interval must be more than 0 seconds (not {interval}).")
         settings = settings.with_(sweep_interval=interval)
     start = _now(now, settings) if now else None
-    engine = open_db(_db_url(ctx, settings))
+    engine = open_engine(ctx)
     console = err_console()
 
     def report(at, result) -> None:
@@ -122,12 +118,10 @@ def list_cmd(
     Example: govpath outbox list --status failed --json
     """
     from engine.scheduler.outbox import list_messages
-    from engine.store.db import open_db
 
     from .output import emit_json, out_console
 
-    settings = _settings()
-    engine = open_db(_db_url(ctx, settings))
+    engine = open_engine(ctx)
     with engine.connect() as conn:
         rows = list_messages(conn, status.value if status else None, plan)
     if as_json:
@@ -167,12 +161,11 @@ def retry_cmd(
     Example: govpath outbox retry 42
     """
     from engine.scheduler.outbox import retry
-    from engine.store.db import open_db
 
     from .output import emit_json, err_console
 
     settings = _settings()
-    engine = open_db(_db_url(ctx, settings))
+    engine = open_engine(ctx)
     with engine.begin() as conn:
         row = retry(conn, message, _now(now, settings))
     if as_json:

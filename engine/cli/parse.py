@@ -1,0 +1,56 @@
+"""Command-line values shared by every command: dates, the clock, and the database to open."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import TYPE_CHECKING
+
+import typer
+
+from .state import state
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def parse_date(text: str | None, flag: str) -> dt.date | None:
+    """An ISO date given for FLAG, or None when the option was left out.
+
+    >>> parse_date("2013-01-08", "--from")
+    datetime.date(2013, 1, 8)
+    >>> parse_date("8/1/2013", "--from")
+    Traceback (most recent call last):
+    engine.errors.BadInput: --from '8/1/2013' is not a date: write it as YYYY-MM-DD, e.g. 2013-01-08.
+    """
+    from engine.errors import BadInput
+
+    if text is None:
+        return None
+    value = text.strip()
+    try:
+        if not _ISO_DATE.match(value):
+            raise ValueError(value)
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise BadInput(
+            f"{flag} {text!r} is not a date: write it as YYYY-MM-DD, e.g. 2013-01-08."
+        ) from None
+
+
+def parse_clock(text: str | None, tz: str = "Europe/London") -> dt.datetime | None:
+    """``--now``: an aware UTC datetime (naive times are in TZ), or None to use the real clock."""
+    if not text:
+        return None
+    from engine.scheduler.clock import parse_now
+
+    return parse_now(text, tz)
+
+
+def open_engine(ctx: typer.Context) -> Engine:
+    """The database chosen by ``--db``, ``GOVPATH_DB`` or govpath.toml, schema upgraded."""
+    from engine.store.db import open_db
+
+    return open_db(state(ctx).db_url)
