@@ -16,10 +16,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 
+from calendars.ics_export import IcsEvent, export_ics
 from engine.errors import BadInput
 
 
@@ -74,57 +74,9 @@ def check_address(name: str, value: str) -> str:
     return value
 
 
-@dataclass(frozen=True)
-class IcsItem:
-    """One deadline as a calendar entry (an all-day event on its due date)."""
-
-    uid: str
-    summary: str
-    description: str
-    day: dt.date
-    location: str = ""
-
-
-def deadline_ics(items: list[IcsItem], name: str = "govpath deadlines") -> str:
-    """An iCalendar document of deadlines (calendars.ics_export; icalendar directly without it)."""
-    try:
-        from calendars.ics_export import IcsEvent, export_ics
-    except ImportError:
-        return _ics_fallback(items, name)
-    events = [
-        IcsEvent(
-            uid=i.uid,
-            summary=i.summary,
-            description=i.description,
-            start=i.day,
-            location=i.location,
-        )
-        for i in items
-    ]
-    data = export_ics(events, name)
-    return data.decode("utf-8") if isinstance(data, bytes) else str(data)
-
-
-def _ics_fallback(items: list[IcsItem], name: str) -> str:
-    from icalendar import Calendar, Event
-
-    cal = Calendar()
-    cal.add("prodid", "-//govpath//deadlines//EN")
-    cal.add("version", "2.0")
-    cal.add("method", "PUBLISH")
-    cal.add("x-wr-calname", name)
-    for item in items:
-        ev = Event()
-        ev.add("uid", item.uid)
-        ev.add("dtstamp", dt.datetime.combine(item.day, dt.time(0), tzinfo=dt.UTC))
-        ev.add("summary", item.summary)
-        ev.add("description", item.description)
-        ev.add("dtstart", item.day)
-        ev.add("dtend", item.day + dt.timedelta(days=1))
-        if item.location:
-            ev.add("location", item.location)
-        cal.add_component(ev)
-    return cal.to_ical().decode("utf-8")
+def deadline_ics(events: list[IcsEvent], name: str = "govpath deadlines") -> str:
+    """The deadlines as the text of an iCalendar attachment (see :mod:`calendars.ics_export`)."""
+    return export_ics(events, name).decode("utf-8")
 
 
 def build_email(

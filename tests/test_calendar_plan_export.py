@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import ics
@@ -46,6 +47,8 @@ def test_plan_export_has_its_deadlines_and_gate_meeting(cli_db: Cli, tmp_path: P
         dt.date(2012, 11, 8),  # agenda publication, five clear working days before
     }
     assert all("plan 1" in name for name in deadlines)
+    # the same UID as the deadline's e-mail attachment (uid_for("deadline", row id))
+    assert all(re.fullmatch(r"deadline-\d+@govpath", e.uid) for e in deadlines.values())
     (meeting,) = meetings
     local = meeting.begin.to("Europe/London")
     assert (local.date(), local.strftime("%H:%M")) == (dt.date(2012, 11, 16), "10:00")

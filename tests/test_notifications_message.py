@@ -12,11 +12,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from calendars.ics_export import IcsEvent, uid_for
 from engine.config import load_settings
 from engine.errors import BadInput
 from notifications.message import (
     HeaderInjection,
-    IcsItem,
     build_email,
     deadline_ics,
     message_id,
@@ -35,7 +35,7 @@ def _email(**overrides: str):
         "text": "Dear Director,\nplease send the draft.\n",
         "html": "<p>Dear Director,</p>",
         "ics": deadline_ics(
-            [IcsItem("govpath-deadline-1@govpath", "Due: draft", "Send it", dt.date(2012, 12, 20))]
+            [IcsEvent(uid_for("deadline", 1), "Due: draft", "Send it", dt.date(2012, 12, 20))]
         ),
         "msg_id": message_id("1|1|reminder|director@kent.example|2012-12-06"),
         "date": NOW,
@@ -98,7 +98,7 @@ def test_the_message_has_text_html_and_an_ics_that_another_library_reads() -> No
     cal = ics.Calendar(data if isinstance(data, str) else data.decode())
     (event,) = cal.events
     assert event.all_day and event.begin.date() == dt.date(2012, 12, 20)
-    assert event.uid == "govpath-deadline-1@govpath"
+    assert event.uid == uid_for("deadline", 1) == "deadline-1@govpath"
 
 
 def _context(subject: str = "Finance") -> dict:

@@ -62,7 +62,7 @@ def _deadline_event(row: Any, meeting: Any) -> IcsEvent:
         f"Rule: {row['rule']}. Status: {row['status']}.",
     ]
     return IcsEvent(
-        uid=uid_for("deadline", row["plan_id"], row["stage"], row["name"]),
+        uid=uid_for("deadline", row["id"]),  # the same UID as the e-mail attachment
         summary=f"Due: {row['title']} (plan {row['plan_id']}, {row['subject']})",
         description="\n".join(lines),
         start=row["due"],

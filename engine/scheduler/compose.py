@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from calendars.ics_export import IcsEvent, uid_for
 from engine.config import Settings
 from engine.scheduler.context import Context, DeadlineContext
 from notifications.message import (
     HeaderInjection,
-    IcsItem,
     check_address,
     check_header,
     deadline_ics,
@@ -19,17 +19,18 @@ from notifications.message import (
 from notifications.render import Renderer
 
 
-def deadline_item(dc: DeadlineContext) -> IcsItem:
-    """The deadline as a calendar entry: stable UID per deadline row, all day on its due date."""
+def deadline_item(dc: DeadlineContext) -> IcsEvent:
+    """The deadline as a calendar entry: all day on its due date, with the UID `calendar export`
+    gives the same deadline row, so importing both never shows it twice."""
     d, p, m = dc.deadline, dc.plan, dc.meeting
     where = f" for {m['title']} on {m['date']}" if m else ""
     what = d["action"] or d["title"]
-    return IcsItem(
-        uid=f"govpath-deadline-{d['id']}@govpath",
+    return IcsEvent(
+        uid=uid_for("deadline", d["id"]),
         summary=f"Due: {d['title']} (plan {p['id']}, {p['subject']})",
         description=f"{what}{where}. Plan {p['id']} ({p['pathway']}), owner {p['owner']}.",
-        day=d["due"],
-        location=(m or {}).get("place", ""),
+        start=d["due"],
+        location=(m or {}).get("place", "") or "",
     )
 
 
