@@ -74,3 +74,37 @@ def test_timestamps_are_stored_as_utc_and_read_back_aware(db_url: str) -> None:
         created, updated = conn.execute(select(actors.c.created_at, actors.c.updated_at)).one()
     assert created == updated == dt.datetime(2013, 6, 3, 7, 0, tzinfo=dt.UTC)
     assert created.utcoffset() == dt.timedelta(0)
+
+
+def test_hot_path_statements_store_timestamps_as_the_schema_does(db_url: str) -> None:
+    """The prepared raw-cursor path (engine.runtime.prepared) and Core write the same stored value,
+    so comparisons such as ``due_at <= :now`` hold whichever path wrote the row."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from sqlalchemy import bindparam, insert, select, text
+
+    from engine.runtime.prepared import Prepared
+    from engine.store.tables import actors
+
+    engine = open_db(db_url)
+    summer = dt.datetime(2013, 6, 3, 8, 0, 0, 123456, tzinfo=ZoneInfo("Europe/London"))
+    raw = Prepared(
+        insert(actors).values(
+            email=bindparam("email"),
+            name="x",
+            created_at=bindparam("at"),
+            updated_at=bindparam("at"),
+        )
+    )
+    with engine.begin() as conn:
+        raw.rowcount(conn, {"email": "raw@k.example", "at": summer})
+        conn.execute(
+            insert(actors).values(
+                email="core@k.example", name="x", created_at=summer, updated_at=summer
+            )
+        )
+        stored = dict(conn.execute(text("SELECT email, created_at FROM actors")).all())
+        read = dict(conn.execute(select(actors.c.email, actors.c.created_at)).all())
+    assert stored["raw@k.example"] == stored["core@k.example"]
+    assert read["raw@k.example"] == read["core@k.example"] == summer
