@@ -7,33 +7,25 @@ on its line, and nothing may be reported on an unmarked line.
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from engine.definition.loader import load_pathway, load_pathway_text, parse_pathway_file
 from engine.errors import DefinitionError
+from tests.conftest import Cli
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data" / "definitions"
 BROKEN = sorted((DATA / "broken").glob("*.yaml"))
-GOVPATH = ROOT / ".venv" / "bin" / "govpath"
 LINE = re.compile(r"^(?P<path>.+?):(?P<line>\d+):(?P<column>\d+): error: (?P<message>.+)$")
 
 
 def govpath(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    command = [str(GOVPATH)] if GOVPATH.exists() else [sys.executable, "-m", "engine"]
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    env.pop("GOVPATH_DEBUG", None)
-    proc = subprocess.run(
-        [*command, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120
-    )
-    assert "Traceback" not in proc.stderr, proc.stderr
-    return proc
+    """The real command in a real process (the Cli fixture class, never in-process)."""
+    return Cli(cwd, subprocess=True)(*args)
 
 
 def expected(path: Path) -> dict[int, list[str]]:

@@ -3,26 +3,19 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.conftest import Cli
+
 ROOT = Path(__file__).resolve().parent.parent
-GOVPATH = ROOT / ".venv" / "bin" / "govpath"
 
 
 def govpath(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    command = [str(GOVPATH)] if GOVPATH.exists() else [sys.executable, "-m", "engine"]
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    env.pop("GOVPATH_DEBUG", None)
-    proc = subprocess.run(
-        [*command, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120
-    )
-    assert "Traceback" not in proc.stderr, proc.stderr
-    return proc
+    """The real command in a real process (the Cli fixture class, never in-process)."""
+    return Cli(cwd, subprocess=True)(*args)
 
 
 @pytest.mark.parametrize(
