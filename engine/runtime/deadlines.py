@@ -4,9 +4,11 @@ Deadlines come from :func:`calendars.timeline.build_timeline` over the meetings 
 (cached per pathway, meeting table state and day). On entering a stage the plan gets that
 stage's deadline rows (status ``open``) and their notices: reminders (skipped when already past)
 and escalations. On leaving a stage — or when a deadline's ``met_by`` trigger fires — its open
-deadlines become ``met`` (one ``deadline_met`` event each), their scheduled notices and pending
-outbox rows ``cancelled``. Recipients: ``owner`` → the plan owner's e-mail; a role → ``role:ID``;
-``escalates_to`` → the owner's manager (``reports_to``), else ``role:<owner role's escalates_to>``.
+deadlines become ``met`` (one ``deadline_met`` event each) and their pending outbox rows
+``cancelled``; their scheduled notices lapse when the sweep reaches them (it sends nothing for a
+deadline that is no longer open). Recipients: ``owner`` → the plan owner's e-mail; a role →
+``role:ID``; ``escalates_to`` → the owner's manager (``reports_to``), else
+``role:<owner role's escalates_to>``.
 """
 
 from __future__ import annotations
@@ -268,8 +270,9 @@ def close_deadlines(
     """Meet (or cancel) the open deadlines of STAGE_ID (when leaving it) and those met by a trigger.
 
     ``met_by_names`` holds (stage, deadline id) pairs whose ``met_by`` is the trigger firing.
-    Their scheduled notices and pending outbox rows are cancelled. Returns what the caller records
-    as ``deadline_met`` events: ``{deadline, stage, deadline_id}`` for each deadline closed.
+    Their pending outbox rows are cancelled; their scheduled notices lapse at the sweep. Returns
+    what the caller records as ``deadline_met`` events: ``{deadline, stage, deadline_id}`` for
+    each deadline closed.
     """
     s = _s()
     rows = s["open_of_plan"].rows(conn, {"pid": plan_id})  # (id, name, stage, status)
@@ -280,7 +283,10 @@ def close_deadlines(
     ]
     if not chosen:
         return []
-    _cancel_messages(conn, [row[0] for row in chosen])
+    # Pending outbox rows are cancelled now. Scheduled notices are left: the sweep drops a notice
+    # whose deadline is no longer open when its time comes (and delivery checks again), so the
+    # transition does not rewrite every reminder row of the stage it leaves.
+    s["cancel_outbox"].executemany(conn, [{"did": row[0]} for row in chosen])
     still_open = [row for row in chosen if row[3] == "open"]  # a missed one stays missed
     if still_open:
         s["meet"].executemany(
