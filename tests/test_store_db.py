@@ -18,6 +18,64 @@ def test_first_use_creates_schema_at_head(db_url: str) -> None:
         assert conn.execute(text("SELECT seq FROM audit_head WHERE id = 1")).scalar() == 0
 
 
+def _indexes(conn) -> dict[str, tuple[tuple[str, ...], str | None]]:
+    """Every index of the tables govpath owns: name → (columns, partial predicate), as created."""
+    from sqlalchemy import inspect
+
+    from engine.store.tables import metadata
+
+    found = {}
+    inspector = inspect(conn)
+    for table in metadata.tables:
+        for ix in inspector.get_indexes(table):
+            if ix.get("duplicates_constraint"):  # PostgreSQL: a UNIQUE constraint's own index
+                continue
+            where = ix.get("dialect_options", {}).get(f"{conn.dialect.name}_where")
+            found[ix["name"]] = (tuple(ix["column_names"]), None if where is None else str(where))
+    return found
+
+
+def test_the_migrated_schema_is_the_one_tables_py_declares(db_url: str) -> None:
+    """The runtime's Core statements are built from engine.store.tables: its columns and indexes
+    (partial ones with their predicate) are exactly what the migrations create."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from engine.store.tables import metadata
+
+    engine = open_db(db_url)
+    with engine.connect() as conn:
+        diffs = compare_metadata(MigrationContext.configure(conn), metadata)
+        created = _indexes(conn)
+    assert [d for d in diffs if "alembic_version" not in str(d)] == []
+    declared = {
+        ix.name: (
+            tuple(c.name for c in ix.columns),
+            ix.dialect_options["sqlite"]["where"] is not None,
+        )
+        for table in metadata.tables.values()
+        for ix in table.indexes
+    }
+    assert {name: (cols, where is not None) for name, (cols, where) in created.items()} == declared
+
+
+def test_every_migration_downgrades_and_upgrades_again(db_url: str) -> None:
+    from alembic import command
+
+    from engine.store.db import _alembic_config
+
+    engine = open_db(db_url)
+    with engine.connect() as conn:
+        before = _indexes(conn)
+    with engine.begin() as conn:
+        command.downgrade(_alembic_config(conn), "base")
+    with engine.begin() as conn:
+        command.upgrade(_alembic_config(conn), "head")
+    with engine.connect() as conn:
+        assert _indexes(conn) == before
+        assert conn.execute(text("SELECT seq FROM audit_head WHERE id = 1")).scalar() == 0
+
+
 @pytest.mark.parametrize(
     "statement", ["UPDATE audit_events SET note = 'x'", "DELETE FROM audit_events"]
 )

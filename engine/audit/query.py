@@ -91,7 +91,7 @@ def decision_clause() -> ColumnElement[bool]:
     """Decision events: transitions whose data carries a decision record.
 
     Written with literals so that the partial index ``ix_audit_events_decisions`` (same
-    predicate, migration 0005) serves it on SQLite and PostgreSQL.
+    predicate, migration 0003) serves it on SQLite and PostgreSQL.
     """
     from sqlalchemy import and_, literal_column
 

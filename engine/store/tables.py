@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -19,6 +20,7 @@ from sqlalchemy import (
     Text,
     Time,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.types import TypeDecorator
 
@@ -43,6 +45,11 @@ class UtcDateTime(TypeDecorator[dt.datetime]):
         if value is None or not isinstance(value, dt.datetime):
             return value
         return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+def _where(predicate: str) -> dict[str, Any]:
+    """A partial index's predicate, the same on SQLite and PostgreSQL."""
+    return {"sqlite_where": text(predicate), "postgresql_where": text(predicate)}
 
 
 # Stable constraint names so that Alembic migrations are identical on SQLite and PostgreSQL.
@@ -145,7 +152,7 @@ deadlines = Table(
     Column("infeasible", Boolean, nullable=False, default=False),
     Column("updated_at", UtcDateTime(), nullable=False),
     Index("ix_deadlines_status_due", "status", "due"),
-    Index("ix_deadlines_plan", "plan_id", "status"),
+    Index("ix_deadlines_plan", "plan_id"),
     Index("ix_deadlines_meeting", "meeting_id"),
 )
 
@@ -217,11 +224,22 @@ audit_events = Table(
     Column("data", Text, nullable=False, default="{}"),  # canonical JSON of the event's fields
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
+    # as of migration 0004: what `audit query`, `--as-of` and decision records read through
     Index("ix_audit_events_plan_seq", "plan_id", "seq"),
     Index("ix_audit_events_actor_at", "actor", "at"),
-    Index("ix_audit_events_kind_at", "kind", "at"),
-    Index("ix_audit_events_body_at", "body", "at"),
+    Index("ix_audit_events_actor_seq", "actor", "seq"),
+    Index("ix_audit_events_kind_seq", "kind", "seq"),
+    Index("ix_audit_events_state_at", "kind", "at", "plan_id", "seq", "to_state"),
     Index("ix_audit_events_at", "at"),
+    # only events with a body (gated transitions)
+    Index("ix_audit_events_body_at", "body", "at", **_where("body IS NOT NULL")),
+    Index("ix_audit_events_body_seq", "body", "seq", **_where("body IS NOT NULL")),
+    # only decision events
+    Index(
+        "ix_audit_events_decisions",
+        "seq",
+        **_where("kind = 'transition' AND data LIKE '%\"decision\":{%'"),
+    ),
 )
 
 # One row: the head of the audit chain. Appenders lock it, so the chain has one order.

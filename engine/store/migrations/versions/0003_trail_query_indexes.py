@@ -4,7 +4,7 @@
 first page of a filter is read straight off the index instead of sorting every match. The
 partial index holds only decision events (transitions whose data carries ``decision``), the
 covering (kind, at, plan_id, seq, to_state) index answers ``--as-of`` without touching the
-table, and (owner, status) on deadlines serves ``--missed --actor``.
+table.
 
 Revision ID: 0003
 Revises: 0002
@@ -35,7 +35,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.drop_index("ix_deadlines_owner_status", table_name="deadlines")
     op.drop_index("ix_audit_events_decisions", table_name="audit_events")
     op.drop_index("ix_audit_events_state_at", table_name="audit_events")
     op.drop_index("ix_audit_events_kind_seq", table_name="audit_events")
