@@ -5,11 +5,15 @@ runtime test fixture), one transaction per transition, each with its audit event
 notices. Beside it, in the same run and database, the raw driver (``sqlite3``, or ``psycopg`` for
 ``--db postgresql://…``) does per transaction (a) the bare state UPDATE + audit INSERT, and (b) the
 same plus what the runtime must also do: read the plan, lock and advance the chain head, hash.
+The raw driver writes into copies of govpath's own ``plans``, ``audit_events`` and ``audit_head``
+made from the live schema (every index, partial ones included), with the connection settings
+govpath uses, so its INSERT maintains the same indexes as govpath's. Each round runs govpath and
+then the raw driver on a new database; the medians are printed.
 On SQLite a last line replays govpath's own statements (recorded in a second, untimed run: the
 same SQL, parameters and transactions, deadlines and notices included) with the bare driver on a
 copy of the database: the database's share of the time, and so what is left to the runtime.
 
-    python bench/bench_transitions.py [--plans 200] [--db URL]
+    python bench/bench_transitions.py [--plans 200] [--repeat 3] [--db URL]
 
 Prints figures; it is not a timed test.
 """
@@ -20,6 +24,7 @@ import argparse
 import datetime as dt
 import hashlib
 import json
+import statistics
 import sys
 import tempfile
 import time
@@ -120,31 +125,30 @@ def engine_run(
     return count, elapsed, f"{published['pathway']} ({pathway.relative_to(ROOT)})"
 
 
-def raw_setup(pg: bool) -> list[str]:
-    """Copies of ``plans``, ``audit_events`` and ``audit_head``: same columns, same indexes."""
-    ts = "TIMESTAMPTZ" if pg else "DATETIME"
-    pk = "BIGSERIAL PRIMARY KEY" if pg else "INTEGER PRIMARY KEY"
-    return [
-        "DROP TABLE IF EXISTS bench_events",
-        "DROP TABLE IF EXISTS bench_plans",
-        "DROP TABLE IF EXISTS bench_head",
-        "CREATE TABLE bench_plans (id INTEGER PRIMARY KEY, pathway_id VARCHAR(100) NOT NULL, "
-        f"state VARCHAR(100) NOT NULL, fields TEXT NOT NULL, version INTEGER NOT NULL, "
-        f"updated_at {ts} NOT NULL)",
-        "CREATE INDEX ix_bench_plans_pathway_state ON bench_plans (pathway_id, state)",
-        f"CREATE TABLE bench_events (id {pk}, seq BIGINT NOT NULL UNIQUE, at {ts} NOT NULL, "
-        "plan_id INTEGER, kind VARCHAR(40) NOT NULL, trigger VARCHAR(100), "
-        "from_state VARCHAR(100), to_state VARCHAR(100), actor VARCHAR(320), body VARCHAR(100), "
-        "meeting_id INTEGER, "
-        "note TEXT, data TEXT NOT NULL, prev_hash VARCHAR(64) NOT NULL, hash VARCHAR(64) NOT NULL)",
-        "CREATE INDEX ix_bench_events_plan_seq ON bench_events (plan_id, seq)",
-        "CREATE INDEX ix_bench_events_actor_at ON bench_events (actor, at)",
-        "CREATE INDEX ix_bench_events_kind_at ON bench_events (kind, at)",
-        "CREATE INDEX ix_bench_events_body_at ON bench_events (body, at)",
-        "CREATE INDEX ix_bench_events_at ON bench_events (at)",
-        "CREATE TABLE bench_head (id INTEGER PRIMARY KEY, seq BIGINT NOT NULL, "
-        "hash VARCHAR(64) NOT NULL)",
-    ]
+RAW_TABLES = {"plans": "bench_plans", "audit_events": "bench_events", "audit_head": "bench_head"}
+
+
+def raw_setup(cur: Any, pg: bool) -> None:
+    """Copies of govpath's ``plans``, ``audit_events`` and ``audit_head`` tables, made from the live
+    schema (every column, constraint and index, partial ones included), so the raw driver's insert
+    maintains exactly the indexes govpath's does. Triggers are not copied: none fires on INSERT."""
+    raw_teardown(cur)
+    for table, copy in RAW_TABLES.items():
+        if pg:
+            cur.execute(f"CREATE TABLE {copy} (LIKE {table} INCLUDING ALL)")
+            continue
+        rows = cur.execute(
+            "SELECT type, sql FROM sqlite_master WHERE tbl_name = ? AND sql IS NOT NULL "
+            "AND type IN ('table', 'index') ORDER BY type = 'index'",
+            (table,),
+        ).fetchall()
+        for _kind, sql in rows:
+            cur.execute(sql.replace(table, copy))  # the table's, constraints' and indexes' names
+
+
+def raw_teardown(cur: Any) -> None:
+    for copy in RAW_TABLES.values():
+        cur.execute(f"DROP TABLE IF EXISTS {copy}")
 
 
 def raw_run(url: str, n: int, steps: int, chained: bool) -> tuple[int, float]:
@@ -159,22 +163,26 @@ def raw_run(url: str, n: int, steps: int, chained: bool) -> tuple[int, float]:
         import sqlite3
 
         conn = sqlite3.connect(url.removeprefix("sqlite:///"), isolation_level=None)
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=NORMAL")
+        from engine.store.db import SQLITE_PRAGMAS
+
+        for pragma in SQLITE_PRAGMAS:  # the settings govpath gives every connection
+            conn.execute(f"PRAGMA {pragma}")
         ph = "?"
     cur = conn.cursor()
-    for sql in raw_setup(pg):
-        cur.execute(sql)
+    raw_setup(cur, pg)
     stamp = (
         (lambda: dt.datetime.now(dt.UTC))
         if pg
         else (lambda: dt.datetime.now(dt.UTC).replace(tzinfo=None).isoformat(sep=" "))
     )
     cur.execute(f"INSERT INTO bench_head VALUES (1, 0, {ph})", ("0" * 64,))
+    version_id = (cur.execute("SELECT min(id) FROM pathway_versions") and cur.fetchone())[0]
     for i in range(n):
         cur.execute(
-            f"INSERT INTO bench_plans VALUES ({ph}, 'bench', 's0', '{{}}', 1, {ph})",
-            (i + 1, stamp()),
+            "INSERT INTO bench_plans (id, pathway_version_id, pathway_id, subject, owner, state, "
+            f"fields, version, created_at, updated_at) VALUES ({ph}, {ph}, 'bench', {ph}, "
+            f"{ph}, 's0', '{{}}', 1, {ph}, {ph})",
+            (i + 1, version_id, f"Division {i}", f"director{i}@kent.gov.uk", stamp(), stamp()),
         )
     if pg:
         conn.commit()
@@ -239,8 +247,7 @@ def raw_run(url: str, n: int, steps: int, chained: bool) -> tuple[int, float]:
                 cur.execute("COMMIT")
             count += 1
     elapsed = time.perf_counter() - started
-    for sql in raw_setup(pg)[:3]:
-        cur.execute(sql)
+    raw_teardown(cur)
     if pg:
         conn.commit()
     conn.close()
@@ -302,9 +309,11 @@ def replay_run(snapshot: Path, txns: list[list[tuple]]) -> float:
     """Seconds for the bare ``sqlite3`` module to run those same statements, same transactions."""
     import sqlite3
 
+    from engine.store.db import SQLITE_PRAGMAS
+
     conn = sqlite3.connect(snapshot, isolation_level=None)
-    for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON"):
-        conn.execute(f"PRAGMA {pragma}")  # as engine.store.db sets every connection
+    for pragma in SQLITE_PRAGMAS:
+        conn.execute(f"PRAGMA {pragma}")
     cur = conn.cursor()
     started = time.perf_counter()
     for txn in txns:
@@ -334,17 +343,30 @@ def main() -> None:
         action="store_true",
         help="skip the replay of govpath's own statements by the bare driver (SQLite only)",
     )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=None,
+        help="rounds, each govpath then the raw driver on that round's database; medians are "
+        "printed (default 3 on a new SQLite file, 1 with --db)",
+    )
     args = parser.parse_args()
     scratch = None if args.db else tempfile.mkdtemp(prefix="bench-transitions-")
-    url = args.db or f"sqlite:///{scratch}/bench.db"
-    if url.startswith(("postgres://", "postgresql://")):
-        url = "postgresql+psycopg://" + url.split("://", 1)[1]
-    count, secs, what = engine_run(url, args.plans, use_kcc=not args.fixture)
-    steps = count // args.plans
+    rounds = args.repeat or (1 if args.db else 3)
+    ours_r, raw_r, chained_r = [], [], []
+    for i in range(rounds):
+        url = args.db or f"sqlite:///{scratch}/bench{i}.db"
+        if url.startswith(("postgres://", "postgresql://")):
+            url = "postgresql+psycopg://" + url.split("://", 1)[1]
+        count, secs, what = engine_run(url, args.plans, use_kcc=not args.fixture)
+        steps = count // args.plans
+        raw_n, raw_secs = raw_run(url, args.plans, steps, chained=False)
+        chain_n, chain_secs = raw_run(url, args.plans, steps, chained=True)
+        ours_r.append(count / secs)
+        raw_r.append(raw_n / raw_secs)
+        chained_r.append(chain_n / chain_secs)
+    ours, raw, chained = (statistics.median(r) for r in (ours_r, raw_r, chained_r))
     backend = "PostgreSQL (psycopg)" if url.startswith("postgres") else "SQLite (sqlite3)"
-    raw_n, raw_secs = raw_run(url, args.plans, steps, chained=False)
-    chain_n, chain_secs = raw_run(url, args.plans, steps, chained=True)
-    ours, raw, chained = count / secs, raw_n / raw_secs, chain_n / chain_secs
     replayed = None
     if scratch and not args.no_replay:
         # a second govpath run into its own file, recording its statements; then the bare driver
@@ -360,22 +382,23 @@ def main() -> None:
         import shutil
 
         shutil.rmtree(scratch, ignore_errors=True)
-    print(f"pathway {what}, {args.plans} plans x {steps} transitions, {backend}")
-    print(f"govpath runtime            : {count:6d} transitions in {secs:7.2f} s = {ours:8.1f}/s")
+    sync = ""
+    if not url.startswith("postgres"):
+        from engine.store.db import SQLITE_PRAGMAS
+
+        sync = ", " + next(p for p in SQLITE_PRAGMAS if p.startswith("synchronous"))
     print(
-        f"raw UPDATE + INSERT        : {raw_n:6d} transactions in {raw_secs:7.2f} s = {raw:8.1f}/s"
-        f"   ratio {ours / raw:.2f}"
+        f"pathway {what}, {args.plans} plans x {steps} transitions, {backend}{sync}; "
+        f"median of {rounds} round(s), transitions (or transactions) per second"
     )
-    print(
-        f"raw read+UPDATE+chain+INSERT: {chain_n:5d} transactions in {chain_secs:7.2f} s = "
-        f"{chained:8.1f}/s"
-        f"   ratio {ours / chained:.2f}"
-    )
+    print(f"govpath runtime             : {ours:8.1f}/s")
+    print(f"raw UPDATE + INSERT         : {raw:8.1f}/s   ratio {ours / raw:.2f}")
+    print(f"raw read+UPDATE+chain+INSERT: {chained:8.1f}/s   ratio {ours / chained:.2f}")
     if replayed is not None:
         txn_n, replay_secs = replayed
         print(
-            f"raw replay of govpath's SQL: {txn_n:5d} transactions in {replay_secs:7.2f} s = "
-            f"{count / replay_secs:8.1f}/s   ratio {ours / (count / replay_secs):.2f}"
+            f"raw replay of govpath's SQL: {count / replay_secs:8.1f}/s   ratio "
+            f"{ours / (count / replay_secs):.2f}   ({txn_n} transactions, one run)"
         )
 
 
