@@ -62,35 +62,18 @@ def setup_cli(cli: Cli) -> None:
         cli(*args, check=0)
 
 
+def start(cli: Cli, subject: str = "Finance", owner: str = "fin@kent.gov.uk") -> int:
+    """``govpath plan start runtime_demo`` for SUBJECT owned by OWNER; the new plan's id."""
+    proc = cli(
+        "plan", "start", "runtime_demo", "--subject", subject, "--owner", owner, "--json", check=0
+    )
+    return json.loads(proc.stdout)["id"]
+
+
 def test_a_plan_runs_to_the_end_and_status_agrees_at_each_step(cli_db: Cli) -> None:
     setup_cli(cli_db)
-    started = json.loads(
-        cli_db(
-            "plan",
-            "start",
-            "runtime_demo",
-            "--subject",
-            "Finance",
-            "--owner",
-            "fin@kent.gov.uk",
-            "--json",
-            check=0,
-        ).stdout
-    )
-    fin = started["id"]
-    edu = json.loads(
-        cli_db(
-            "plan",
-            "start",
-            "runtime_demo",
-            "--subject",
-            "Education",
-            "--owner",
-            "edu@kent.gov.uk",
-            "--json",
-            check=0,
-        ).stdout
-    )["id"]
+    fin = start(cli_db)
+    edu = start(cli_db, "Education", "edu@kent.gov.uk")
     s = status(cli_db, fin)
     assert {
         "id",
@@ -181,16 +164,7 @@ REFUSALS = [
 
 def test_refusals_exit_3_leave_the_plan_alone_and_are_recorded(cli_db: Cli) -> None:
     setup_cli(cli_db)
-    cli_db(
-        "plan",
-        "start",
-        "runtime_demo",
-        "--subject",
-        "Finance",
-        "--owner",
-        "fin@kent.gov.uk",
-        check=0,
-    )
+    start(cli_db)
     before = status(cli_db, 1)
     for trigger, actor, values, says in REFUSALS:
         proc = advance(cli_db, 1, trigger, actor, values, check=3)
@@ -219,16 +193,7 @@ def test_the_owners_manager_acts_as_corporate_director_but_no_one_else_does(cli_
         "corporate_director",
         check=0,
     )
-    cli_db(
-        "plan",
-        "start",
-        "runtime_demo",
-        "--subject",
-        "Finance",
-        "--owner",
-        "fin@kent.gov.uk",
-        check=0,
-    )
+    start(cli_db)
     refused = advance(cli_db, 1, "submit_draft", "cd2@kent.gov.uk", {"draft_plan": "x"}, check=3)
     assert "only for plans of people who report to you" in refused.stderr
     advance(cli_db, 1, "submit_draft", "cd@kent.gov.uk", {"draft_plan": "x"})  # fin reports to cd
@@ -237,16 +202,7 @@ def test_the_owners_manager_acts_as_corporate_director_but_no_one_else_does(cli_
 
 def test_key_decision_without_28_clear_days_is_refused_naming_the_route(cli_db: Cli) -> None:
     setup_cli(cli_db)
-    cli_db(
-        "plan",
-        "start",
-        "runtime_demo",
-        "--subject",
-        "Finance",
-        "--owner",
-        "fin@kent.gov.uk",
-        check=0,
-    )
+    start(cli_db)
     for trigger, actor, values, _stage in FINANCE_RUN[:-1]:
         advance(cli_db, 1, trigger, actor, values)
     late = advance(
@@ -279,31 +235,13 @@ def test_same_content_is_one_version_and_new_versions_leave_running_plans_alone(
     setup_cli(cli_db)
     again = json.loads(cli_db("pathway", "publish", str(PATHWAY), "--json", check=0).stdout)
     assert (again["version"], again["new"]) == (1, False)
-    cli_db(
-        "plan",
-        "start",
-        "runtime_demo",
-        "--subject",
-        "Finance",
-        "--owner",
-        "fin@kent.gov.uk",
-        check=0,
-    )
+    start(cli_db)
     v2 = tmp_path / "v2.yaml"
     v2.write_text(PATHWAY.read_text().replace("title: Cabinet decides", "title: Cabinet approves"))
     published = json.loads(cli_db("pathway", "publish", str(v2), "--json", check=0).stdout)
     assert (published["version"], published["new"]) == (2, True)
     assert status(cli_db, 1)["version"] == 1
-    cli_db(
-        "plan",
-        "start",
-        "runtime_demo",
-        "--subject",
-        "Education",
-        "--owner",
-        "edu@kent.gov.uk",
-        check=0,
-    )
+    start(cli_db, "Education", "edu@kent.gov.uk")
     assert status(cli_db, 2)["version"] == 2
 
     refused = cli_db(
@@ -321,16 +259,7 @@ def test_same_content_is_one_version_and_new_versions_leave_running_plans_alone(
 
 def test_a_moved_meeting_moves_the_deadlines_that_depend_on_it(cli_db: Cli) -> None:
     setup_cli(cli_db)
-    cli_db(
-        "plan",
-        "start",
-        "runtime_demo",
-        "--subject",
-        "Finance",
-        "--owner",
-        "fin@kent.gov.uk",
-        check=0,
-    )
+    start(cli_db)
     assert status(cli_db, 1)["deadlines"][0]["date"] == "2026-12-24"
     moved = cli_db("calendar", "move", "pr_cc", "2027-01-12", "2027-01-19", check=0)
     assert "plans 1" in moved.stdout

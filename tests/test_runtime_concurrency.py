@@ -158,19 +158,10 @@ def test_sigkill_at_random_points_never_tears_a_transition(db_url: str) -> None:
 
 def test_cli_refusal_and_conflict_write_nothing_but_the_refusal(cli_db: Cli) -> None:
     """A stale CLI advance (someone moved the plan first) is a refusal of the state it now sees."""
-    from tests.test_runtime_cli import advance, setup_cli, status
+    from tests.test_runtime_cli import advance, setup_cli, start, status
 
     setup_cli(cli_db)
-    cli_db(
-        "plan",
-        "start",
-        "runtime_demo",
-        "--subject",
-        "Finance",
-        "--owner",
-        "fin@kent.gov.uk",
-        check=0,
-    )
+    start(cli_db)
     advance(cli_db, 1, "submit_draft", "fin@kent.gov.uk", {"draft_plan": "x"})
     second = advance(cli_db, 1, "submit_draft", "fin@kent.gov.uk", {"draft_plan": "y"}, check=3)
     assert "plan 1 is in 'qa_review'" in second.stderr
