@@ -1,19 +1,22 @@
-"""A plan's deadlines and notices: made on entering a stage, met on leaving it, moved with meetings.
+"""A plan's deadlines and their reminder schedules: made on entering a stage, met on leaving it.
 
 Deadlines come from :func:`calendars.timeline.build_timeline` over the meetings in the database
 (cached per pathway, meeting table state and day). On entering a stage the plan gets that
-stage's deadline rows (status ``open``) and their notices: reminders (skipped when already past)
-and escalations. On leaving a stage — or when a deadline's ``met_by`` trigger fires — its open
-deadlines become ``met`` (one ``deadline_met`` event each) and their pending outbox rows
-``cancelled``; their scheduled notices lapse when the sweep reaches them (it sends nothing for a
-deadline that is no longer open). Recipients: ``owner`` → the plan owner's e-mail; a role →
-``role:ID``; ``escalates_to`` → the owner's manager (``reports_to``), else
-``role:<owner role's escalates_to>``.
+stage's deadline rows (status ``open``), each carrying its ``schedule``: the reminders (skipped
+when already past) and escalations, with their recipients and times, written in the same
+transaction. The sweep turns an open deadline's schedule into ``notices`` rows before it claims
+any (:func:`make_notices`). On leaving a stage — or when a deadline's ``met_by`` trigger fires —
+its open deadlines become ``met`` (one ``deadline_met`` event each), their schedule is cleared
+and their pending outbox rows ``cancelled``; notices already made lapse when the sweep reaches
+them (it sends nothing for a deadline that is no longer open). Recipients: ``owner`` → the plan
+owner's e-mail; a role → ``role:ID``; ``escalates_to`` → the owner's manager (``reports_to``),
+else ``role:<owner role's escalates_to>``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -41,16 +44,7 @@ _DEADLINE_COLUMNS = (
     "escalation_level",
     "infeasible",
     "updated_at",
-)
-_NOTICE_COLUMNS = (
-    "deadline_id",
-    "plan_id",
-    "kind",
-    "recipient",
-    "due_at",
-    "status",
-    "lease_until",
-    "lease_owner",
+    "schedule",
 )
 
 
@@ -58,7 +52,7 @@ def _s() -> dict[str, Any]:
     """The statements, built once; those of the transition path run prepared on the raw cursor."""
     if _stmts:
         return _stmts
-    from sqlalchemy import bindparam, func, insert, select, update
+    from sqlalchemy import bindparam, func, insert, null, select, update
 
     from engine.runtime.prepared import Prepared
     from engine.store.tables import deadlines, meetings, notices, outbox
@@ -71,12 +65,7 @@ def _s() -> dict[str, Any]:
         "fingerprint": select(
             func.count(), func.max(meetings.c.updated_at), func.max(meetings.c.id)
         ),
-        "insert_deadline": Prepared(
-            insert(d).values({c: bindparam(c) for c in _DEADLINE_COLUMNS}).returning(d.c.id)
-        ),
-        "insert_notice": Prepared(
-            insert(notices).values({c: bindparam(c) for c in _NOTICE_COLUMNS})
-        ),
+        "insert_deadline": Prepared(insert(d).values({c: bindparam(c) for c in _DEADLINE_COLUMNS})),
         "open_of_plan": Prepared(
             select(d.c.id, d.c.name, d.c.stage, d.c.status).where(
                 d.c.plan_id == bindparam("pid"),
@@ -88,7 +77,10 @@ def _s() -> dict[str, Any]:
             update(d)
             .where(d.c.id == bindparam("did"), d.c.status == "open")
             .values(
-                status=bindparam("new_status"), met_at=bindparam("now"), updated_at=bindparam("now")
+                status=bindparam("new_status"),
+                met_at=bindparam("now"),
+                updated_at=bindparam("now"),
+                schedule=null(),  # its reminders are no longer wanted
             )
         ),
         "cancel_notices": Prepared(
@@ -184,10 +176,9 @@ def _recipient(pathway: Pathway, plan: PlanRef, who: str, deadline_owner: str) -
 def enter_stage(
     conn: Any, pathway: Pathway, plan: PlanRef, stage_id: str, tl: Any, now: dt.datetime
 ) -> list[dict[str, Any]]:
-    """Insert the stage's deadlines and notices for PLAN; returns the deadlines written."""
+    """Insert the stage's deadlines for PLAN, each with its reminder schedule; returns them."""
     if tl is None or not pathway.stage(stage_id).deadlines:
         return []
-    s = _s()
     resolved = [rd for rd in tl.stage(stage_id).deadlines if rd.due is not None]
     if not resolved:  # no meeting to count from: the timeline reports it as a problem
         return []
@@ -208,54 +199,98 @@ def enter_stage(
             "escalation_level": 0,
             "infeasible": bool(rd.infeasible) or rd.due < today,
             "updated_at": now,
+            "schedule": encode_schedule(schedule(pathway, plan, rd, now)),
         }
         for rd in resolved
     ]
-    insert = s["insert_deadline"]
-    ids = []
-    for row in rows:  # one by one: each id comes back with its own row (RETURNING)
-        cur = insert.execute(conn, row)
-        ids.append(cur.fetchone()[0])
-        cur.close()
-    notices = []
-    for did, rd in zip(ids, resolved, strict=True):
-        notices.extend(_notice_rows(pathway, plan, did, rd, now))
-    if notices:
-        s["insert_notice"].executemany(conn, notices)
-    return [
-        {"id": did, "name": r["name"], "due": r["due"], "infeasible": r["infeasible"]}
-        for did, r in zip(ids, rows, strict=True)
-    ]
+    _s()["insert_deadline"].executemany(conn, rows)
+    return [{"name": r["name"], "due": r["due"], "infeasible": r["infeasible"]} for r in rows]
 
 
-def _notice_rows(
-    pathway: Pathway, plan: PlanRef, did: int, rd: Any, now: dt.datetime
-) -> list[dict]:
-    rows = []
+def schedule(
+    pathway: Pathway, plan: PlanRef, rd: Any, now: dt.datetime
+) -> list[tuple[str, str, dt.datetime]]:
+    """The (kind, recipient, time) notices of a resolved deadline RD for PLAN, from NOW on."""
+    out = []
     for reminder in rd.reminders:
         if reminder.at < now:
             continue  # a reminder for a day already past is not worth sending
         for who in reminder.to:
             to = _recipient(pathway, plan, who, rd.owner)
             if to:
-                rows.append(("reminder", to, reminder.at))
+                out.append(("reminder", to, reminder.at))
     for esc in rd.escalations:
         to = _recipient(pathway, plan, esc.to, rd.owner)
         if to:
-            rows.append(("escalation", to, esc.at))
-    return [
+            out.append(("escalation", to, esc.at))
+    return out
+
+
+def encode_schedule(entries: list[tuple[str, str, dt.datetime]]) -> str | None:
+    """A schedule as stored in ``deadlines.schedule`` (times in UTC); None when it is empty.
+
+    >>> at = dt.datetime(2012, 12, 17, 8, tzinfo=dt.UTC)
+    >>> encode_schedule([("reminder", "d@kent.gov.uk", at)])
+    '[["reminder","d@kent.gov.uk","2012-12-17T08:00:00+00:00"]]'
+    >>> decode_schedule(_) == [("reminder", "d@kent.gov.uk", at)]
+    True
+    """
+    if not entries:
+        return None
+    return json.dumps(
+        [[kind, to, at.astimezone(dt.UTC).isoformat()] for kind, to, at in entries],
+        separators=(",", ":"),
+    )
+
+
+def decode_schedule(text: str | None) -> list[tuple[str, str, dt.datetime]]:
+    """The (kind, recipient, aware UTC time) entries of a stored schedule."""
+    if not text:
+        return []
+    return [(kind, to, dt.datetime.fromisoformat(at)) for kind, to, at in json.loads(text)]
+
+
+def make_notices(conn: Any, limit: int) -> tuple[int, int]:
+    """Turn the schedules of up to LIMIT open deadlines into ``notices`` rows: (deadlines, notices).
+
+    The schedule is cleared in the same transaction, so each becomes notices once. On PostgreSQL
+    the deadlines are taken ``FOR UPDATE SKIP LOCKED``: two sweeps never make the same notices,
+    and a transition meeting the deadline meanwhile either waits or is waited for.
+    """
+    from sqlalchemy import insert, select, update
+
+    from engine.store.tables import deadlines as d
+    from engine.store.tables import notices
+
+    query = (
+        select(d.c.id, d.c.plan_id, d.c.schedule)
+        .where(d.c.status == "open", d.c.schedule.is_not(None))
+        .order_by(d.c.id)
+        .limit(limit)
+    )
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    rows = conn.execute(query).all()
+    if not rows:
+        return 0, 0
+    made = [
         {
             "deadline_id": did,
-            "plan_id": plan.id,
+            "plan_id": pid,
             "kind": kind,
             "recipient": to,
             "due_at": at,
             "status": "scheduled",
-            "lease_until": None,
-            "lease_owner": None,
         }
-        for kind, to, at in rows
+        for did, pid, text in rows
+        for kind, to, at in decode_schedule(text)
     ]
+    if made:
+        conn.execute(insert(notices), made)
+    conn.execute(
+        update(d).where(d.c.id.in_([r.id for r in rows])).values(schedule=None),
+    )
+    return len(rows), len(made)
 
 
 def close_deadlines(
@@ -270,7 +305,8 @@ def close_deadlines(
     """Meet (or cancel) the open deadlines of STAGE_ID (when leaving it) and those met by a trigger.
 
     ``met_by_names`` holds (stage, deadline id) pairs whose ``met_by`` is the trigger firing.
-    Their pending outbox rows are cancelled; their scheduled notices lapse at the sweep. Returns
+    Their schedules are cleared and pending outbox rows cancelled; notices already made lapse at
+    the sweep. Returns
     what the caller records as ``deadline_met`` events: ``{deadline, stage, deadline_id}`` for
     each deadline closed.
     """
@@ -283,9 +319,9 @@ def close_deadlines(
     ]
     if not chosen:
         return []
-    # Pending outbox rows are cancelled now. Scheduled notices are left: the sweep drops a notice
-    # whose deadline is no longer open when its time comes (and delivery checks again), so the
-    # transition does not rewrite every reminder row of the stage it leaves.
+    # Pending outbox rows are cancelled now; meeting a deadline clears its schedule. Notices the
+    # sweep already made are left: it drops a notice whose deadline is no longer open when its
+    # time comes (and delivery checks again), so a transition does not rewrite reminder rows.
     s["cancel_outbox"].executemany(conn, [{"did": row[0]} for row in chosen])
     still_open = [row for row in chosen if row[3] == "open"]  # a missed one stays missed
     if still_open:
@@ -303,7 +339,7 @@ def met_by_pairs(pathway: Pathway, trigger: str) -> set[tuple[str, str]]:
 def refresh_plan(
     conn: Any, pathway: Pathway, plan: PlanRef, stage_id: str, tl: Any, now: dt.datetime
 ) -> list[dict[str, Any]]:
-    """Re-resolve the open deadlines of a plan's stage after a meeting moved; renew their notices.
+    """Re-resolve the open deadlines of a plan's stage after a meeting moved; renew their schedules.
 
     Returns the deadlines that changed, each with ``name``, ``before``, ``due`` and ``infeasible``.
     """
@@ -332,12 +368,10 @@ def refresh_plan(
                 infeasible=infeasible,
                 updated_at=now,
                 meeting_id=rd.meeting.id if rd.meeting is not None else None,
+                schedule=encode_schedule(schedule(pathway, plan, rd, now)),
             )
         )
-        _cancel_messages(conn, [row.id])
-        notices = _notice_rows(pathway, plan, row.id, rd, now)
-        if notices:
-            _s()["insert_notice"].executemany(conn, notices)
+        _cancel_messages(conn, [row.id])  # notices made from the old schedule
         changed.append(
             {"name": row.name, "before": row.due, "due": rd.due, "infeasible": infeasible}
         )

@@ -1,4 +1,5 @@
-"""One sweep: mark missed deadlines, turn due notices into outbox messages once, then deliver.
+"""One sweep: make notices from new schedules, mark missed deadlines, turn due notices into
+outbox messages once, then deliver.
 
 The claim/create part runs in one transaction per batch: PostgreSQL claims rows with
 ``FOR UPDATE SKIP LOCKED`` so concurrent schedulers never take the same row; SQLite has one
@@ -40,6 +41,7 @@ class SweepResult:
     """What one sweep did (counts)."""
 
     deadlines_missed: int = 0
+    notices_made: int = 0  # from the schedules of deadlines entered since the last sweep
     notices_claimed: int = 0
     messages_created: int = 0
     notices_collapsed: int = 0
@@ -116,7 +118,15 @@ def run_sweep(
 def _sweep_batch(
     conn: Connection, now: dt.datetime, settings: Settings, renderer: Any, result: SweepResult
 ) -> int:
+    from engine.runtime.deadlines import make_notices
+
     today = local_date(now, settings.timezone)
+    # first, while they are still open: a deadline missed below still gets its escalations
+    while True:
+        deadlines, made = make_notices(conn, settings.batch_size)
+        result.notices_made += made
+        if deadlines < settings.batch_size:
+            break
     result.deadlines_missed += _mark_missed(conn, now, today, settings.batch_size)
     notices = _claim_notices(conn, now, settings.batch_size)
     result.notices_claimed += len(notices)

@@ -151,12 +151,15 @@ deadlines = Table(
     Column("escalation_level", Integer, nullable=False, default=0),
     Column("infeasible", Boolean, nullable=False, default=False),
     Column("updated_at", UtcDateTime(), nullable=False),
+    # reminders and escalations not yet made into notices: JSON [[kind, recipient, due_at], …]
+    # (written with the deadline; the sweep makes the notice rows and clears it; see 0005)
+    Column("schedule", Text, nullable=True),
     Index("ix_deadlines_status_due", "status", "due"),
     Index("ix_deadlines_plan", "plan_id"),
-    Index("ix_deadlines_meeting", "meeting_id"),
 )
 
-# A message the scheduler will create when its time comes (reminder, escalation, papers due).
+# A message the scheduler will create when its time comes (reminder, escalation, papers due);
+# made by the sweep from an open deadline's ``schedule``.
 notices = Table(
     "notices",
     metadata,
