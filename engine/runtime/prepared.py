@@ -49,9 +49,11 @@ _GIVEN = object()  # marks a parameter the caller supplies (it has no value in t
 class _Form:
     """One statement's SQL text for one dialect, and how to lay out its parameters."""
 
-    __slots__ = ("fixed", "spec", "sql")
+    __slots__ = ("fixed", "spec", "sql", "times")
 
     def __init__(self, statement: Any, dialect: Any) -> None:
+        from sqlalchemy import types
+
         compiled = statement.compile(dialect=dialect)
         self.sql: str = str(compiled)
         self.fixed = {name: bp.value for name, bp in compiled.binds.items() if bp.value is not None}
@@ -62,6 +64,14 @@ class _Form:
             if compiled.positional
             else None
         )
+        # the positions whose values may be dates or timestamps (by the bound column's type; an
+        # untyped parameter is checked too): only those are converted to SQLite's text
+        timeish = (types.Date, types.DateTime, types.NullType)
+        self.times = tuple(
+            i
+            for i, name in enumerate(compiled.positiontup or ())
+            if compiled.binds[name].type._type_affinity in timeish
+        )
 
     def params(self, params: Mapping[str, Any]) -> Any:
         spec = self.spec
@@ -71,12 +81,12 @@ class _Form:
                 if isinstance(v, dt.datetime) and v.tzinfo is None:
                     values[name] = v.replace(tzinfo=dt.UTC)
             return values
-        out = []
-        for name, value in spec:  # a plain loop: this runs for every parameter of every statement
-            v = params[name] if value is _GIVEN else params.get(name, value)
-            if isinstance(v, _TIME_TYPES):
-                v = _sqlite_value(v)
-            out.append(v)
+        # this runs for every parameter of every statement on the hot path
+        out = [params[name] if value is _GIVEN else params.get(name, value) for name, value in spec]
+        for i in self.times:
+            v = out[i]
+            if v is not None and isinstance(v, _TIME_TYPES):
+                out[i] = _sqlite_value(v)
         return out
 
 

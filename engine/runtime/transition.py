@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from engine.audit.chain import append_event, append_events
-from engine.errors import Conflict, Refused
+from engine.errors import Conflict, GovpathError, Refused
 from engine.runtime import deadlines as dl
 from engine.runtime import guards, roles
 from engine.runtime.rows import (
@@ -364,19 +364,48 @@ def write(
 
 @contextlib.contextmanager
 def translate_lock_errors() -> Iterator[None]:
-    """A deadlock or serialisation failure (PostgreSQL) or a lock timeout (SQLite) is a Conflict."""
-    from sqlalchemy.exc import OperationalError
-
+    """A deadlock or serialisation failure (PostgreSQL) or a lock timeout (SQLite) is a Conflict,
+    whether raised through SQLAlchemy or by the driver on the hot path."""
     try:
         yield
-    except OperationalError as exc:
-        code = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
-        if code in ("40P01", "40001", "55P03") or "database is locked" in str(exc.orig):
+    except GovpathError:
+        raise
+    except Exception as exc:
+        orig = getattr(exc, "orig", None) or exc
+        code = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+        if code in ("40P01", "40001", "55P03") or "database is locked" in str(orig):
             raise Conflict(
                 "another change held the records this transition needs; nothing was written. "
                 "Try again."
             ) from None
         raise
+
+
+@contextlib.contextmanager
+def hot_transaction(conn: Any) -> Iterator[None]:
+    """One transaction on CONN's driver connection: committed if the block ends, else rolled back.
+
+    On the hot path SQLAlchemy's transaction bookkeeping (events, savepoint state) costs as much
+    as the database's own work, so BEGIN and COMMIT go to the driver: SQLite's ``BEGIN
+    IMMEDIATE`` (one writer, taken at the start), PostgreSQL's implicit begin. A rarely taken
+    branch that runs a Core statement through CONN joins the same transaction (SQLAlchemy's
+    autobegin finds it open), and then CONN commits or rolls back.
+    """
+    driver = conn.connection.driver_connection
+    if conn.dialect.name == "sqlite":
+        driver.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        if conn.in_transaction():
+            conn.rollback()
+        else:
+            driver.rollback()
+        raise
+    if conn.in_transaction():
+        conn.commit()
+    else:
+        driver.commit()
 
 
 def plan_ref(conn: Any, pathway: Pathway, plan: PlanRow) -> dl.PlanRef:
@@ -444,7 +473,7 @@ def advance(
             # Read, decide and write in one transaction: a BEGIN/COMMIT pair fewer. The plan's
             # UPDATE still names the version read (PostgreSQL: another writer first → Conflict);
             # SQLite's BEGIN IMMEDIATE serialises writers, so what was read cannot move.
-            with translate_lock_errors(), conn.begin():
+            with translate_lock_errors(), hot_transaction(conn):
                 plan, who = load_plan_actor(conn, plan_id, actor)
                 steps = decide(conn, plan, trigger, actor, who, raw, now)
                 if expected_version is not None and plan.version != expected_version:

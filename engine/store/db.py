@@ -66,7 +66,10 @@ def create_db_engine(url: str) -> Engine:
             @event.listens_for(engine, "begin")
             def _sqlite_begin(conn) -> None:
                 # One writer at a time, taken at the start: no upgrade deadlocks, no lost updates.
-                conn.connection.driver_connection.execute("BEGIN IMMEDIATE")
+                # (Already begun: the runtime's hot path began on the driver; see hot_transaction.)
+                driver = conn.connection.driver_connection
+                if not driver.in_transaction:
+                    driver.execute("BEGIN IMMEDIATE")
 
         else:
             engine = create_engine(url, pool_pre_ping=True)
