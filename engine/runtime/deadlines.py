@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 _stmts: dict[str, Any] = {}
 _timelines: dict[tuple, Any] = {}
 _lock = threading.Lock()
+_schedule_json = json.JSONEncoder(separators=(",", ":"))
 
 
 _DEADLINE_COLUMNS = (
@@ -114,7 +115,7 @@ def timeline(
     ``fingerprint`` (count, latest ``updated_at``, highest id of the meetings) is read if not given.
     """
     count, latest, top = fingerprint or conn.execute(_s()["fingerprint"]).one()
-    key = (content_hash, count, str(latest), top, today, conn.engine.url)
+    key = (content_hash, count, str(latest), top, today, conn.engine)  # engine: by identity
     found = _timelines.get(key)
     if found is not None:
         return found
@@ -237,9 +238,8 @@ def encode_schedule(entries: list[tuple[str, str, dt.datetime]]) -> str | None:
     """
     if not entries:
         return None
-    return json.dumps(
-        [[kind, to, at.astimezone(dt.UTC).isoformat()] for kind, to, at in entries],
-        separators=(",", ":"),
+    return _schedule_json.encode(
+        [[kind, to, at.astimezone(dt.UTC).isoformat()] for kind, to, at in entries]
     )
 
 

@@ -68,13 +68,17 @@ def acting_roles(
     actor: str,
     held: Iterable[str],
     chain: Callable[[], list[str]],
+    *,
+    scope: tuple[str | None, str | None] | None = None,
 ) -> set[str]:
     """The roles ACTOR acts in for a plan about SUBJECT owned by OWNER.
 
-    ``chain`` returns the owner's ``reports_to`` chain; it is called only when needed.
+    ``chain`` returns the owner's ``reports_to`` chain; it is called only when needed. ``scope``
+    is the plan's (owner role, manager role) when the caller already knows them.
     """
-    own = owner_role(pathway, subject)
-    manager = manager_role(pathway, own)
+    own, manager = scope or (owner_role(pathway, subject), None)
+    if scope is None:
+        manager = manager_role(pathway, own)
     acting: set[str] = set()
     is_owner = actor == owner
     for role in held:

@@ -209,8 +209,11 @@ def reports_chain(conn: Any, email: str, limit: int = 12) -> list[str]:
     return chain
 
 
+_fields_json = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str
+)  # built once (json.dumps with options builds one per call)
+
+
 def dump_fields(fields: dict[str, Any]) -> str:
     """Plan fields as stored: canonical JSON."""
-    return json.dumps(
-        fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str
-    )
+    return _fields_json.encode(fields)

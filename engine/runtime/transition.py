@@ -44,7 +44,60 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
     from engine.definition.compiler import CompiledPathway
-    from engine.definition.model import Pathway, Transition
+    from engine.definition.model import Pathway, Stage, Transition
+
+
+@dataclass(frozen=True)
+class Route:
+    """What firing a trigger from a stage involves: worked out once per pathway version."""
+
+    transition: Transition
+    source: Stage
+    dest: Stage
+    leaving: bool  # the destination is another stage
+    required: tuple[
+        str, ...
+    ]  # content that must be set (the transition's and, leaving, the stage's)
+    met_by: frozenset[tuple[str, str]]  # (stage, deadline) pairs this trigger meets
+    timeline: bool  # whether the meetings' timeline is needed (gate, deadlines, notice, decision)
+
+
+_routes: dict[tuple[str, str, str], Route | None] = {}
+_owner_roles: dict[tuple[str, str], tuple[str | None, str | None]] = {}
+
+
+def route(compiled: CompiledPathway, state: str, trigger: str) -> Route | None:
+    """The route for TRIGGER from STATE in this compiled version (cached), or None."""
+    key = (compiled.content_hash, state, trigger)
+    try:
+        return _routes[key]
+    except KeyError:
+        pass
+    pathway = compiled.pathway
+    t = compiled.transition(state, trigger)
+    found = None
+    if t is not None and compiled.can_fire(state, trigger):
+        source = pathway.stage(state)
+        found = Route(
+            t,
+            source,
+            pathway.stage(t.dest),
+            t.dest != state,
+            tuple(guards.required_content(pathway, t, source)),
+            frozenset(dl.met_by_pairs(pathway, trigger)),
+            bool(t.notice or t.decision or dl.needs_timeline(pathway, state, t.dest)),
+        )
+    return _routes.setdefault(key, found)
+
+
+def owner_roles(compiled: CompiledPathway, subject: str) -> tuple[str | None, str | None]:
+    """The owner role of a plan about SUBJECT and that role's manager role (cached)."""
+    key = (compiled.content_hash, subject)
+    found = _owner_roles.get(key)
+    if found is None:
+        own = roles.owner_role(compiled.pathway, subject)
+        found = _owner_roles.setdefault(key, (own, roles.manager_role(compiled.pathway, own)))
+    return found
 
 
 @dataclass
@@ -54,7 +107,7 @@ class Step:
     plan: PlanRow
     pathway: Pathway
     compiled: CompiledPathway
-    transition: Transition
+    route: Route
     dest: str
     values: dict[str, Any]
     timeline: Any
@@ -105,9 +158,10 @@ def decide(
     """Check everything for firing TRIGGER on PLAN as ACTOR (WHO: their record, None if unknown);
     the steps to write, or Refused."""
     pathway, compiled = pathway_for(conn, plan.content_hash)
-    t = compiled.transition(plan.state, trigger)
-    if t is None or not compiled.can_fire(plan.state, trigger):
+    way = route(compiled, plan.state, trigger)
+    if way is None:
         raise _wrong_state(plan, pathway, trigger)
+    t = way.transition
     if who is None:
         raise Refused(
             f"{actor} is not a known actor, so holds no roles; '{trigger}' needs "
@@ -121,6 +175,7 @@ def decide(
         who.email,
         who.roles,
         lambda: reports_chain(conn, plan.owner),
+        scope=owner_roles(compiled, plan.subject),
     )
     if not acting & set(t.roles):
         raise Refused(
@@ -129,7 +184,7 @@ def decide(
             )
         )
     values = guards.parse_assignments(pathway, raw)
-    step = _step(conn, plan, pathway, compiled, t, values, now)
+    step = _step(conn, plan, pathway, compiled, way, values, now)
     if t.join is None:
         return [step]
     return _join(conn, step, trigger, now)
@@ -140,15 +195,15 @@ def _step(
     plan: PlanRow,
     pathway: Pathway,
     compiled: CompiledPathway,
-    t: Transition,
+    way: Route,
     values: dict[str, Any],
     now: dt.datetime,
     *,
     who: str = "",
 ) -> Step:
-    fields = {**plan.fields, **values}
-    source = pathway.stage(plan.state)
-    missing = guards.missing_content(pathway, guards.required_content(pathway, t, source), fields)
+    t = way.transition
+    fields = {**plan.fields, **values} if values else plan.fields
+    missing = guards.missing_content(pathway, list(way.required), fields)
     if missing:
         sets = " ".join(f"--set {m}=…" for m in missing)
         raise Refused(
@@ -157,14 +212,14 @@ def _step(
         )
     guards.check_condition(pathway, t, fields)
     tl = None
-    if t.notice or t.decision or dl.needs_timeline(pathway, plan.state, t.dest):
+    if way.timeline:
         tl = dl.timeline(
             conn, pathway, plan.content_hash, local_today(pathway, now), plan.meetings_fingerprint
         )
     gate = dl.gate_meeting(tl, plan.state)
-    step = Step(plan, pathway, compiled, t, t.dest, values, tl)
-    if source.gate is not None:
-        step.body = source.gate.body
+    step = Step(plan, pathway, compiled, way, t.dest, values, tl)
+    if way.source.gate is not None:
+        step.body = way.source.gate.body
         step.meeting_id = gate.id if gate is not None else None
     decision_date = gate.date if gate is not None else local_today(pathway, now)
     notice = guards.notice_check(pathway, t, fields, decision_date)
@@ -198,7 +253,7 @@ def _join(conn: Any, first: Step, trigger: str, now: dt.datetime) -> list[Step]:
 
     from engine.store.tables import audit_events, pathway_versions, plans
 
-    t, plan = first.transition, first.plan
+    t, plan = first.route.transition, first.plan
     stage = t.join.stage
     rows = (
         conn.execute(
@@ -244,7 +299,7 @@ def _join(conn: Any, first: Step, trigger: str, now: dt.datetime) -> list[Step]:
             step = first
         else:
             pathway, compiled = pathway_for(conn, member.content_hash)
-            mt = compiled.transition(member.state, trigger)
+            mt = route(compiled, member.state, trigger)
             if mt is None:
                 raise Refused(
                     f"plan {member.id} ({member.subject}) cannot take '{trigger}' "
@@ -288,7 +343,7 @@ def write(
     s = stmts()
     for st in steps:
         plan = st.plan
-        terminal = st.pathway.stage(st.dest).terminal
+        terminal = st.route.dest.terminal
         changed = s["advance"].rowcount(
             conn,
             {
@@ -308,11 +363,10 @@ def write(
             )
     met: list[list[dict[str, Any]]] = []
     for st in steps:
-        plan, pathway = st.plan, st.pathway
-        leaving = st.dest != plan.state
-        met_by = dl.met_by_pairs(pathway, trigger)
+        plan, pathway, way = st.plan, st.pathway, st.route
+        leaving, met_by = way.leaving, way.met_by
         closed: list[dict[str, Any]] = []
-        if (leaving and pathway.stage(plan.state).deadlines) or met_by:
+        if (leaving and way.source.deadlines) or met_by:
             closed = dl.close_deadlines(
                 conn,
                 plan_id=plan.id,
@@ -321,8 +375,11 @@ def write(
                 now=now,
             )
         met.append(closed)
-        if leaving and pathway.stage(st.dest).deadlines:
-            dl.enter_stage(conn, pathway, plan_ref(conn, pathway, plan), st.dest, st.timeline, now)
+        if leaving and way.dest.deadlines:
+            ref = dl.PlanRef(
+                plan.id, plan.owner, owner_roles(st.compiled, plan.subject)[0], plan.owner_manager
+            )
+            dl.enter_stage(conn, pathway, ref, st.dest, st.timeline, now)
     events: list[dict[str, Any]] = []
     marks: list[int] = []
     for st, closed in zip(steps, met, strict=True):
@@ -497,5 +554,5 @@ def advance(
         "plan_version": plan.version + 1,
         "seq": seqs[0],
         "plans": [st.plan.id for st in steps],
-        "closed": first.pathway.stage(first.dest).terminal,
+        "closed": first.route.dest.terminal,
     }
