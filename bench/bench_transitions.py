@@ -1,14 +1,17 @@
 """Benchmark: transitions per second through govpath's runtime, beside the raw driver's figure.
 
 N plans (default 200) go through a pathway (the KCC 2013/14 definition when present, else the
-runtime test fixture), one transaction per transition, each with its audit event, deadlines and
-notices. Beside it, in the same run and database, the raw driver (``sqlite3``, or ``psycopg`` for
-``--db postgresql://…``) does per transaction (a) the bare state UPDATE + audit INSERT, and (b) the
-same plus what the runtime must also do: read the plan, lock and advance the chain head, hash.
-The raw driver writes into copies of govpath's own ``plans``, ``audit_events`` and ``audit_head``
-made from the live schema (every index, partial ones included), with the connection settings
-govpath uses, so its INSERT maintains the same indexes as govpath's. Each round runs govpath and
-then the raw driver on a new database; the medians are printed.
+runtime test fixture), one transaction per transition, each with its audit event(s), deadlines
+and their reminder schedules. Beside it, in the same run and database, the raw driver
+(``sqlite3``, or ``psycopg`` for ``--db postgresql://…``) makes the same transitions again, one
+transaction each: (a) the bare state UPDATE + audit INSERT, and (b) the same plus what the
+runtime must also do: read the plan, lock and advance the chain head. Its rows carry the values
+govpath wrote (read back from the trail: plan, trigger, states, actor, body, meeting, data, time;
+the plan's fields as they grew), into copies of govpath's own ``plans``, ``audit_events`` and
+``audit_head`` made from the live schema (every index, partial ones included), with the
+connection settings govpath uses: the same index entries as govpath's own state update and
+transition event. Each round runs govpath and then the raw driver on a new database; the medians
+are printed.
 On SQLite a last line replays govpath's own statements (recorded in a second, untimed run: the
 same SQL, parameters and transactions, deadlines and notices included) with the bare driver on a
 copy of the database: the database's share of the time, and so what is left to the runtime.
@@ -151,8 +154,14 @@ def raw_teardown(cur: Any) -> None:
         cur.execute(f"DROP TABLE IF EXISTS {copy}")
 
 
-def raw_run(url: str, n: int, steps: int, chained: bool) -> tuple[int, float]:
-    """As many transactions with the bare driver: UPDATE + INSERT (+ read and chain head)."""
+def raw_run(url: str, chained: bool) -> tuple[int, float]:
+    """The transitions govpath just made, again with the bare driver, one transaction each.
+
+    Per transition: the plan's UPDATE (state, fields, version, time) and the INSERT of its
+    transition event, with the values govpath wrote (the same plan, actor, body, meeting, data
+    and time, read back from ``audit_events``), hashed onto the one before; CHAINED adds the
+    plan read and the locked chain-head read and update.
+    """
     pg = url.startswith("postgres")
     if pg:
         import psycopg
@@ -169,83 +178,101 @@ def raw_run(url: str, n: int, steps: int, chained: bool) -> tuple[int, float]:
             conn.execute(f"PRAGMA {pragma}")
         ph = "?"
     cur = conn.cursor()
-    raw_setup(cur, pg)
-    stamp = (
-        (lambda: dt.datetime.now(dt.UTC))
-        if pg
-        else (lambda: dt.datetime.now(dt.UTC).replace(tzinfo=None).isoformat(sep=" "))
+    cur.execute(
+        "SELECT plan_id, at, trigger, from_state, to_state, actor, body, meeting_id, note, data "
+        "FROM audit_events WHERE kind = 'transition' ORDER BY seq"
     )
+    events = cur.fetchall()
+    cur.execute("SELECT id, pathway_version_id, pathway_id, subject, owner, created_at FROM plans")
+    plans = cur.fetchall()
+    raw_setup(cur, pg)
     cur.execute(f"INSERT INTO bench_head VALUES (1, 0, {ph})", ("0" * 64,))
-    version_id = (cur.execute("SELECT min(id) FROM pathway_versions") and cur.fetchone())[0]
-    for i in range(n):
+    first_state = {}
+    for e in events:
+        first_state.setdefault(e[0], e[3])
+    for pid, version_id, pathway_id, subject, owner, created in plans:
         cur.execute(
             "INSERT INTO bench_plans (id, pathway_version_id, pathway_id, subject, owner, state, "
-            f"fields, version, created_at, updated_at) VALUES ({ph}, {ph}, 'bench', {ph}, "
-            f"{ph}, 's0', '{{}}', 1, {ph}, {ph})",
-            (i + 1, version_id, f"Division {i}", f"director{i}@kent.gov.uk", stamp(), stamp()),
+            f"fields, version, created_at, updated_at) VALUES ({ph}, {ph}, {ph}, {ph}, {ph}, {ph}, "
+            f"'{{}}', 1, {ph}, {ph})",
+            (
+                pid,
+                version_id,
+                pathway_id,
+                subject,
+                owner,
+                first_state.get(pid, ""),
+                created,
+                created,
+            ),
         )
     if pg:
         conn.commit()
+    # each transition's plan values, worked out before the clock starts (as govpath has them)
+    fields: dict[int, dict] = {}
+    versions: dict[int, int] = {}
+    work = []
+    for pid, at, trigger, from_state, to_state, actor, body, meeting, note, data in events:
+        values = json.loads(data).get("fields") or {}
+        fields[pid] = {**fields.get(pid, {}), **values}
+        version = versions.get(pid, 1)
+        versions[pid] = version + 1
+        text = json.dumps(fields[pid], sort_keys=True, separators=(",", ":"))
+        work.append(
+            (
+                pid,
+                at,
+                trigger,
+                from_state,
+                to_state,
+                actor,
+                body,
+                meeting,
+                note,
+                data,
+                text,
+                version,
+            )
+        )
     upd = (
         f"UPDATE bench_plans SET state = {ph}, fields = {ph}, version = {ph}, updated_at = {ph} "
         f"WHERE id = {ph} AND version = {ph}"
     )
     ins = (
         "INSERT INTO bench_events (seq, at, plan_id, kind, trigger, from_state, to_state, actor, "
-        "data, prev_hash, hash) "
-        f"VALUES ({ph}, {ph}, {ph}, 'transition', {ph}, {ph}, {ph}, {ph}, {ph}, {ph}, {ph})"
+        "body, meeting_id, note, data, prev_hash, hash) VALUES "
+        f"({ph}, {ph}, {ph}, 'transition', {ph}, {ph}, {ph}, {ph}, {ph}, {ph}, {ph}, {ph}, {ph}, "
+        f"{ph})"
     )
     sel = f"SELECT state, version, fields FROM bench_plans WHERE id = {ph}"
     head = "SELECT seq, hash FROM bench_head WHERE id = 1" + (" FOR UPDATE" if pg else "")
     bump = f"UPDATE bench_head SET seq = {ph}, hash = {ph} WHERE id = 1"
     count, seq, prev = 0, 0, "0" * 64
-    versions = dict.fromkeys(range(1, n + 1), 1)
     started = time.perf_counter()
-    for step in range(steps):
-        for pid in range(1, n + 1):
-            if not pg:
-                cur.execute("BEGIN IMMEDIATE")
-            at = stamp()
-            if chained:
-                state, version, fields = (
-                    cur.execute(sel, (pid,)).fetchone()
-                    if not pg
-                    else (cur.execute(sel, (pid,)) and cur.fetchone())
-                )
-                data = json.dumps({"plan_version": version + 1}, sort_keys=True)
-            else:
-                state, version, fields, data = f"s{step}", versions[pid], "{}", "{}"
-            cur.execute(upd, (f"s{step + 1}", fields, version + 1, at, pid, version))
-            if chained:
-                cur.execute(head)
-                seq, prev = cur.fetchone()
-            digest = hashlib.sha256(
-                (prev + json.dumps([seq + 1, at, pid, state, data], default=str)).encode()
-            ).hexdigest()
-            cur.execute(
-                ins,
-                (
-                    seq + 1,
-                    at,
-                    pid,
-                    f"t{step}",
-                    state,
-                    f"s{step + 1}",
-                    "x@kent.gov.uk",
-                    data,
-                    prev,
-                    digest,
-                ),
-            )
-            if chained:
-                cur.execute(bump, (seq + 1, digest))
-            seq, prev = seq + 1, digest
-            versions[pid] = version + 1
-            if pg:
-                conn.commit()
-            else:
-                cur.execute("COMMIT")
-            count += 1
+    for pid, at, trigger, from_state, to_state, actor, body, meeting, note, data, text, ver in work:
+        if not pg:
+            cur.execute("BEGIN IMMEDIATE")
+        if chained:
+            cur.execute(sel, (pid,))
+            _state, ver, _fields = cur.fetchone()
+        cur.execute(upd, (to_state, text, ver + 1, at, pid, ver))
+        if chained:
+            cur.execute(head)
+            seq, prev = cur.fetchone()
+        content = json.dumps(
+            [seq + 1, str(at), pid, trigger, from_state, to_state, actor, body, meeting, note, data]
+        )
+        digest = hashlib.sha256((prev + content).encode()).hexdigest()
+        row = (seq + 1, at, pid, trigger, from_state, to_state, actor, body, meeting, note, data)
+        cur.execute(ins, (*row, prev, digest))
+        if chained:
+            cur.execute(bump, (seq + 1, digest))
+        seq, prev = seq + 1, digest
+        if pg:
+            conn.commit()
+        else:
+            cur.execute("COMMIT")
+        count += 1
     elapsed = time.perf_counter() - started
     raw_teardown(cur)
     if pg:
@@ -360,8 +387,8 @@ def main() -> None:
             url = "postgresql+psycopg://" + url.split("://", 1)[1]
         count, secs, what = engine_run(url, args.plans, use_kcc=not args.fixture)
         steps = count // args.plans
-        raw_n, raw_secs = raw_run(url, args.plans, steps, chained=False)
-        chain_n, chain_secs = raw_run(url, args.plans, steps, chained=True)
+        raw_n, raw_secs = raw_run(url, chained=False)
+        chain_n, chain_secs = raw_run(url, chained=True)
         ours_r.append(count / secs)
         raw_r.append(raw_n / raw_secs)
         chained_r.append(chain_n / chain_secs)
