@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,15 +33,49 @@ def _json_default(obj: Any) -> Any:
     return str(obj)
 
 
-# one encoder, built once: json.dumps with these options would build a new one at every call
-_canonical = json.JSONEncoder(
-    sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_json_default
-)
+def compact_json_encoder(
+    default: Callable[[Any], Any] | None, *, sort_keys: bool = True
+) -> Callable[[Any], str]:
+    """A function writing compact JSON (no spaces, UTF-8 text, keys sorted), built once.
+
+    ``json.dumps`` with options builds a new encoder at every call, and ``JSONEncoder.encode``
+    builds its C encoder at every call too; the hot path encodes several times a transition.
+    This keeps the C encoder (as ``JSONEncoder.encode`` makes it, without the circularity check:
+    what is encoded here is built by govpath, never circular).
+
+    >>> compact_json_encoder(None)({"b": [1, 2.5, None], "a": "é"})
+    '{"a":"é","b":[1,2.5,null]}'
+    """
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:  # a Python without the C accelerator
+        return json.JSONEncoder(
+            sort_keys=sort_keys, separators=(",", ":"), ensure_ascii=False, default=default
+        ).encode
+
+    def fail(obj: Any) -> Any:
+        raise TypeError(f"Object of type {type(obj).__name__} is not JSON serializable")
+
+    chunks = make(
+        None,
+        default or fail,
+        json.encoder.encode_basestring,
+        None,
+        ":",
+        ",",
+        sort_keys,
+        False,
+        True,
+    )
+    join = "".join
+    return lambda obj: join(chunks(obj, 0))
+
+
+_canonical = compact_json_encoder(_json_default)
 
 
 def canonical_json(data: Any) -> str:
     """JSON with sorted keys, no spaces, UTF-8 text: the same content always gives the same text."""
-    return _canonical.encode(data)
+    return _canonical(data)
 
 
 def _utc(at: dt.datetime) -> dt.datetime:
@@ -212,52 +246,64 @@ def _scalar(value: Any) -> str | None:
     return None
 
 
-def _content(seq: int, row: Mapping[str, Any], data: Any) -> str:
-    """:func:`canonical_event` of a row whose ``data`` is canonical JSON of DATA (same text).
+_NAMED = (
+    "actor",
+    "body",
+    "from_state",
+    "kind",
+    "meeting_id",
+    "note",
+    "plan_id",
+    "to_state",
+    "trigger",
+)
+
+
+def _template(row: Mapping[str, Any], data: Any, at: str) -> tuple[str, str] | None:
+    """:func:`canonical_event` of ROW (whose ``data`` is canonical JSON of DATA) around its seq:
+    the text before and after the number; None when only the general path can say.
 
     The common case is written directly, key by key in sorted order (the sha256 input must not
-    change): it skips re-reading ``data`` and encoding the whole event again. Anything unusual
-    takes the general path.
+    change): it skips re-reading ``data`` and encoding the whole event again, and the chain can
+    be recomputed from another head without redoing it.
     """
-    at = _utc(row["at"]).isoformat(timespec="microseconds")
-    parts = [
-        _scalar(row[name])
-        for name in ("actor", "body", "from_state", "kind", "meeting_id", "note", "plan_id")
-    ]
-    parts += [_scalar(row["to_state"]), _scalar(row["trigger"])]
-    if type(seq) is not int or None in parts or not _plain(data):
-        return canonical_event(
-            seq,
-            row["at"],
-            kind=row["kind"],
-            plan_id=row["plan_id"],
-            trigger=row["trigger"],
-            from_state=row["from_state"],
-            to_state=row["to_state"],
-            actor=row["actor"],
-            body=row["body"],
-            meeting_id=row["meeting_id"],
-            note=row["note"],
-            data=row["data"],
-        )
+    parts = [_scalar(row[name]) for name in _NAMED]
+    if None in parts or not _plain(data):
+        return None
     actor, body, from_, kind, meeting, note, plan, to, trigger = parts
     return (
         f'{{"actor":{actor},"at":"{at}","body":{body},"data":{row["data"]},"from":{from_},'
-        f'"kind":{kind},"meeting":{meeting},"note":{note},"plan":{plan},"seq":{seq},'
-        f'"to":{to},"trigger":{trigger}}}'
+        f'"kind":{kind},"meeting":{meeting},"note":{note},"plan":{plan},"seq":',
+        f',"to":{to},"trigger":{trigger}}}',
     )
 
 
 def _chain(
-    events: list[dict[str, Any]], datas: list[Any], seq: int, prev: str
+    rows: list[dict[str, Any]], templates: list[tuple[str, str] | None], seq: int, prev: str
 ) -> list[dict[str, Any]]:
-    """The rows to insert for EVENTS after the head (SEQ, PREV), each hashed onto the one before."""
-    rows = []
-    for event, data in zip(events, datas, strict=True):
+    """ROWS numbered and hashed after the head (SEQ, PREV), each onto the one before (in place)."""
+    for row, template in zip(rows, templates, strict=True):
         seq += 1
-        row = dict(event, seq=seq, prev_hash=prev)
-        prev = row["hash"] = chain_hash(prev, _content(seq, row, data))
-        rows.append(row)
+        if template is not None:
+            text = f"{template[0]}{seq}{template[1]}"
+        else:
+            text = canonical_event(
+                seq,
+                row["at"],
+                kind=row["kind"],
+                plan_id=row["plan_id"],
+                trigger=row["trigger"],
+                from_state=row["from_state"],
+                to_state=row["to_state"],
+                actor=row["actor"],
+                body=row["body"],
+                meeting_id=row["meeting_id"],
+                note=row["note"],
+                data=row["data"],
+            )
+        row["seq"] = seq
+        row["prev_hash"] = prev
+        prev = row["hash"] = hashlib.sha256((prev + text).encode("utf-8")).hexdigest()
     return rows
 
 
@@ -267,22 +313,28 @@ def append_events(conn: Any, events: list[Mapping[str, Any]]) -> list[int]:
     if not events:
         return []
     s = _statements()
-    content, datas = [], []
+    rows: list[dict[str, Any]] = []
+    templates: list[tuple[str, str] | None] = []
+    stamps: dict[Any, tuple[dt.datetime, str]] = {}  # the events of a step share their time
     for event in events:
         unknown = event.keys() - _FIELD_SET
         if unknown:
             raise TypeError(f"unknown event fields: {', '.join(sorted(unknown))}")
         row = {name: event.get(name) for name in _FIELDS}
-        row["at"] = _utc(event["at"])
-        data = dict(event.get("data") or {})
+        at = stamps.get(row["at"])
+        if at is None:
+            utc = _utc(row["at"])
+            at = stamps[row["at"]] = (utc, utc.isoformat(timespec="microseconds"))
+        row["at"] = at[0]
+        data = event.get("data") or {}
         row["data"] = canonical_json(data)
-        content.append(row)
-        datas.append(data)
+        rows.append(row)
+        templates.append(_template(row, data, at[1]))
     where = conn.engine  # by identity: hashing its URL renders the whole URL each time
     hint = _hints.get(where)
-    rows = None
+    chained = False
     if hint is not None:
-        rows = _chain(content, datas, *hint)
+        _chain(rows, templates, *hint)
         moved = s["bump_if"].rowcount(
             conn,
             {
@@ -292,11 +344,10 @@ def append_events(conn: Any, events: list[Mapping[str, Any]]) -> list[int]:
                 "new_hash": rows[-1]["hash"],
             },
         )
-        if moved != 1:
-            rows = None
-    if rows is None:  # no hint, or a stale one: read the head under lock
+        chained = moved == 1
+    if not chained:  # no hint, or a stale one: read the head under lock
         head = s["head"].first(conn)
-        rows = _chain(content, datas, int(head["seq"]), head["hash"])
+        _chain(rows, templates, int(head["seq"]), head["hash"])
         s["bump"].rowcount(conn, {"new_seq": rows[-1]["seq"], "new_hash": rows[-1]["hash"]})
     if len(rows) == 1:
         s["insert"].rowcount(conn, rows[0])

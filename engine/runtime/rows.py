@@ -8,6 +8,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from engine.audit.chain import compact_json_encoder
 from engine.errors import NotFound
 
 if TYPE_CHECKING:
@@ -209,11 +210,9 @@ def reports_chain(conn: Any, email: str, limit: int = 12) -> list[str]:
     return chain
 
 
-_fields_json = json.JSONEncoder(
-    sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str
-)  # built once (json.dumps with options builds one per call)
+_fields_json = compact_json_encoder(str)
 
 
 def dump_fields(fields: dict[str, Any]) -> str:
     """Plan fields as stored: canonical JSON."""
-    return _fields_json.encode(fields)
+    return _fields_json(fields)
