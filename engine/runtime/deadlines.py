@@ -21,13 +21,15 @@ import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from engine.audit.chain import compact_json_encoder
+
 if TYPE_CHECKING:
     from engine.definition.model import Pathway
 
 _stmts: dict[str, Any] = {}
 _timelines: dict[tuple, Any] = {}
 _lock = threading.Lock()
-_schedule_json = json.JSONEncoder(separators=(",", ":"))
+_schedule_json = compact_json_encoder(None, sort_keys=False)
 
 
 _DEADLINE_COLUMNS = (
@@ -83,6 +85,36 @@ def _s() -> dict[str, Any]:
                 updated_at=bindparam("now"),
                 schedule=null(),  # its reminders are no longer wanted
             )
+        ),
+        # leaving a stage (the common case): its open deadlines met in one statement, and the
+        # pending messages of its deadlines (open or missed) cancelled in another
+        "meet_stage": Prepared(
+            update(d)
+            .where(
+                d.c.plan_id == bindparam("pid"),
+                d.c.stage == bindparam("stage"),
+                d.c.status == bindparam("s_open", "open"),
+            )
+            .values(
+                status=bindparam("new_status"),
+                met_at=bindparam("now"),
+                updated_at=bindparam("now"),
+                schedule=null(),
+            )
+            .returning(d.c.id, d.c.name)
+        ),
+        "cancel_outbox_stage": Prepared(
+            update(outbox)
+            .where(
+                outbox.c.plan_id == bindparam("pid"),
+                outbox.c.status == bindparam("s_pending", "pending"),
+                outbox.c.deadline_id.in_(
+                    select(d.c.id).where(
+                        d.c.plan_id == bindparam("pid"), d.c.stage == bindparam("stage")
+                    )
+                ),
+            )
+            .values(status="cancelled")
         ),
         "cancel_notices": Prepared(
             update(notices)
@@ -238,7 +270,7 @@ def encode_schedule(entries: list[tuple[str, str, dt.datetime]]) -> str | None:
     """
     if not entries:
         return None
-    return _schedule_json.encode(
+    return _schedule_json(
         [[kind, to, at.astimezone(dt.UTC).isoformat()] for kind, to, at in entries]
     )
 
@@ -306,11 +338,19 @@ def close_deadlines(
 
     ``met_by_names`` holds (stage, deadline id) pairs whose ``met_by`` is the trigger firing.
     Their schedules are cleared and pending outbox rows cancelled; notices already made lapse at
-    the sweep. Returns
-    what the caller records as ``deadline_met`` events: ``{deadline, stage, deadline_id}`` for
-    each deadline closed.
+    the sweep. Returns what the caller records as ``deadline_met`` events: ``{deadline, stage,
+    deadline_id}`` for each deadline closed, in id order.
     """
     s = _s()
+    if stage_id is not None and all(stage == stage_id for stage, _name in met_by_names):
+        # leaving a stage, whose deadlines include any the trigger meets: two statements
+        s["cancel_outbox_stage"].rowcount(conn, {"pid": plan_id, "stage": stage_id})
+        cur = s["meet_stage"].execute(
+            conn, {"pid": plan_id, "stage": stage_id, "new_status": status, "now": now}
+        )
+        met = sorted(cur.fetchall())  # RETURNING has no order; the trail's must not vary
+        cur.close()
+        return [{"deadline": name, "stage": stage_id, "deadline_id": did} for did, name in met]
     rows = s["open_of_plan"].rows(conn, {"pid": plan_id})  # (id, name, stage, status)
     chosen = [
         row
