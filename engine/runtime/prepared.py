@@ -7,14 +7,17 @@ the SQLAlchemy connection (inside its transaction), skipping the per-execution b
 Parameters are plain values; datetimes are converted the way SQLAlchemy stores them (SQLite: UTC
 text ``YYYY-MM-DD HH:MM:SS.ffffff``; PostgreSQL: the aware datetime itself).
 
-The caller must already be inside a transaction on CONN (``conn.begin()``): these statements do
-not trigger SQLAlchemy's autobegin.
+The caller must already be inside a transaction on CONN (``conn.begin()``, or
+:func:`hot_transaction`): these statements do not trigger SQLAlchemy's autobegin. On the
+transition path CONN is a :class:`HotConnection`: a pooled driver connection that makes a Core
+``Connection`` only if a rarely taken branch runs a Core statement.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 # Recent timestamps as SQLite text (keyed by value; an aware time equals its UTC self): one
@@ -153,3 +156,86 @@ class Prepared:
         count = cur.rowcount
         cur.close()
         return count
+
+
+class HotConnection:
+    """One pooled driver connection for a transition; a Core ``Connection`` on it only on demand.
+
+    SQLAlchemy's ``Connection`` (made, begun, committed, closed: events, dispatch, transaction
+    state) costs a fifth of a raw transaction. The hot path needs only the driver's cursor, the
+    dialect and the engine; a branch that runs a Core statement (a definition or the meetings read
+    the first time, a join, a refusal's own transaction) gets a real ``Connection`` on the same
+    driver connection, so it works inside the same transaction.
+    """
+
+    __slots__ = ("_core", "connection", "dialect", "engine")
+
+    def __init__(self, engine: Any) -> None:
+        self.engine = engine
+        self.dialect = engine.dialect
+        self.connection = engine.raw_connection()  # the pool's proxy: .dbapi_connection
+        self._core: Any = None
+
+    def core(self) -> Any:
+        if self._core is None:
+            from sqlalchemy import Connection
+
+            self._core = Connection(self.engine, connection=self.connection)
+        return self._core
+
+    def execute(self, *args: Any, **kwargs: Any) -> Any:
+        return self.core().execute(*args, **kwargs)
+
+    def begin(self) -> Any:
+        return self.core().begin()
+
+    def in_transaction(self) -> bool:
+        return self._core is not None and self._core.in_transaction()
+
+    def commit(self) -> None:
+        self.core().commit()
+
+    def rollback(self) -> None:
+        self.core().rollback()
+
+    def close(self) -> None:
+        if self._core is not None:
+            self._core.close()  # returns the driver connection to the pool
+        else:
+            self.connection.close()
+
+
+@contextlib.contextmanager
+def hot_connection(engine: Any) -> Iterator[HotConnection]:
+    """A :class:`HotConnection` from ENGINE's pool, returned to it afterwards."""
+    conn = HotConnection(engine)
+    try:
+        yield conn
+    finally:
+        conn.close()
+
+
+@contextlib.contextmanager
+def hot_transaction(conn: Any) -> Iterator[None]:
+    """One transaction on CONN's driver connection: committed if the block ends, else rolled back.
+
+    BEGIN and COMMIT go to the driver: SQLite's ``BEGIN IMMEDIATE`` (one writer, taken at the
+    start), PostgreSQL's implicit begin. A branch that runs a Core statement through CONN joins
+    the same transaction (SQLAlchemy's autobegin finds it open), and then CONN commits or rolls
+    back.
+    """
+    driver = conn.connection.driver_connection
+    if conn.dialect.name == "sqlite":
+        driver.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        if conn.in_transaction():
+            conn.rollback()
+        else:
+            driver.rollback()
+        raise
+    if conn.in_transaction():
+        conn.commit()
+    else:
+        driver.commit()

@@ -29,6 +29,7 @@ from engine.audit.chain import append_event, append_events
 from engine.errors import Conflict, GovpathError, Refused
 from engine.runtime import deadlines as dl
 from engine.runtime import guards, roles
+from engine.runtime.prepared import hot_connection, hot_transaction
 from engine.runtime.rows import (
     Actor,
     PlanRow,
@@ -438,33 +439,6 @@ def translate_lock_errors() -> Iterator[None]:
         raise
 
 
-@contextlib.contextmanager
-def hot_transaction(conn: Any) -> Iterator[None]:
-    """One transaction on CONN's driver connection: committed if the block ends, else rolled back.
-
-    On the hot path SQLAlchemy's transaction bookkeeping (events, savepoint state) costs as much
-    as the database's own work, so BEGIN and COMMIT go to the driver: SQLite's ``BEGIN
-    IMMEDIATE`` (one writer, taken at the start), PostgreSQL's implicit begin. A rarely taken
-    branch that runs a Core statement through CONN joins the same transaction (SQLAlchemy's
-    autobegin finds it open), and then CONN commits or rolls back.
-    """
-    driver = conn.connection.driver_connection
-    if conn.dialect.name == "sqlite":
-        driver.execute("BEGIN IMMEDIATE")
-    try:
-        yield
-    except BaseException:
-        if conn.in_transaction():
-            conn.rollback()
-        else:
-            driver.rollback()
-        raise
-    if conn.in_transaction():
-        conn.commit()
-    else:
-        driver.commit()
-
-
 def plan_ref(conn: Any, pathway: Pathway, plan: PlanRow) -> dl.PlanRef:
     """What deadline writing needs: the plan's owner, owner role and the owner's manager."""
     return dl.PlanRef(
@@ -525,7 +499,7 @@ def advance(
     actor = actor.strip().lower()
     raw = dict(fields or {})
     plan: PlanRow | None = None
-    with engine.connect() as conn:  # one pooled connection, one transaction
+    with hot_connection(engine) as conn:  # one pooled connection, one transaction
         try:
             # Read, decide and write in one transaction: a BEGIN/COMMIT pair fewer. The plan's
             # UPDATE still names the version read (PostgreSQL: another writer first → Conflict);
