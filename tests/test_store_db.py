@@ -166,3 +166,50 @@ def test_hot_path_statements_store_timestamps_as_the_schema_does(db_url: str) ->
         read = dict(conn.execute(select(actors.c.email, actors.c.created_at)).all())
     assert stored["raw@k.example"] == stored["core@k.example"]
     assert read["raw@k.example"] == read["core@k.example"] == summer
+
+
+def test_any_change_to_the_meetings_reaches_the_deadlines_worked_out_next(db_url: str) -> None:
+    """Timelines are cached per calendar revision, which triggers on ``meetings`` advance at every
+    INSERT, UPDATE or DELETE: even an edit made straight in the database, stamped with no new
+    ``updated_at``, gives the next plan deadlines from the edited calendar."""
+    import datetime as dt
+    from pathlib import Path
+
+    from calendars.sources import read_calendar
+    from calendars.store import upsert_meetings
+    from engine.runtime.api import add_actor, publish_pathway, start_plan
+
+    data = Path(__file__).parent / "data" / "runtime"
+    t0 = dt.datetime(2026, 12, 1, 9, tzinfo=dt.UTC)
+    engine = open_db(db_url)
+    publish_pathway(engine, data / "pathway.yaml", now=t0)
+
+    def revision() -> int:
+        with engine.connect() as conn:
+            return conn.execute(text("SELECT revision FROM calendar_revision")).scalar()
+
+    before = revision()
+    with engine.begin() as conn:
+        upsert_meetings(conn, read_calendar(data / "calendar.yaml"), now=t0)
+    assert revision() > before
+    for email in ("fin@kent.gov.uk", "edu@kent.gov.uk"):
+        add_actor(engine, email, email, ["director"], now=t0)
+
+    def papers_due(subject: str, owner: str) -> list[str]:
+        plan = start_plan(engine, "runtime_demo", subject, owner, now=t0)
+        return [d["date"] for d in plan["deadlines"] if d["name"] == "papers_due"]
+
+    assert papers_due("Finance", "fin@kent.gov.uk") == ["2026-12-24"]
+    before = revision()
+    with engine.begin() as conn:  # behind govpath's back: no new updated_at
+        conn.execute(
+            text("UPDATE meetings SET date = :d WHERE source_id = 'pr_cc-2027-01-12'"),
+            {"d": dt.date(2027, 1, 19)},
+        )
+    assert revision() == before + 1
+    # the stage's gate is pinned to the P&R CC of 12 January, which is no longer on that day: a
+    # timeline cached from before the edit would still give 24 December
+    assert papers_due("Education", "edu@kent.gov.uk") == []
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM meetings WHERE source_id = 'cabinet-2027-04-19'"))
+    assert revision() == before + 2

@@ -58,13 +58,14 @@ def _s() -> dict[str, Any]:
     from sqlalchemy import bindparam, func, insert, null, select, update
 
     from engine.runtime.prepared import Prepared
-    from engine.store.tables import deadlines, meetings, notices, outbox
+    from engine.store.tables import calendar_revision, deadlines, meetings, notices, outbox
 
     d = deadlines
     # One row per statement, by key (``deadline_id = ?``), run with executemany: an ``IN (…)`` list
     # beside ``status = ?`` made SQLite (no ANALYZE statistics) pick the status index and scan
     # every scheduled notice / open deadline of every plan, slower as the tables grow.
     built = {
+        "revision": select(calendar_revision.c.revision).where(calendar_revision.c.id == 1),
         "fingerprint": select(
             func.count(), func.max(meetings.c.updated_at), func.max(meetings.c.id)
         ),
@@ -140,14 +141,18 @@ def _cancel_messages(conn: Any, dids: list[int]) -> None:
 
 
 def timeline(
-    conn: Any, pathway: Pathway, content_hash: str, today: dt.date, fingerprint: tuple | None = None
+    conn: Any, pathway: Pathway, content_hash: str, today: dt.date, revision: int | None = None
 ) -> Any:
     """The pathway's timeline against the database's meetings (cached while meetings are unchanged).
 
-    ``fingerprint`` (count, latest ``updated_at``, highest id of the meetings) is read if not given.
+    ``revision`` is the calendar's (``calendar_revision``, advanced by every change to the
+    meetings); it is read if not given. A database without it (a schema made by hand) is told
+    apart by the meetings' count, latest ``updated_at`` and highest id.
     """
-    count, latest, top = fingerprint or conn.execute(_s()["fingerprint"]).one()
-    key = (content_hash, count, str(latest), top, today, conn.engine)  # engine: by identity
+    if revision is None:
+        revision = conn.execute(_s()["revision"]).scalar()
+    state = (revision,) if revision is not None else tuple(conn.execute(_s()["fingerprint"]).one())
+    key = (content_hash, state, today, conn.engine)  # engine: by identity
     found = _timelines.get(key)
     if found is not None:
         return found

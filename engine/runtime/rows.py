@@ -24,9 +24,15 @@ def stmts() -> dict[str, Any]:
     """The runtime's statements, built once; SQLAlchemy compiles each once and caches it."""
     if _stmts:
         return _stmts
-    from sqlalchemy import bindparam, func, select, update
+    from sqlalchemy import bindparam, select, update
 
-    from engine.store.tables import actor_roles, actors, meetings, pathway_versions, plans
+    from engine.store.tables import (
+        actor_roles,
+        actors,
+        calendar_revision,
+        pathway_versions,
+        plans,
+    )
 
     p, pv = plans, pathway_versions
     plan_columns = (
@@ -43,10 +49,11 @@ def stmts() -> dict[str, Any]:
         pv.c.content_hash,
         pv.c.year,
         actors.c.reports_to.label("owner_manager"),
-        # the meetings' fingerprint, for the timeline cache, without another round trip
-        select(func.count()).select_from(meetings).scalar_subquery().label("m_count"),
-        select(func.max(meetings.c.updated_at)).scalar_subquery().label("m_latest"),
-        select(func.max(meetings.c.id)).scalar_subquery().label("m_top"),
+        # the calendar's revision, for the timeline cache, without another round trip
+        select(calendar_revision.c.revision)
+        .where(calendar_revision.c.id == 1)
+        .scalar_subquery()
+        .label("calendar_revision"),
     )
     plan_from = p.join(pv, p.c.pathway_version_id == pv.c.id).outerjoin(
         actors, actors.c.email == p.c.owner
@@ -111,7 +118,7 @@ class PlanRow:
     content_hash: str
     year: str
     owner_manager: str | None = None  # the owner's reports_to
-    meetings_fingerprint: tuple | None = None
+    calendar_revision: int | None = None  # as read with the plan (None: not kept in this database)
 
 
 @dataclass
@@ -129,7 +136,7 @@ def _not_found(plan_id: int) -> NotFound:
 
 
 def _plan(row: tuple) -> PlanRow:
-    """A PlanRow from the first 16 columns of the ``plan`` / ``plan_actor`` statements."""
+    """A PlanRow from the first 14 columns of the ``plan`` / ``plan_actor`` statements."""
     closed = row[8]
     if isinstance(closed, str):  # SQLite keeps UTC text
         closed = dt.datetime.fromisoformat(closed).replace(tzinfo=dt.UTC)
@@ -147,7 +154,7 @@ def _plan(row: tuple) -> PlanRow:
         content_hash=row[10],
         year=row[11],
         owner_manager=row[12],
-        meetings_fingerprint=(row[13], row[14], row[15]),
+        calendar_revision=row[13],
     )
 
 
@@ -166,9 +173,9 @@ def load_plan_actor(conn: Any, plan_id: int, email: str) -> tuple[PlanRow, Actor
         raise _not_found(plan_id)
     first = rows[0]
     who = None
-    if first[16] is not None:
-        roles = frozenset(r[19] for r in rows if r[19])
-        who = Actor(first[16], first[17], first[18], roles)
+    if first[14] is not None:
+        roles = frozenset(r[17] for r in rows if r[17])
+        who = Actor(first[14], first[15], first[16], roles)
     return _plan(first), who
 
 

@@ -215,7 +215,7 @@ def _step(
     tl = None
     if way.timeline:
         tl = dl.timeline(
-            conn, pathway, plan.content_hash, local_today(pathway, now), plan.meetings_fingerprint
+            conn, pathway, plan.content_hash, local_today(pathway, now), plan.calendar_revision
         )
     gate = dl.gate_meeting(tl, plan.state)
     step = Step(plan, pathway, compiled, way, t.dest, values, tl)

@@ -116,6 +116,15 @@ meetings = Table(
     Index("ix_meetings_body_date", "body", "date"),
 )
 
+# One row: a counter that triggers on ``meetings`` advance at every change (migration 0006), so
+# a cached timeline learns in one lookup whether the calendar changed.
+calendar_revision = Table(
+    "calendar_revision",
+    metadata,
+    Column("id", Integer, primary_key=True),  # always 1
+    Column("revision", BigInteger, nullable=False),
+)
+
 plans = Table(
     "plans",
     metadata,
