@@ -228,9 +228,15 @@ def _plain(obj: Any) -> bool:
     (an int key would be re-sorted as text) and only JSON's own kinds of value."""
     kind = type(obj)
     if kind is dict:
-        return all(type(k) is str and _plain(v) for k, v in obj.items())
+        for key, value in obj.items():  # plain loops: this runs over every event's data
+            if type(key) is not str or not _plain(value):
+                return False
+        return True
     if kind is list or kind is tuple:
-        return all(_plain(v) for v in obj)
+        for value in obj:
+            if not _plain(value):
+                return False
+        return True
     return obj is None or kind is str or kind is int or kind is float or kind is bool
 
 

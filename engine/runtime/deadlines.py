@@ -275,9 +275,19 @@ def encode_schedule(entries: list[tuple[str, str, dt.datetime]]) -> str | None:
     """
     if not entries:
         return None
-    return _schedule_json(
-        [[kind, to, at.astimezone(dt.UTC).isoformat()] for kind, to, at in entries]
-    )
+    return _schedule_json([[kind, to, _utc_text(at)] for kind, to, at in entries])
+
+
+_texts: dict[dt.datetime, str] = {}  # a timeline's reminder times recur for every plan
+
+
+def _utc_text(at: dt.datetime) -> str:
+    text = _texts.get(at)
+    if text is None:
+        if len(_texts) > 1024:
+            _texts.clear()
+        text = _texts[at] = at.astimezone(dt.UTC).isoformat()
+    return text
 
 
 def decode_schedule(text: str | None) -> list[tuple[str, str, dt.datetime]]:
