@@ -253,3 +253,46 @@ def test_any_sweep_schedule_sends_each_reminder_at_most_once_and_loses_none(
     assert {status for *_, status in rows} <= {"sent"}
     assert len(list(mail.glob("*.eml"))) == len(expected)
     forget_engines()
+
+
+def test_a_late_submission_withdraws_the_escalation_still_waiting_to_go(db_url: str) -> None:
+    """The deadline was missed and its escalation queued, but not yet sent, when the Director
+    submits: the transition cancels it in the same transaction (the deadline stays ``missed``,
+    so delivery alone would still send it), and leaves other plans' messages alone."""
+    from calendars.sources import read_calendar
+    from calendars.store import upsert_meetings
+    from engine.runtime.api import add_actor, advance, publish_pathway, start_plan
+    from tests.test_runtime_cli import ACTORS, CALENDAR, PATHWAY
+
+    t0 = dt.datetime(2026, 12, 1, 9, tzinfo=dt.UTC)
+    engine = open_db(db_url)
+    publish_pathway(engine, PATHWAY, now=t0)
+    with engine.begin() as conn:
+        upsert_meetings(conn, read_calendar(CALENDAR), now=t0)
+    for email, name, roles, boss in ACTORS:
+        add_actor(engine, email, name, roles, reports_to=boss, now=t0)
+    fin = start_plan(engine, "runtime_demo", "Finance", "fin@kent.gov.uk", now=t0)["id"]
+    edu = start_plan(engine, "runtime_demo", "Education", "edu@kent.gov.uk", now=t0)["id"]
+    # papers were due on 24 December; the escalation falls two working days after
+    late = london(2027, 1, 4, 9)
+    swept = run_sweep(engine, late, settings=Settings(), deliver=False, digest=False)
+    assert swept.deadlines_missed == 2 and swept.messages_created >= 2
+
+    def waiting(plan: int) -> list[str]:
+        with engine.connect() as conn:
+            return list(
+                conn.execute(
+                    select(t.outbox.c.kind).where(
+                        t.outbox.c.plan_id == plan, t.outbox.c.status == "pending"
+                    )
+                ).scalars()
+            )
+
+    assert "escalation" in waiting(fin) and "escalation" in waiting(edu)
+    advance(engine, fin, "submit_draft", "fin@kent.gov.uk", {"draft_plan": "d.pdf"}, now=late)
+    assert waiting(fin) == [] and "escalation" in waiting(edu)
+    with engine.connect() as conn:
+        statuses = Counter(
+            conn.execute(select(t.deadlines.c.status).where(t.deadlines.c.plan_id == fin)).scalars()
+        )
+    assert statuses["missed"] == 1

@@ -348,18 +348,21 @@ def close_deadlines(
     met_by_names: set[tuple[str, str]],
     now: dt.datetime,
     status: str = "met",
+    pending_messages: bool = True,
 ) -> list[dict[str, Any]]:
     """Meet (or cancel) the open deadlines of STAGE_ID (when leaving it) and those met by a trigger.
 
     ``met_by_names`` holds (stage, deadline id) pairs whose ``met_by`` is the trigger firing.
     Their schedules are cleared and pending outbox rows cancelled; notices already made lapse at
     the sweep. Returns what the caller records as ``deadline_met`` events: ``{deadline, stage,
-    deadline_id}`` for each deadline closed, in id order.
+    deadline_id}`` for each deadline closed, in id order. ``pending_messages`` False (the plan has
+    nothing waiting in the outbox, as read in this transaction) skips looking for messages.
     """
     s = _s()
     if stage_id is not None and all(stage == stage_id for stage, _name in met_by_names):
         # leaving a stage, whose deadlines include any the trigger meets: two statements
-        s["cancel_outbox_stage"].rowcount(conn, {"pid": plan_id, "stage": stage_id})
+        if pending_messages:
+            s["cancel_outbox_stage"].rowcount(conn, {"pid": plan_id, "stage": stage_id})
         cur = s["meet_stage"].execute(
             conn, {"pid": plan_id, "stage": stage_id, "new_status": status, "now": now}
         )
@@ -377,7 +380,8 @@ def close_deadlines(
     # Pending outbox rows are cancelled now; meeting a deadline clears its schedule. Notices the
     # sweep already made are left: it drops a notice whose deadline is no longer open when its
     # time comes (and delivery checks again), so a transition does not rewrite reminder rows.
-    s["cancel_outbox"].executemany(conn, [{"did": row[0]} for row in chosen])
+    if pending_messages:
+        s["cancel_outbox"].executemany(conn, [{"did": row[0]} for row in chosen])
     still_open = [row for row in chosen if row[3] == "open"]  # a missed one stays missed
     if still_open:
         s["meet"].executemany(

@@ -24,12 +24,13 @@ def stmts() -> dict[str, Any]:
     """The runtime's statements, built once; SQLAlchemy compiles each once and caches it."""
     if _stmts:
         return _stmts
-    from sqlalchemy import bindparam, select, update
+    from sqlalchemy import bindparam, exists, select, update
 
     from engine.store.tables import (
         actor_roles,
         actors,
         calendar_revision,
+        outbox,
         pathway_versions,
         plans,
     )
@@ -54,6 +55,10 @@ def stmts() -> dict[str, Any]:
         .where(calendar_revision.c.id == 1)
         .scalar_subquery()
         .label("calendar_revision"),
+        # whether messages of the plan wait in the outbox (if none, none needs cancelling)
+        exists()
+        .where(outbox.c.plan_id == p.c.id, outbox.c.status == "pending")
+        .label("pending_messages"),
     )
     plan_from = p.join(pv, p.c.pathway_version_id == pv.c.id).outerjoin(
         actors, actors.c.email == p.c.owner
@@ -119,6 +124,7 @@ class PlanRow:
     year: str
     owner_manager: str | None = None  # the owner's reports_to
     calendar_revision: int | None = None  # as read with the plan (None: not kept in this database)
+    pending_messages: bool = True  # whether it has messages waiting in the outbox
 
 
 @dataclass
@@ -136,7 +142,7 @@ def _not_found(plan_id: int) -> NotFound:
 
 
 def _plan(row: tuple) -> PlanRow:
-    """A PlanRow from the first 14 columns of the ``plan`` / ``plan_actor`` statements."""
+    """A PlanRow from the first 15 columns of the ``plan`` / ``plan_actor`` statements."""
     closed = row[8]
     if isinstance(closed, str):  # SQLite keeps UTC text
         closed = dt.datetime.fromisoformat(closed).replace(tzinfo=dt.UTC)
@@ -155,6 +161,7 @@ def _plan(row: tuple) -> PlanRow:
         year=row[11],
         owner_manager=row[12],
         calendar_revision=row[13],
+        pending_messages=bool(row[14]),
     )
 
 
@@ -173,9 +180,9 @@ def load_plan_actor(conn: Any, plan_id: int, email: str) -> tuple[PlanRow, Actor
         raise _not_found(plan_id)
     first = rows[0]
     who = None
-    if first[14] is not None:
-        roles = frozenset(r[17] for r in rows if r[17])
-        who = Actor(first[14], first[15], first[16], roles)
+    if first[15] is not None:
+        roles = frozenset(r[18] for r in rows if r[18])
+        who = Actor(first[15], first[16], first[17], roles)
     return _plan(first), who
 
 

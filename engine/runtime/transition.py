@@ -374,6 +374,7 @@ def write(
                 stage_id=plan.state if leaving else None,
                 met_by_names=met_by,
                 now=now,
+                pending_messages=plan.pending_messages,
             )
         met.append(closed)
         if leaving and way.dest.deadlines:
