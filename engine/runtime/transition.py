@@ -184,7 +184,7 @@ def decide(
                 pathway, plan.id, plan.subject, plan.owner, who.roles, trigger, t.roles
             )
         )
-    values = guards.parse_assignments(pathway, raw)
+    values = guards.parse_assignments(pathway, raw) if raw else {}
     step = _step(conn, plan, pathway, compiled, way, values, now)
     if t.join is None:
         return [step]
@@ -213,16 +213,15 @@ def _step(
         )
     guards.check_condition(pathway, t, fields)
     tl = None
+    today = local_today(pathway, now)
     if way.timeline:
-        tl = dl.timeline(
-            conn, pathway, plan.content_hash, local_today(pathway, now), plan.calendar_revision
-        )
+        tl = dl.timeline(conn, pathway, plan.content_hash, today, plan.calendar_revision)
     gate = dl.gate_meeting(tl, plan.state)
     step = Step(plan, pathway, compiled, way, t.dest, values, tl)
     if way.source.gate is not None:
         step.body = way.source.gate.body
         step.meeting_id = gate.id if gate is not None else None
-    decision_date = gate.date if gate is not None else local_today(pathway, now)
+    decision_date = gate.date if gate is not None else today
     notice = guards.notice_check(pathway, t, fields, decision_date)
     if t.decision:
         step.data["decision"] = _decision(pathway, t, fields, gate, decision_date, notice)
