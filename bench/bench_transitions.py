@@ -11,7 +11,7 @@ the plan's fields as they grew), into copies of govpath's own ``plans``, ``audit
 ``audit_head`` made from the live schema (every index, partial ones included), with the
 connection settings govpath uses: the same index entries as govpath's own state update and
 transition event. Each round runs govpath and then the raw driver on a new database; the medians
-are printed.
+are printed, and the ratio is the median of the rounds' own ratios, with their range.
 On SQLite a last line replays govpath's own statements (recorded in a second, untimed run: the
 same SQL, parameters and transactions, deadlines and notices included) with the bare driver on a
 copy of the database: the database's share of the time, and so what is left to the runtime.
@@ -375,11 +375,12 @@ def main() -> None:
         type=int,
         default=None,
         help="rounds, each govpath then the raw driver on that round's database; medians are "
-        "printed (default 3 on a new SQLite file, 1 with --db)",
+        "printed, and the ratio is the median of the rounds' own ratios (default 5 on a new "
+        "SQLite file, 1 with --db)",
     )
     args = parser.parse_args()
     scratch = None if args.db else tempfile.mkdtemp(prefix="bench-transitions-")
-    rounds = args.repeat or (1 if args.db else 3)
+    rounds = args.repeat or (1 if args.db else 5)
     ours_r, raw_r, chained_r = [], [], []
     for i in range(rounds):
         url = args.db or f"sqlite:///{scratch}/bench{i}.db"
@@ -393,6 +394,10 @@ def main() -> None:
         raw_r.append(raw_n / raw_secs)
         chained_r.append(chain_n / chain_secs)
     ours, raw, chained = (statistics.median(r) for r in (ours_r, raw_r, chained_r))
+    # each round's govpath and raw figures come minutes apart at most, so their ratio shares the
+    # machine's state of the moment; the median of those ratios drifts less than a ratio of medians
+    ratio = [o / r for o, r in zip(ours_r, raw_r, strict=True)]
+    ratio_chained = [o / r for o, r in zip(ours_r, chained_r, strict=True)]
     backend = "PostgreSQL (psycopg)" if url.startswith("postgres") else "SQLite (sqlite3)"
     replayed = None
     if scratch and not args.no_replay:
@@ -418,9 +423,15 @@ def main() -> None:
         f"pathway {what}, {args.plans} plans x {steps} transitions, {backend}{sync}; "
         f"median of {rounds} round(s), transitions (or transactions) per second"
     )
+
+    def spread(values: list[float]) -> str:
+        return f"ratio {statistics.median(values):.2f}" + (
+            f" (rounds {min(values):.2f} to {max(values):.2f})" if len(values) > 1 else ""
+        )
+
     print(f"govpath runtime             : {ours:8.1f}/s")
-    print(f"raw UPDATE + INSERT         : {raw:8.1f}/s   ratio {ours / raw:.2f}")
-    print(f"raw read+UPDATE+chain+INSERT: {chained:8.1f}/s   ratio {ours / chained:.2f}")
+    print(f"raw UPDATE + INSERT         : {raw:8.1f}/s   {spread(ratio)}")
+    print(f"raw read+UPDATE+chain+INSERT: {chained:8.1f}/s   {spread(ratio_chained)}")
     if replayed is not None:
         txn_n, replay_secs = replayed
         print(
