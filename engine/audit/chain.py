@@ -327,7 +327,8 @@ def append_events(conn: Any, events: list[Mapping[str, Any]]) -> list[int]:
         unknown = event.keys() - _FIELD_SET
         if unknown:
             raise TypeError(f"unknown event fields: {', '.join(sorted(unknown))}")
-        row = {name: event.get(name) for name in _FIELDS}
+        row = dict.fromkeys(_FIELDS)  # every column, None unless given
+        row.update(event)
         at = stamps.get(row["at"])
         if at is None:
             utc = _utc(row["at"])
