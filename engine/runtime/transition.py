@@ -17,10 +17,8 @@ of the cycle that does not already have them (see :func:`shared`).
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import difflib
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -29,7 +27,7 @@ from engine.audit.chain import append_event, append_events
 from engine.errors import Conflict, GovpathError, Refused
 from engine.runtime import deadlines as dl
 from engine.runtime import guards, roles
-from engine.runtime.prepared import hot_connection, hot_transaction
+from engine.runtime.prepared import HotConnection, hot_transaction
 from engine.runtime.rows import (
     Actor,
     PlanRow,
@@ -420,15 +418,20 @@ def write(
     return [seqs[i] for i in marks]
 
 
-@contextlib.contextmanager
-def translate_lock_errors() -> Iterator[None]:
+class translate_lock_errors:  # lower case: it reads as a call in `with`
     """A deadlock or serialisation failure (PostgreSQL) or a lock timeout (SQLite) is a Conflict,
     whether raised through SQLAlchemy or by the driver on the hot path."""
-    try:
-        yield
-    except GovpathError:
-        raise
-    except Exception as exc:
+
+    __slots__ = ()
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: Any
+    ) -> None:
+        if exc is None or isinstance(exc, GovpathError) or not isinstance(exc, Exception):
+            return
         orig = getattr(exc, "orig", None) or exc
         code = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
         if code in ("40P01", "40001", "55P03") or "database is locked" in str(orig):
@@ -436,7 +439,6 @@ def translate_lock_errors() -> Iterator[None]:
                 "another change held the records this transition needs; nothing was written. "
                 "Try again."
             ) from None
-        raise
 
 
 def plan_ref(conn: Any, pathway: Pathway, plan: PlanRow) -> dl.PlanRef:
@@ -499,7 +501,7 @@ def advance(
     actor = actor.strip().lower()
     raw = dict(fields or {})
     plan: PlanRow | None = None
-    with hot_connection(engine) as conn:  # one pooled connection, one transaction
+    with HotConnection(engine) as conn:  # one pooled connection, one transaction
         try:
             # Read, decide and write in one transaction: a BEGIN/COMMIT pair fewer. The plan's
             # UPDATE still names the version read (PostgreSQL: another writer first → Conflict);
