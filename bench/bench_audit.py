@@ -144,7 +144,7 @@ def generate(n_events: int, seed: int = 7) -> Iterator[dict[str, Any]]:
     """Events for n_events // 50 plans, interleaved (step k of every plan, then step k+1)."""
     import hashlib
 
-    from engine.audit.chain import GENESIS, canonical_event, canonical_json
+    from engine.audit.chain import GENESIS, canonical_json, canonical_row
 
     rng = random.Random(seed)
     n_plans = max(1, n_events // EVENTS_PER_PLAN)
@@ -175,18 +175,7 @@ def generate(n_events: int, seed: int = 7) -> Iterator[dict[str, Any]]:
             }
             text = fast_canonical(row)
             if seq == 1:  # the template must be the chain's own canonical form
-                assert text == canonical_event(
-                    1,
-                    row["at"],
-                    kind=row["kind"],
-                    plan_id=row["plan_id"],
-                    trigger=row["trigger"],
-                    from_state=row["from_state"],
-                    to_state=row["to_state"],
-                    actor=row["actor"],
-                    body=row["body"],
-                    data=row["data"],
-                ), text
+                assert text == canonical_row(1, row), text
             row["hash"] = prev = sha((prev + text).encode("utf-8")).hexdigest()
             yield row
 

@@ -14,28 +14,18 @@ from sqlalchemy import create_engine, insert, text
 from engine.audit.chain import GENESIS, append_event, verify
 from engine.store.tables import audit_head, metadata
 from tests.conftest import Cli
-from tests.test_runtime_cli import ACTORS, CALENDAR, FINANCE_RUN, PATHWAY
+from tests.test_runtime_cli import FINANCE_RUN, two_plans
 
 T0 = dt.datetime(2027, 1, 4, 9, tzinfo=dt.UTC)
 
 
 def build_trail(url: str):
     """A trail of a few dozen events written through the runtime API."""
-    from calendars.sources import read_calendar
-    from calendars.store import upsert_meetings
-    from engine.runtime.api import add_actor, advance, publish_pathway, start_plan
-    from engine.store.db import open_db
+    from engine.runtime.api import advance
 
-    engine = open_db(url)
-    publish_pathway(engine, PATHWAY, now=T0)
-    with engine.begin() as conn:
-        upsert_meetings(conn, read_calendar(CALENDAR), now=T0)
-    for email, name, roles, boss in ACTORS:
-        add_actor(engine, email, name, roles, reports_to=boss, now=T0)
-    start_plan(engine, "runtime_demo", "Finance", "fin@kent.gov.uk", now=T0)
-    start_plan(engine, "runtime_demo", "Education", "edu@kent.gov.uk", now=T0)
+    engine, fin, _edu = two_plans(url, T0)
     for i, (trigger, actor, values, _stage) in enumerate(FINANCE_RUN[:2]):
-        advance(engine, 1, trigger, actor, values, now=T0 + dt.timedelta(hours=i + 1))
+        advance(engine, fin, trigger, actor, values, now=T0 + dt.timedelta(hours=i + 1))
     return engine
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from tests.conftest import Cli
 
@@ -37,6 +38,26 @@ FINANCE_RUN = [
         "agreed",
     ),
 ]
+
+
+def two_plans(url: str, now: Any) -> tuple[Any, int, int]:
+    """Through the runtime API on a new database: the test pathway published, its calendar
+    loaded, ACTORS added, and the Finance and Education plans started at NOW.
+    Returns (engine, Finance plan id, Education plan id)."""
+    from calendars.sources import read_calendar
+    from calendars.store import upsert_meetings
+    from engine.runtime.api import add_actor, publish_pathway, start_plan
+    from engine.store.db import open_db
+
+    engine = open_db(url)
+    publish_pathway(engine, PATHWAY, now=now)
+    with engine.begin() as conn:
+        upsert_meetings(conn, read_calendar(CALENDAR), now=now)
+    for email, name, roles, boss in ACTORS:
+        add_actor(engine, email, name, roles, reports_to=boss, now=now)
+    fin = start_plan(engine, "runtime_demo", "Finance", "fin@kent.gov.uk", now=now)["id"]
+    edu = start_plan(engine, "runtime_demo", "Education", "edu@kent.gov.uk", now=now)["id"]
+    return engine, fin, edu
 
 
 def status(cli: Cli, plan: int) -> dict:

@@ -259,20 +259,10 @@ def test_a_late_submission_withdraws_the_escalation_still_waiting_to_go(db_url: 
     """The deadline was missed and its escalation queued, but not yet sent, when the Director
     submits: the transition cancels it in the same transaction (the deadline stays ``missed``,
     so delivery alone would still send it), and leaves other plans' messages alone."""
-    from calendars.sources import read_calendar
-    from calendars.store import upsert_meetings
-    from engine.runtime.api import add_actor, advance, publish_pathway, start_plan
-    from tests.test_runtime_cli import ACTORS, CALENDAR, PATHWAY
+    from engine.runtime.api import advance
+    from tests.test_runtime_cli import two_plans
 
-    t0 = dt.datetime(2026, 12, 1, 9, tzinfo=dt.UTC)
-    engine = open_db(db_url)
-    publish_pathway(engine, PATHWAY, now=t0)
-    with engine.begin() as conn:
-        upsert_meetings(conn, read_calendar(CALENDAR), now=t0)
-    for email, name, roles, boss in ACTORS:
-        add_actor(engine, email, name, roles, reports_to=boss, now=t0)
-    fin = start_plan(engine, "runtime_demo", "Finance", "fin@kent.gov.uk", now=t0)["id"]
-    edu = start_plan(engine, "runtime_demo", "Education", "edu@kent.gov.uk", now=t0)["id"]
+    engine, fin, edu = two_plans(db_url, dt.datetime(2026, 12, 1, 9, tzinfo=dt.UTC))
     # papers were due on 24 December; the escalation falls two working days after
     late = london(2027, 1, 4, 9)
     swept = run_sweep(engine, late, settings=Settings(), deliver=False, digest=False)

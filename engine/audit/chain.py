@@ -120,6 +120,24 @@ def canonical_event(
     )
 
 
+def canonical_row(seq: int, row: Mapping[str, Any]) -> str:
+    """:func:`canonical_event` of a stored row (its column names as keys; ``data`` as stored)."""
+    return canonical_event(
+        seq,
+        row["at"],
+        kind=row["kind"],
+        plan_id=row["plan_id"],
+        trigger=row["trigger"],
+        from_state=row["from_state"],
+        to_state=row["to_state"],
+        actor=row["actor"],
+        body=row["body"],
+        meeting_id=row["meeting_id"],
+        note=row["note"],
+        data=row["data"],
+    )
+
+
 def chain_hash(prev_hash: str, canonical: str) -> str:
     """sha256 over the previous event's hash followed by this event's canonical content."""
     return hashlib.sha256((prev_hash + canonical).encode("utf-8")).hexdigest()
@@ -294,20 +312,7 @@ def _chain(
         if template is not None:
             text = f"{template[0]}{seq}{template[1]}"
         else:
-            text = canonical_event(
-                seq,
-                row["at"],
-                kind=row["kind"],
-                plan_id=row["plan_id"],
-                trigger=row["trigger"],
-                from_state=row["from_state"],
-                to_state=row["to_state"],
-                actor=row["actor"],
-                body=row["body"],
-                meeting_id=row["meeting_id"],
-                note=row["note"],
-                data=row["data"],
-            )
+            text = canonical_row(seq, row)
         row["seq"] = seq
         row["prev_hash"] = prev
         prev = row["hash"] = hashlib.sha256((prev + text).encode("utf-8")).hexdigest()
@@ -443,20 +448,7 @@ def verify(conn: Any) -> VerifyResult:
                 f"{_name(row)} does not follow the event before it: an event was removed or "
                 "the trail was reordered here.",
             )
-        text = canonical_event(
-            row.seq,
-            row.at,
-            kind=row.kind,
-            plan_id=row.plan_id,
-            trigger=row.trigger,
-            from_state=row.from_state,
-            to_state=row.to_state,
-            actor=row.actor,
-            body=row.body,
-            meeting_id=row.meeting_id,
-            note=row.note,
-            data=row.data,
-        )
+        text = canonical_row(row.seq, row._mapping)
         if chain_hash(row.prev_hash, text) != row.hash:
             return bad(
                 row, "altered", f"{_name(row)} was altered: its content no longer matches its hash."
