@@ -54,9 +54,8 @@ class Route:
     source: Stage
     dest: Stage
     leaving: bool  # the destination is another stage
-    required: tuple[
-        str, ...
-    ]  # content that must be set (the transition's and, leaving, the stage's)
+    # the content that must be set: the transition's, and the stage's when leaving it
+    required: tuple[str, ...]
     met_by: frozenset[tuple[str, str]]  # (stage, deadline) pairs this trigger meets
     timeline: bool  # whether the meetings' timeline is needed (gate, deadlines, notice, decision)
 
