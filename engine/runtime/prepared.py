@@ -115,10 +115,6 @@ class Prepared:
             form = self._forms[dialect.name] = _Form(self.statement, dialect)
         return form
 
-    @staticmethod
-    def cursor(conn: Any) -> Any:
-        return conn.connection.dbapi_connection.cursor()
-
     def execute(self, conn: Any, params: Mapping[str, Any] | None = None) -> Any:
         """Run it in CONN's transaction; returns the DBAPI cursor (rowcount, fetchone…)."""
         form = self._for(conn.dialect)
@@ -142,13 +138,6 @@ class Prepared:
         names = [d[0] for d in cur.description]
         cur.close()
         return None if row is None else dict(zip(names, row, strict=True))
-
-    def all(self, conn: Any, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
-        cur = self.execute(conn, params)
-        rows = cur.fetchall()
-        names = [d[0] for d in cur.description]
-        cur.close()
-        return [dict(zip(names, row, strict=True)) for row in rows]
 
     def rows(self, conn: Any, params: Mapping[str, Any] | None = None) -> list[tuple]:
         """All rows as plain tuples, in the statement's column order."""

@@ -87,20 +87,11 @@ def stmts() -> dict[str, Any]:
             closed_at=bindparam("closed"),
         ),
         "plan_version": select(p.c.version).where(p.c.id == bindparam("id")),
-        "actor": select(actors.c.email, actors.c.name, actors.c.reports_to, actor_roles.c.role)
-        .select_from(actors.outerjoin(actor_roles, actor_roles.c.actor_id == actors.c.id))
-        .where(actors.c.email == bindparam("email")),
         "reports_to": select(actors.c.reports_to).where(actors.c.email == bindparam("email")),
     }
     from engine.runtime.prepared import Prepared
 
-    for name in (
-        "plan",
-        "plan_actor",
-        "advance",
-        "actor",
-        "plan_version",
-    ):  # the hot path: compiled once, run on the cursor
+    for name in ("plan", "plan_actor", "advance", "plan_version"):  # the hot path: compiled once
         built[name] = Prepared(built[name])
     _stmts.update(built)
     return _stmts
@@ -199,16 +190,6 @@ def pathway_for(conn: Any, content_hash: str) -> tuple[Pathway, CompiledPathway]
     compiled = compile_pathway(pathway)
     with _lock:
         return _defs.setdefault(content_hash, (pathway, compiled))
-
-
-def load_actor(conn: Any, email: str) -> Actor | None:
-    """The actor with that e-mail and their roles, or None."""
-    rows = stmts()["actor"].all(conn, {"email": email.strip().lower()})
-    if not rows:
-        return None
-    first = rows[0]
-    roles = frozenset(r["role"] for r in rows if r["role"])
-    return Actor(first["email"], first["name"], first["reports_to"], roles)
 
 
 def reports_chain(conn: Any, email: str, limit: int = 12) -> list[str]:
