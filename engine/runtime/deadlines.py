@@ -1,7 +1,7 @@
 """A plan's deadlines and their reminder schedules: made on entering a stage, met on leaving it.
 
 Deadlines come from :func:`calendars.timeline.build_timeline` over the meetings in the database
-(cached per pathway, meeting table state and day). On entering a stage the plan gets that
+(cached per pathway version, calendar revision and day). On entering a stage the plan gets that
 stage's deadline rows (status ``open``), each carrying its ``schedule``: the reminders (skipped
 when already past) and escalations, with their recipients and times, written in the same
 transaction. The sweep turns an open deadline's schedule into ``notices`` rows before it claims
@@ -55,10 +55,10 @@ def _s() -> dict[str, Any]:
     """The statements, built once; those of the transition path run prepared on the raw cursor."""
     if _stmts:
         return _stmts
-    from sqlalchemy import bindparam, func, insert, null, select, update
+    from sqlalchemy import bindparam, insert, null, select, update
 
     from engine.runtime.prepared import Prepared
-    from engine.store.tables import calendar_revision, deadlines, meetings, notices, outbox
+    from engine.store.tables import calendar_revision, deadlines, notices, outbox
 
     d = deadlines
     # One row per statement, by key (``deadline_id = ?``), run with executemany: an ``IN (…)`` list
@@ -66,9 +66,6 @@ def _s() -> dict[str, Any]:
     # every scheduled notice / open deadline of every plan, slower as the tables grow.
     built = {
         "revision": select(calendar_revision.c.revision).where(calendar_revision.c.id == 1),
-        "fingerprint": select(
-            func.count(), func.max(meetings.c.updated_at), func.max(meetings.c.id)
-        ),
         "insert_deadline": Prepared(insert(d).values({c: bindparam(c) for c in _DEADLINE_COLUMNS})),
         "open_of_plan": Prepared(
             select(d.c.id, d.c.name, d.c.stage, d.c.status).where(
@@ -146,24 +143,27 @@ def timeline(
     """The pathway's timeline against the database's meetings (cached while meetings are unchanged).
 
     ``revision`` is the calendar's (``calendar_revision``, advanced by every change to the
-    meetings); it is read if not given. A database without it (a schema made by hand) is told
-    apart by the meetings' count, latest ``updated_at`` and highest id.
+    meetings); it is read if not given. A database without one (a schema made by hand, not by
+    the migrations) gets a timeline built afresh each time.
+
+    Only a transaction that has not changed the meetings may use the cache: a revision seen
+    inside one that then rolls back would be given to the next change as well.
     """
     if revision is None:
         revision = conn.execute(_s()["revision"]).scalar()
-    state = (revision,) if revision is not None else tuple(conn.execute(_s()["fingerprint"]).one())
-    key = (content_hash, state, today, conn.engine)  # engine: by identity
-    found = _timelines.get(key)
+    key = (content_hash, revision, today, conn.engine)  # engine: by identity
+    found = _timelines.get(key) if revision is not None else None
     if found is not None:
         return found
     from calendars.store import load_meetings
     from calendars.timeline import build_timeline
 
     built = build_timeline(pathway, load_meetings(conn), today=today)
-    with _lock:
-        if len(_timelines) > 256:
-            _timelines.clear()
-        _timelines[key] = built
+    if revision is not None:
+        with _lock:
+            if len(_timelines) > 256:
+                _timelines.clear()
+            _timelines[key] = built
     return built
 
 

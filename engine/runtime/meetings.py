@@ -100,7 +100,8 @@ def move_meeting(
             if plan.closed_at is not None:
                 continue
             pathway, _c = pathway_for(conn, plan.content_hash)
-            if plan.content_hash not in timelines:
+            if plan.content_hash not in timelines:  # built here, not from the shared cache: this
+                # transaction changed the meetings and may still roll back (see dl.timeline)
                 timelines[plan.content_hash] = build_timeline(
                     pathway, meetings, today=local_today(pathway, now)
                 )
