@@ -28,8 +28,7 @@ def _pair(year: str, cal: str) -> tuple[Path, Path]:
         ROOT / "workflows" / "kcc" / f"{year}.yaml",
         ROOT / "calendars" / "data" / "kcc" / f"{cal}.yaml",
     )
-    if not (p.exists() and c.exists()):
-        pytest.skip(f"{p.name} or its calendar {c.name} is not there")
+    assert p.exists() and c.exists(), f"{p.name} or its calendar {c.name} is missing"
     return p, c
 
 

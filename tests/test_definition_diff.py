@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-
 from engine.definition.diff import diff_pathways, format_changes
 from engine.definition.loader import load_pathway, load_pathway_text
 from tests.test_definition_errors import govpath
@@ -133,7 +131,6 @@ def test_required_content_rules_reminders_join_roles_and_settings() -> None:
 SEEDS = ROOT / "workflows" / "kcc"
 
 
-@pytest.mark.skipif(not (SEEDS / "2014-15.yaml").exists(), reason="seed pathways not written yet")
 def test_2013_14_to_2014_15_is_no_longer_a_key_decision() -> None:
     """Seed 000: from 2014/15 the plans are no longer approved as a Key Decision by Cabinet."""
     old = load_pathway(SEEDS / "2013-14.yaml")

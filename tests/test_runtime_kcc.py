@@ -16,9 +16,6 @@ PATHWAY = ROOT / "workflows" / "kcc" / "2013-14.yaml"
 CALENDAR = ROOT / "calendars" / "data" / "kcc" / "2012-13.yaml"
 CLOCK = dt.datetime(2012, 10, 1, 9, tzinfo=dt.UTC)
 
-pytestmark = pytest.mark.skipif(
-    not PATHWAY.exists(), reason="the 2013/14 seed pathway is not there"
-)
 
 POLICY, MEMBER, DEMOCRATIC = "policy@kent.gov.uk", "member@kent.gov.uk", "democratic@kent.gov.uk"
 RUN = [  # trigger, actor ("owner" = the plan's Director), --set values, stage afterwards
