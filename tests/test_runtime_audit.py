@@ -42,6 +42,11 @@ TAMPERS = {
     "edit_note": ("UPDATE audit_events SET note = 'nothing to see' WHERE seq = :k", "altered"),
     "edit_actor": ("UPDATE audit_events SET actor = 'cm@kent.gov.uk' WHERE seq = :k", "altered"),
     "edit_data": ("UPDATE audit_events SET data = '{}' WHERE seq = :k", "altered"),
+    # the same JSON meaning, other bytes: the hash covers the stored text as it is
+    "reformat_data": (
+        "UPDATE audit_events SET data = replace(data, ':', ': ') WHERE seq = :k",
+        "altered",
+    ),
     "edit_time": ("UPDATE audit_events SET at = :later WHERE seq = :k", "altered"),
     "delete": ("DELETE FROM audit_events WHERE seq = :k", "removed"),
     "swap": (
@@ -191,9 +196,9 @@ _events = st.fixed_dictionaries(
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(batches=st.lists(st.lists(_events, min_size=1, max_size=4), min_size=1, max_size=4))
 def test_property_whatever_events_hold_the_appended_chain_verifies(batches) -> None:
-    """The append path writes each event's hashed text itself (skipping a full re-encode where it
-    can); whatever an event holds — int keys, floats, dates, quotes, non-ASCII — ``audit verify``
-    recomputes the same hashes from the stored rows."""
+    """The append path lays out each event's hashed text itself, around its stored data; whatever
+    an event holds — int keys, floats, dates, quotes, non-ASCII — ``audit verify`` recomputes the
+    same hashes from the stored rows."""
     from engine.audit.chain import append_events
 
     engine = _memory_chain(0)

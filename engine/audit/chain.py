@@ -1,10 +1,11 @@
 """The hash chain of the decision trail: append an event under the head lock, and verify the chain.
 
-Each event's ``hash`` is ``sha256(prev_hash + canonical JSON of its content)``, where the content is
-its ``seq``, time (UTC, microseconds), plan, kind, trigger, states, actor, body, meeting, note and
-``data``. ``audit_head`` (one row) holds the last ``seq`` and ``hash``; appenders lock it (by
-updating it, or ``SELECT … FOR UPDATE`` on PostgreSQL; SQLite's ``BEGIN IMMEDIATE`` already
-serialises writers), so the chain has one order. Nothing in govpath updates or deletes an event; the database refuses it too.
+Each event's ``hash`` is ``sha256(prev_hash + canonical JSON of its content)``, where the content
+is its ``seq``, time (UTC, microseconds), plan, kind, trigger, states, actor, body, meeting, note
+and ``data`` (the canonical JSON text stored with the event, byte for byte). ``audit_head`` (one
+row) holds the last ``seq`` and ``hash``; appenders lock it (by updating it, or ``SELECT … FOR
+UPDATE`` on PostgreSQL; SQLite's ``BEGIN IMMEDIATE`` already serialises writers), so the chain
+has one order. Nothing in govpath updates or deletes an event; the database refuses it too.
 
 >>> canonical_event(1, dt.datetime(2013, 3, 18, 10, tzinfo=dt.UTC), kind="plan_started", plan_id=3)
 '{"actor":null,"at":"2013-03-18T10:00:00.000000+00:00","body":null,"data":{},"from":null,"kind":"plan_started","meeting":null,"note":null,"plan":3,"seq":1,"to":null,"trigger":null}'
@@ -99,43 +100,33 @@ def canonical_event(
     note: str | None = None,
     data: Mapping[str, Any] | str | None = None,
 ) -> str:
-    """The canonical text of one event's content: what its hash covers."""
-    if isinstance(data, str):
-        data = json.loads(data or "{}")
-    return canonical_json(
-        {
-            "seq": int(seq),
-            "at": _utc(at).isoformat(timespec="microseconds"),
-            "plan": plan_id,
-            "kind": kind,
-            "trigger": trigger,
-            "from": from_state,
-            "to": to_state,
-            "actor": actor,
-            "body": body,
-            "meeting": meeting_id,
-            "note": note,
-            "data": data or {},
-        }
-    )
+    """The canonical text of one event's content: what its hash covers.
+
+    DATA given as text is taken as stored, byte for byte (govpath stores canonical JSON, so the
+    text is the same as for the mapping it was made from; any later edit of it shows).
+    """
+    row = {
+        "actor": actor,
+        "body": body,
+        "from_state": from_state,
+        "kind": kind,
+        "meeting_id": meeting_id,
+        "note": note,
+        "plan_id": plan_id,
+        "to_state": to_state,
+        "trigger": trigger,
+    }
+    text = data if isinstance(data, str) else canonical_json(data or {})
+    before, after = _frame(row, _utc(at).isoformat(timespec="microseconds"), text or "{}")
+    return f"{before}{int(seq)}{after}"
 
 
 def canonical_row(seq: int, row: Mapping[str, Any]) -> str:
     """:func:`canonical_event` of a stored row (its column names as keys; ``data`` as stored)."""
-    return canonical_event(
-        seq,
-        row["at"],
-        kind=row["kind"],
-        plan_id=row["plan_id"],
-        trigger=row["trigger"],
-        from_state=row["from_state"],
-        to_state=row["to_state"],
-        actor=row["actor"],
-        body=row["body"],
-        meeting_id=row["meeting_id"],
-        note=row["note"],
-        data=row["data"],
+    before, after = _frame(
+        row, _utc(row["at"]).isoformat(timespec="microseconds"), row["data"] or "{}"
     )
+    return f"{before}{int(seq)}{after}"
 
 
 def chain_hash(prev_hash: str, canonical: str) -> str:
@@ -241,26 +232,8 @@ _hints: dict[Any, tuple[int, str]] = {}
 _encode_str = json.encoder.encode_basestring  # what json.dumps(ensure_ascii=False) uses for str
 
 
-def _plain(obj: Any) -> bool:
-    """Whether canonical JSON of OBJ reads back and re-encodes to the same text: only str keys
-    (an int key would be re-sorted as text) and only JSON's own kinds of value."""
-    kind = type(obj)
-    if kind is dict:
-        # plain loops, not all(…): this runs over every event's data on the hot path
-        for key, value in obj.items():  # noqa: SIM110
-            if type(key) is not str or not _plain(value):
-                return False
-        return True
-    if kind is list or kind is tuple:
-        for value in obj:  # noqa: SIM110
-            if not _plain(value):
-                return False
-        return True
-    return obj is None or kind is str or kind is int or kind is float or kind is bool
-
-
-def _scalar(value: Any) -> str | None:
-    """JSON text of a str, int or None exactly as json.dumps writes it; None for anything else."""
+def _value(value: Any) -> str:
+    """JSON text of one named field (text, a number or None) exactly as canonical_json writes it."""
     if value is None:
         return "null"
     kind = type(value)
@@ -268,7 +241,7 @@ def _scalar(value: Any) -> str | None:
         return _encode_str(value)
     if kind is int:
         return int.__repr__(value)
-    return None
+    return canonical_json(value)
 
 
 _NAMED = (
@@ -284,38 +257,28 @@ _NAMED = (
 )
 
 
-def _template(row: Mapping[str, Any], data: Any, at: str) -> tuple[str, str] | None:
-    """:func:`canonical_event` of ROW (whose ``data`` is canonical JSON of DATA) around its seq:
-    the text before and after the number; None when only the general path can say.
-
-    The common case is written directly, key by key in sorted order (the sha256 input must not
-    change): it skips re-reading ``data`` and encoding the whole event again, and the chain can
-    be recomputed from another head without redoing it.
-    """
-    parts = [_scalar(row[name]) for name in _NAMED]
-    if None in parts or not _plain(data):
-        return None
-    actor, body, from_, kind, meeting, note, plan, to, trigger = parts
+def _frame(row: Mapping[str, Any], at: str, data: str) -> tuple[str, str]:
+    """An event's canonical text before and after its seq number: canonical JSON of its content,
+    key by key in sorted order, with DATA (canonical JSON text) as it is. Laid out once per
+    event, so the chain can be numbered and hashed from any head without redoing it."""
+    actor, body, from_, kind, meeting, note, plan, to, trigger = [_value(row[n]) for n in _NAMED]
     return (
-        f'{{"actor":{actor},"at":"{at}","body":{body},"data":{row["data"]},"from":{from_},'
+        f'{{"actor":{actor},"at":"{at}","body":{body},"data":{data},"from":{from_},'
         f'"kind":{kind},"meeting":{meeting},"note":{note},"plan":{plan},"seq":',
         f',"to":{to},"trigger":{trigger}}}',
     )
 
 
 def _chain(
-    rows: list[dict[str, Any]], templates: list[tuple[str, str] | None], seq: int, prev: str
+    rows: list[dict[str, Any]], frames: list[tuple[str, str]], seq: int, prev: str
 ) -> list[dict[str, Any]]:
     """ROWS numbered and hashed after the head (SEQ, PREV), each onto the one before (in place)."""
-    for row, template in zip(rows, templates, strict=True):
+    sha256 = hashlib.sha256
+    for row, (before, after) in zip(rows, frames, strict=True):
         seq += 1
-        if template is not None:
-            text = f"{template[0]}{seq}{template[1]}"
-        else:
-            text = canonical_row(seq, row)
         row["seq"] = seq
         row["prev_hash"] = prev
-        prev = row["hash"] = hashlib.sha256((prev + text).encode("utf-8")).hexdigest()
+        prev = row["hash"] = sha256(f"{prev}{before}{seq}{after}".encode()).hexdigest()
     return rows
 
 
@@ -326,7 +289,7 @@ def append_events(conn: Any, events: list[Mapping[str, Any]]) -> list[int]:
         return []
     s = _statements()
     rows: list[dict[str, Any]] = []
-    templates: list[tuple[str, str] | None] = []
+    frames: list[tuple[str, str]] = []
     stamps: dict[Any, tuple[dt.datetime, str]] = {}  # the events of a step share their time
     for event in events:
         unknown = event.keys() - _FIELD_SET
@@ -339,15 +302,14 @@ def append_events(conn: Any, events: list[Mapping[str, Any]]) -> list[int]:
             utc = _utc(row["at"])
             at = stamps[row["at"]] = (utc, utc.isoformat(timespec="microseconds"))
         row["at"] = at[0]
-        data = event.get("data") or {}
-        row["data"] = canonical_json(data)
+        row["data"] = text = canonical_json(event.get("data") or {})
         rows.append(row)
-        templates.append(_template(row, data, at[1]))
+        frames.append(_frame(row, at[1], text))
     where = conn.engine  # by identity: hashing its URL renders the whole URL each time
     hint = _hints.get(where)
     chained = False
     if hint is not None:
-        _chain(rows, templates, *hint)
+        _chain(rows, frames, *hint)
         moved = s["bump_if"].rowcount(
             conn,
             {
@@ -360,7 +322,7 @@ def append_events(conn: Any, events: list[Mapping[str, Any]]) -> list[int]:
         chained = moved == 1
     if not chained:  # no hint, or a stale one: read the head under lock
         head = s["head"].first(conn)
-        _chain(rows, templates, int(head["seq"]), head["hash"])
+        _chain(rows, frames, int(head["seq"]), head["hash"])
         s["bump"].rowcount(conn, {"new_seq": rows[-1]["seq"], "new_hash": rows[-1]["hash"]})
     if len(rows) == 1:
         s["insert"].rowcount(conn, rows[0])
@@ -448,8 +410,7 @@ def verify(conn: Any) -> VerifyResult:
                 f"{_name(row)} does not follow the event before it: an event was removed or "
                 "the trail was reordered here.",
             )
-        text = canonical_row(row.seq, row._mapping)
-        if chain_hash(row.prev_hash, text) != row.hash:
+        if chain_hash(row.prev_hash, canonical_row(row.seq, row._mapping)) != row.hash:
             return bad(
                 row, "altered", f"{_name(row)} was altered: its content no longer matches its hash."
             )
