@@ -167,3 +167,41 @@ def test_cli_refusal_and_conflict_write_nothing_but_the_refusal(cli_db: Cli) -> 
     assert "plan 1 is in 'qa_review'" in second.stderr
     s = status(cli_db, 1)
     assert s["fields"] == {"draft_plan": "x"} and s["plan_version"] == 2
+
+
+def _open_on(path: Path) -> int:
+    """How many of this process's file descriptors are open on PATH."""
+    fds = Path("/proc/self/fd")
+    count = 0
+    for fd in fds.iterdir():
+        try:
+            count += os.path.realpath(fd) == str(path.resolve())
+        except OSError:  # closed meanwhile
+            continue
+    return count
+
+
+def test_between_transitions_sqlite_holds_no_lock_and_a_closed_engine_no_file(
+    sqlite_url: str,
+) -> None:
+    """On SQLite a thread's transitions reuse one connection. Between them it holds no
+    transaction, so another process can write at once; and disposing of the engine closes it,
+    as it closes the pool's idle connections."""
+    import sqlite3
+
+    from engine.runtime.api import advance
+    from tests.test_runtime_cli import FINANCE_RUN, two_plans
+
+    t0 = dt.datetime(2027, 1, 4, 9, tzinfo=dt.UTC)
+    engine, fin, _edu = two_plans(sqlite_url, t0)
+    for i, (trigger, actor, values, _stage) in enumerate(FINANCE_RUN[:2]):
+        advance(engine, fin, trigger, actor, values, now=t0 + dt.timedelta(hours=i + 1))
+    path = Path(sqlite_url.removeprefix("sqlite:///"))
+    other = sqlite3.connect(path, timeout=0, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # no wait: nobody holds the write lock
+    other.execute("UPDATE plans SET fields = fields WHERE id = ?", (fin,))
+    other.execute("COMMIT")
+    other.close()
+    assert _open_on(path) >= 1
+    engine.dispose()
+    assert _open_on(path) == 0
