@@ -290,17 +290,20 @@ def append_events(conn: Any, events: list[Mapping[str, Any]]) -> list[int]:
     s = _statements()
     rows: list[dict[str, Any]] = []
     frames: list[tuple[str, str]] = []
-    stamps: dict[Any, tuple[dt.datetime, str]] = {}  # the events of a step share their time
+    # the events of a step share their time, usually the same object (an aware datetime's hash
+    # works out its UTC offset, so they are told apart by identity)
+    stamps: dict[int, tuple[dt.datetime, str]] = {}
     for event in events:
-        unknown = event.keys() - _FIELD_SET
-        if unknown:
-            raise TypeError(f"unknown event fields: {', '.join(sorted(unknown))}")
+        if not _FIELD_SET.issuperset(event):
+            unknown = sorted(event.keys() - _FIELD_SET)
+            raise TypeError(f"unknown event fields: {', '.join(unknown)}")
         row = dict.fromkeys(_FIELDS)  # every column, None unless given
         row.update(event)
-        at = stamps.get(row["at"])
+        when = row["at"]
+        at = stamps.get(id(when))
         if at is None:
-            utc = _utc(row["at"])
-            at = stamps[row["at"]] = (utc, utc.isoformat(timespec="microseconds"))
+            utc = _utc(when)
+            at = stamps[id(when)] = (utc, utc.isoformat(timespec="microseconds"))
         row["at"] = at[0]
         row["data"] = text = canonical_json(event.get("data") or {})
         rows.append(row)

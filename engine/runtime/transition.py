@@ -38,6 +38,7 @@ from engine.runtime.rows import (
     reports_chain,
     stmts,
 )
+from engine.store.db import utcnow  # (a light module: no SQLAlchemy at import)
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -494,8 +495,6 @@ def advance(
     Returns ``{id, trigger, from, to, state, plan_version, seq, plans}`` (``plans``: every plan the
     step moved — more than one for a join). Raises Refused (recorded), Conflict or NotFound.
     """
-    from engine.store.db import utcnow
-
     now = now or utcnow()
     actor = actor.strip().lower()
     raw = dict(fields or {})
