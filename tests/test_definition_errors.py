@@ -165,3 +165,15 @@ def test_problems_name_the_path_inside_the_document() -> None:
     assert "stages[0].gate.body" in wheres
     assert "transitions[1].from[1]" in wheres
     assert "stages[0].deadlines[0].reminders[0].to[1]" in wheres
+
+
+def test_a_value_with_a_line_break_is_quoted_on_one_line() -> None:
+    """A value holding a control character is shown escaped: the message stays one line long,
+    and its line and column still point at the value."""
+    text = (DATA / "tiny.yaml").read_text(encoding="utf-8").replace("id: tiny", 'id: "a\\nb"', 1)
+    with pytest.raises(DefinitionError) as caught:
+        load_pathway_text(text, "tiny.yaml")
+    (problem,) = [p for p in caught.value.problems if "'id'" in p.message]
+    assert "\n" not in str(problem)
+    assert "not 'a\\nb'" in problem.message
+    assert (problem.line, problem.column) == (2, 5)

@@ -152,6 +152,18 @@ def _label(loc: Loc) -> str:
     return f"'{loc[-1]}'"
 
 
+def printable(text: str) -> str:
+    """TEXT with its unprintable characters (a line break, a tab, a control code) written as
+    escapes, so that a message about it stays on one line.
+
+    >>> print(printable("draft\\nplan"))
+    draft\\nplan
+    """
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 def describe_value(value: Any) -> str:
     """A few words for a YAML value, for 'should be X, not Y' sentences."""
     if value is None:
@@ -165,7 +177,7 @@ def describe_value(value: Any) -> str:
     if isinstance(value, dt.date):
         return f"the date {value.isoformat()}"
     if isinstance(value, str):
-        return f"'{value[:40]}'" if value else "an empty string"
+        return f"'{printable(value[:40])}'" if value else "an empty string"
     if isinstance(value, list | tuple):
         return "a list"
     if isinstance(value, dict):
