@@ -1,7 +1,7 @@
 """Benchmark: transitions per second through govpath's runtime, beside the raw driver's figure.
 
 N plans (default 200) go through a pathway (the KCC 2013/14 definition when present, else the
-runtime test fixture), one transaction per transition, each with its audit event(s), deadlines
+runtime test fixture), one transaction per transition, each with its trail event, deadlines
 and their reminder schedules. Beside it, in the same run and database, the raw driver
 (``sqlite3``, or ``psycopg`` for ``--db postgresql://…``) makes the same transitions again, one
 transaction each: (a) the bare state UPDATE + audit INSERT, and (b) the same plus what the

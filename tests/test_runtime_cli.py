@@ -153,7 +153,8 @@ def test_a_plan_runs_to_the_end_and_status_agrees_at_each_step(cli_db: Cli) -> N
     listed = json.loads(cli_db("plan", "list", "--json", check=0).stdout)
     assert [(p["id"], p["state"]) for p in listed] == [(fin, "live"), (edu, "live")]
     verified = json.loads(cli_db("audit", "verify", "--json", check=0).stdout)
-    assert verified["ok"] and verified["count"] > 20
+    trail = json.loads(cli_db("audit", "query", "--format", "json", check=0).stdout)
+    assert verified["ok"] and verified["count"] == len(trail) >= 20
 
 
 REFUSALS = [

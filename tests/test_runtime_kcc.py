@@ -111,6 +111,24 @@ def test_six_divisional_plans_run_to_publication(db_url: str) -> None:
             assert by_stage[("quality_assurance", "key_decision_notice")] == "met"
             assert by_stage[("quality_assurance", "qa_letter")] == "met"
             assert by_stage[("qa_notice_given", "qa_letter")] == "open"
+            # the transition's own trail event says which deadlines it met
+            fired = [e for e in s["history"] if e["trigger"] == trigger]
+            met = {(m["stage"], m["deadline"]) for m in fired[-1]["data"]["deadlines_met"]}
+            assert met == {
+                ("quality_assurance", "key_decision_notice"),
+                ("quality_assurance", "qa_letter"),
+            }
+
+    # an auditor asking for met deadlines gets the transitions that met them, and only those
+    from engine.audit.query import EventFilter, query_events
+
+    with engine.connect() as conn:
+        page = query_events(conn, EventFilter(plan=first, kinds=("deadline_met",), limit=None))
+    history = plan_status(engine, first)["history"]
+    assert [e["seq"] for e in page.events] == [
+        e["seq"] for e in history if e["data"].get("deadlines_met")
+    ]
+    assert len(page.events) >= 5 and {e["kind"] for e in page.events} == {"transition"}
 
     s = plan_status(engine, first)
     decision = next(

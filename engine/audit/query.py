@@ -30,6 +30,8 @@ if TYPE_CHECKING:
 LONDON = ZoneInfo("Europe/London")
 DEFAULT_LIMIT = 1000
 DECISION_MARK = '%"decision":{%'  # canonical JSON of data carrying a decision record
+MET = "deadline_met"  # --kind deadline_met: the transitions that met a deadline
+MET_MARK = '%"deadlines_met":[%'  # canonical JSON of a transition's data listing them
 
 
 def moment(text: str, *, end: bool = False) -> dt.datetime:
@@ -103,6 +105,19 @@ def decision_clause() -> ColumnElement[bool]:
     )
 
 
+def met_clause() -> ColumnElement[bool]:
+    """Transitions that met deadlines (``--kind deadline_met``; trails written before govpath
+    recorded them inside the transition hold separate ``deadline_met`` events, found by kind)."""
+    from sqlalchemy import and_, literal_column
+
+    from engine.store.tables import audit_events as ev
+
+    return and_(
+        ev.c.kind == literal_column("'transition'"),
+        ev.c.data.like(literal_column(f"'{MET_MARK}'")),
+    )
+
+
 def _conditions(f: EventFilter) -> list[ColumnElement[bool]]:
     from sqlalchemy import or_
 
@@ -120,7 +135,10 @@ def _conditions(f: EventFilter) -> list[ColumnElement[bool]]:
     if f.until is not None:
         where.append(ev.c.at < f.until)
     if f.kinds:
-        where.append(ev.c.kind.in_(sorted(set(f.kinds))))
+        kinds = ev.c.kind.in_(sorted(set(f.kinds)))
+        if MET in f.kinds:  # a deadline met is recorded in the transition that met it
+            kinds = or_(kinds, met_clause())
+        where.append(kinds)
     if f.stage:
         where.append(or_(ev.c.from_state == f.stage, ev.c.to_state == f.stage))
     if f.decisions:

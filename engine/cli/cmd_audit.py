@@ -145,7 +145,8 @@ def audit_query(
         None,
         "--kind",
         metavar="KIND",
-        help="Only events of this kind (repeatable), e.g. transition, refusal.",
+        help="Only events of this kind (repeatable), e.g. transition, refusal; deadline_met "
+        "finds the transitions that met a deadline.",
     ),
     stage: str = typer.Option(
         None, "--stage", metavar="STAGE", help="Only events entering or leaving this stage."

@@ -6,7 +6,7 @@ stage's deadline rows (status ``open``), each carrying its ``schedule``: the rem
 when already past) and escalations, with their recipients and times, written in the same
 transaction. The sweep turns an open deadline's schedule into ``notices`` rows before it claims
 any (:func:`make_notices`). On leaving a stage — or when a deadline's ``met_by`` trigger fires —
-its open deadlines become ``met`` (one ``deadline_met`` event each), their schedule is cleared
+its open deadlines become ``met`` (the transition's event lists them), their schedule is cleared
 and their pending outbox rows ``cancelled``; notices already made lapse when the sweep reaches
 them (it sends nothing for a deadline that is no longer open). Recipients: ``owner`` → the plan
 owner's e-mail; a role → ``role:ID``; ``escalates_to`` → the owner's manager (``reports_to``),
@@ -354,8 +354,8 @@ def close_deadlines(
 
     ``met_by_names`` holds (stage, deadline id) pairs whose ``met_by`` is the trigger firing.
     Their schedules are cleared and pending outbox rows cancelled; notices already made lapse at
-    the sweep. Returns what the caller records as ``deadline_met`` events: ``{deadline, stage,
-    deadline_id}`` for each deadline closed, in id order. ``pending_messages`` False (the plan has
+    the sweep. Returns what the caller records in the transition's event (``deadlines_met``):
+    ``{deadline, stage, deadline_id}`` for each deadline closed, in id order. ``pending_messages`` False (the plan has
     nothing waiting in the outbox, as read in this transaction) skips looking for messages.
     """
     s = _s()

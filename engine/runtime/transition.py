@@ -2,8 +2,9 @@
 
 The hot path, in one transaction, reads the plan with the actor's roles (one prepared statement),
 decides, and writes the new state with ``UPDATE … WHERE version = expected`` (optimistic
-concurrency: a plan changed meanwhile → :class:`Conflict`, nothing written), the audit event(s),
-met deadlines and the new stage's deadlines and notices. A refusal rolls that transaction back,
+concurrency: a plan changed meanwhile → :class:`Conflict`, nothing written), the met deadlines
+and the new stage's deadlines with their reminder schedules, and one trail event per plan moved
+(the content set and the deadlines met are part of it). A refusal rolls that transaction back,
 is recorded as a ``refusal`` event in its own transaction (state untouched) and then raised as
 :class:`Refused`.
 
@@ -379,43 +380,29 @@ def write(
                 plan.id, plan.owner, owner_roles(st.compiled, plan.subject)[0], plan.owner_manager
             )
             dl.enter_stage(conn, pathway, ref, st.dest, st.timeline, now)
-    events: list[dict[str, Any]] = []
-    marks: list[int] = []
-    for st, closed in zip(steps, met, strict=True):
-        plan = st.plan
-        marks.append(len(events))
-        events.append(
-            {
-                "kind": "transition",
-                "at": now,
-                "plan_id": plan.id,
-                "trigger": trigger,
-                "from_state": plan.state,
-                "to_state": st.dest,
-                "actor": actor,
-                "body": st.body,
-                "meeting_id": st.meeting_id,
-                "note": note,
-                "data": {
-                    **st.data,
-                    "plan_version": plan.version + 1,
-                    **({"fields": st.values} if st.values else {}),
-                },
-            }
-        )
-        events.extend(
-            {
-                "kind": "deadline_met",
-                "at": now,
-                "plan_id": plan.id,
-                "trigger": trigger,
-                "actor": actor,
-                "data": d,
-            }
-            for d in closed
-        )
-    seqs = append_events(conn, events)  # last: the chain head is locked for the shortest time
-    return [seqs[i] for i in marks]
+    # one event per plan moved: the deadlines it met are part of it, as the content it set is
+    events = [
+        {
+            "kind": "transition",
+            "at": now,
+            "plan_id": st.plan.id,
+            "trigger": trigger,
+            "from_state": st.plan.state,
+            "to_state": st.dest,
+            "actor": actor,
+            "body": st.body,
+            "meeting_id": st.meeting_id,
+            "note": note,
+            "data": {
+                **st.data,
+                "plan_version": st.plan.version + 1,
+                **({"fields": st.values} if st.values else {}),
+                **({"deadlines_met": closed} if closed else {}),
+            },
+        }
+        for st, closed in zip(steps, met, strict=True)
+    ]
+    return append_events(conn, events)  # last: the chain head is locked for the shortest time
 
 
 class translate_lock_errors:  # lower case: it reads as a call in `with`
