@@ -106,6 +106,7 @@ def canonical_event(
     text is the same as for the mapping it was made from; any later edit of it shows).
     """
     row = {
+        "at": at,
         "actor": actor,
         "body": body,
         "from_state": from_state,
@@ -115,10 +116,9 @@ def canonical_event(
         "plan_id": plan_id,
         "to_state": to_state,
         "trigger": trigger,
+        "data": data if isinstance(data, str) else canonical_json(data or {}),
     }
-    text = data if isinstance(data, str) else canonical_json(data or {})
-    before, after = _frame(row, _utc(at).isoformat(timespec="microseconds"), text or "{}")
-    return f"{before}{int(seq)}{after}"
+    return canonical_row(seq, row)
 
 
 def canonical_row(seq: int, row: Mapping[str, Any]) -> str:
