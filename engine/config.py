@@ -191,11 +191,15 @@ def _check(values: dict[str, Any], where: dict[str, str]) -> None:
 
 
 def load_settings(
-    env: Mapping[str, str] | None = None, path: str | os.PathLike = "govpath.toml"
+    env: Mapping[str, str] | None = None, path: str | os.PathLike | None = None
 ) -> Settings:
-    """Settings from PATH (if it exists) overridden by environment variables ``GOVPATH_*``."""
+    """Settings from PATH (if it exists) overridden by environment variables ``GOVPATH_*``.
+
+    PATH defaults to ``GOVPATH_CONFIG``, else ``govpath.toml`` in the working folder: every
+    command and the scheduler read the same file.
+    """
     env = os.environ if env is None else env
-    path = Path(path)
+    path = Path(path if path is not None else env.get("GOVPATH_CONFIG", "govpath.toml"))
     data = _read_toml(path)
     values: dict[str, Any] = {}
     where: dict[str, str] = {}

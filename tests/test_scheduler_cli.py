@@ -205,3 +205,21 @@ def test_end_to_end_with_the_runtime_reminder_then_early_completion(
         (FIN, "2012-10-30", "sent"),  # Education completed early: nothing more for it
     ]
     assert {r["plan"] for r in rows} == {fin, edu} and len(list(mail.glob("*.eml"))) == 3
+
+
+def test_every_command_reads_the_database_from_the_file_govpath_config_names(
+    tmp_path: Path,
+) -> None:
+    """The scheduler's outbox commands and the plan commands find the same database in the
+    settings file named by GOVPATH_CONFIG, wherever they are run from."""
+    config = tmp_path / "etc" / "govpath.toml"
+    config.parent.mkdir()
+    db = tmp_path / "council.db"
+    config.write_text(f'[database]\nurl = "sqlite:///{db}"\n', encoding="utf-8")
+    work = tmp_path / "elsewhere"
+    work.mkdir()
+    cli = Cli(work, env={"GOVPATH_CONFIG": str(config)})
+    assert json.loads(cli("outbox", "list", "--json", check=0).stdout) == []
+    assert db.exists() and not (work / "govpath.db").exists()
+    assert json.loads(cli("plan", "list", "--json", check=0).stdout) == []
+    assert not (work / "govpath.db").exists()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from enum import StrEnum
 
 import typer
@@ -23,7 +22,7 @@ class OutboxStatus(StrEnum):
 def _settings():
     from engine.config import load_settings
 
-    return load_settings(path=os.environ.get("GOVPATH_CONFIG", "govpath.toml"))
+    return load_settings()  # GOVPATH_CONFIG, else govpath.toml
 
 
 def _now(text: str | None, settings):
