@@ -271,7 +271,7 @@ def start_plan(
         if dl.needs_timeline(pathway, pathway.initial):
             tl = dl.timeline(conn, pathway, row.content_hash, local_today(pathway, now))
             plan = load_plan(conn, pid)
-            dl.enter_stage(conn, pathway, plan_ref(conn, pathway, plan), pathway.initial, tl, now)
+            dl.enter_stage(conn, pathway, plan_ref(pathway, plan), pathway.initial, tl, now)
     return plan_status(engine, pid)
 
 

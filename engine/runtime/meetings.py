@@ -95,6 +95,15 @@ def move_meeting(
         timelines: dict[str, Any] = {}
         updated, changed_all, infeasible = [], [], []
         events: list[dict[str, Any]] = []
+        # each plan's event, then the meeting's own: the same kind, people and dates
+        moved = {
+            "kind": "meeting_moved",
+            "at": now,
+            "actor": actor,
+            "body": body,
+            "meeting_id": row.id,
+        }
+        span = {"from": date.isoformat(), "to": new_date.isoformat()}
         for pid, stage in pairs:
             plan = load_plan(conn, pid)
             if plan.closed_at is not None:
@@ -108,7 +117,7 @@ def move_meeting(
             changed = dl.refresh_plan(
                 conn,
                 pathway,
-                plan_ref(conn, pathway, plan),
+                plan_ref(pathway, plan),
                 stage,
                 timelines[plan.content_hash],
                 now,
@@ -118,41 +127,12 @@ def move_meeting(
                 changed_all.append(c)
                 if c["infeasible"]:
                     infeasible.append(c)
-            events.append(
-                dict(
-                    kind="meeting_moved",
-                    at=now,
-                    plan_id=pid,
-                    actor=actor,
-                    body=body,
-                    meeting_id=row.id,
-                    data={
-                        "from": date.isoformat(),
-                        "to": new_date.isoformat(),
-                        "deadlines": [
-                            {k: v for k, v in c.items() if k not in ("plan", "subject")}
-                            for c in changed
-                        ],
-                    },
-                )
-            )
+            events.append({**moved, "plan_id": pid, "data": {**span, "deadlines": changed}})
             if pid not in updated:
                 updated.append(pid)
         # events last, in one batch: the chain head is locked once and for the shortest time
         events.append(
-            dict(
-                kind="meeting_moved",
-                at=now,
-                actor=actor,
-                body=body,
-                meeting_id=row.id,
-                data={
-                    "from": date.isoformat(),
-                    "to": new_date.isoformat(),
-                    "original_date": original.isoformat(),
-                    "plans": updated,
-                },
-            )
+            {**moved, "data": {**span, "original_date": original.isoformat(), "plans": updated}}
         )
         append_events(conn, events)
     return {

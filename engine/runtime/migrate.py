@@ -134,9 +134,7 @@ def migrate_plans(
                         conn, new_pathway, target.content_hash, local_today(new_pathway, now)
                     )
                     plan.state = dest
-                    dl.enter_stage(
-                        conn, new_pathway, plan_ref(conn, new_pathway, plan), dest, tl, now
-                    )
+                    dl.enter_stage(conn, new_pathway, plan_ref(new_pathway, plan), dest, tl, now)
                 moved.append(
                     {"id": pid, "from": old_state, "to": dest, "from_version": plan.pathway_version}
                 )

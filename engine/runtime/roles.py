@@ -76,9 +76,10 @@ def acting_roles(
     ``chain`` returns the owner's ``reports_to`` chain; it is called only when needed. ``scope``
     is the plan's (owner role, manager role) when the caller already knows them.
     """
-    own, manager = scope or (owner_role(pathway, subject), None)
     if scope is None:
-        manager = manager_role(pathway, own)
+        own = owner_role(pathway, subject)
+        scope = (own, manager_role(pathway, own))
+    own, manager = scope
     acting: set[str] = set()
     is_owner = actor == owner
     for role in held:

@@ -376,9 +376,7 @@ def write(
             )
         met.append(closed)
         if leaving and way.dest.deadlines:
-            ref = dl.PlanRef(
-                plan.id, plan.owner, owner_roles(st.compiled, plan.subject)[0], plan.owner_manager
-            )
+            ref = plan_ref(pathway, plan, owner_roles(st.compiled, plan.subject)[0])
             dl.enter_stage(conn, pathway, ref, st.dest, st.timeline, now)
     # one event per plan moved: the deadlines it met are part of it, as the content it set is
     events = [
@@ -428,11 +426,11 @@ class translate_lock_errors:  # lower case: it reads as a call in `with`
             ) from None
 
 
-def plan_ref(conn: Any, pathway: Pathway, plan: PlanRow) -> dl.PlanRef:
-    """What deadline writing needs: the plan's owner, owner role and the owner's manager."""
-    return dl.PlanRef(
-        plan.id, plan.owner, roles.owner_role(pathway, plan.subject), plan.owner_manager
-    )
+def plan_ref(pathway: Pathway, plan: PlanRow, owner_role: str | None = None) -> dl.PlanRef:
+    """What deadline writing needs: the plan's owner, owner role (worked out from PATHWAY unless
+    the caller has it) and the owner's manager."""
+    own = owner_role or roles.owner_role(pathway, plan.subject)
+    return dl.PlanRef(plan.id, plan.owner, own, plan.owner_manager)
 
 
 def record_refusal(
