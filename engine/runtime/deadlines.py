@@ -355,8 +355,9 @@ def close_deadlines(
     ``met_by_names`` holds (stage, deadline id) pairs whose ``met_by`` is the trigger firing.
     Their schedules are cleared and pending outbox rows cancelled; notices already made lapse at
     the sweep. Returns what the caller records in the transition's event (``deadlines_met``):
-    ``{deadline, stage, deadline_id}`` for each deadline closed, in id order. ``pending_messages`` False (the plan has
-    nothing waiting in the outbox, as read in this transaction) skips looking for messages.
+    ``{deadline, stage, deadline_id}`` for each deadline closed, in id order.
+    ``pending_messages`` False (the plan has nothing waiting in the outbox, as read in this
+    transaction) skips looking for messages.
     """
     s = _s()
     if stage_id is not None and all(stage == stage_id for stage, _name in met_by_names):
