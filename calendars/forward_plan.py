@@ -3,6 +3,8 @@
 A forward plan is a YAML list (or ``items:`` list) or a CSV file with a header. Each item has a
 ``reference``, a ``decision_date`` and a ``notice_published`` date (blank: no notice yet);
 ``title`` is optional. Header spellings such as "Decision date" and "Notice published" work.
+Dates may be written as forward plans print them: "Not before 30th Sep 2025", "6 Feb 2018",
+"30/09/2025" or ISO "2025-09-30".
 """
 
 from __future__ import annotations
@@ -69,6 +71,59 @@ def _key(name: Any) -> str:
     return _ALIASES.get(re.sub(r"[^a-z0-9]+", "_", str(name).strip().lower()).strip("_"), "")
 
 
+_MONTHS = {
+    m: i + 1
+    for i, names in enumerate(
+        [
+            ("jan", "january"),
+            ("feb", "february"),
+            ("mar", "march"),
+            ("apr", "april"),
+            ("may",),
+            ("jun", "june"),
+            ("jul", "july"),
+            ("aug", "august"),
+            ("sep", "sept", "september"),
+            ("oct", "october"),
+            ("nov", "november"),
+            ("dec", "december"),
+        ]
+    )
+    for m in names
+}
+_WEEKDAY = r"(?:(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)[a-z]*,?\s+)?"
+_WORDY = re.compile(
+    _WEEKDAY + r"(\d{1,2})(?:st|nd|rd|th)?\s+([a-z]+)\.?,?\s+(\d{4})", re.IGNORECASE
+)
+_NUMERIC = re.compile(r"(\d{1,2})[/.](\d{1,2})[/.](\d{4})")
+_ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+_NOT_BEFORE = re.compile(r"^(?:not\s+before|no\s+earlier\s+than|on\s+or\s+after)\s+", re.I)
+DATE_FORMS = "30/09/2025, 30 Sep 2025, 30th September 2025 or 2025-09-30"
+
+
+def parse_printed_date(text: str) -> dt.date:
+    """A date as forward plans print it; ValueError(text) when it is none of the forms.
+
+    "Not before" (the decision is due on that day at the earliest) counts as the day itself.
+
+    >>> parse_printed_date("Not before 30th Sep 2025"), parse_printed_date("6 Feb 2018")
+    (datetime.date(2025, 9, 30), datetime.date(2018, 2, 6))
+    >>> parse_printed_date("30/09/2025"), parse_printed_date("2025-09-30")
+    (datetime.date(2025, 9, 30), datetime.date(2025, 9, 30))
+    """
+    body = _NOT_BEFORE.sub("", text.strip()).strip()
+    try:
+        if m := _ISO.fullmatch(body):
+            return dt.date(int(m[1]), int(m[2]), int(m[3]))
+        if m := _NUMERIC.fullmatch(body):
+            return dt.date(int(m[3]), int(m[2]), int(m[1]))
+        if (m := _WORDY.fullmatch(body)) and m[2].lower() in _MONTHS:
+            return dt.date(int(m[3]), _MONTHS[m[2].lower()], int(m[1]))
+    except ValueError:
+        pass  # a day the month does not have: 31/09/2025
+    raise ValueError(text.strip())
+
+
 def _date(value: Any) -> dt.date | None:
     if isinstance(value, dt.datetime):
         return value.date()
@@ -77,12 +132,7 @@ def _date(value: Any) -> dt.date | None:
     text = str(value or "").strip()
     if not text:
         return None
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
-        try:
-            return dt.datetime.strptime(text, fmt).date()
-        except ValueError:
-            pass
-    raise ValueError(text)
+    return parse_printed_date(text)
 
 
 def _rows(text: str, path: str) -> list[tuple[int, dict[str, Any]]]:
@@ -126,7 +176,12 @@ def read_forward_plan(path: str | Path) -> list[ForwardPlanItem]:
             decision = _date(data.get("decision_date"))
         except ValueError as exc:
             problems.append(
-                Problem(str(path), line, 1, f"{ref}: decision date {exc} is not a date")
+                Problem(
+                    str(path),
+                    line,
+                    1,
+                    f"{ref}: decision date {exc} is not a date: write it as {DATE_FORMS}",
+                )
             )
             continue
         if decision is None:
@@ -135,7 +190,14 @@ def read_forward_plan(path: str | Path) -> list[ForwardPlanItem]:
         try:
             published = _date(data.get("notice_published"))
         except ValueError as exc:
-            problems.append(Problem(str(path), line, 1, f"{ref}: notice date {exc} is not a date"))
+            problems.append(
+                Problem(
+                    str(path),
+                    line,
+                    1,
+                    f"{ref}: notice date {exc} is not a date: write it as {DATE_FORMS}",
+                )
+            )
             continue
         items.append(ForwardPlanItem(ref, str(data.get("title") or ""), decision, published, line))
     if problems:

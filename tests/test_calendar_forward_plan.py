@@ -45,3 +45,47 @@ def test_unreadable_forward_plan_exits_1_with_lines(cli, tmp_path: Path) -> None
     assert f"{plan}:2:1: error: KD/1: notice date soon is not a date" in proc.stderr
     assert f"{plan}:3:1: error: KD/2: no decision date" in proc.stderr
     assert cli("forward-plan", "check", str(tmp_path / "missing.csv"), check=1).stderr
+
+
+def test_dates_as_forward_plans_print_them(cli, tmp_path: Path) -> None:
+    plan = tmp_path / "fp.csv"
+    plan.write_text(
+        "Reference,Decision date,Notice published\n"
+        "KD/25/001,Not before 30th Sep 2025,1 Aug 2025\n"
+        "KD/25/002,30/09/2025,2025-09-01\n"
+        '"KD/18/003","Tuesday, 6th February 2018",6 Feb 2018\n'
+        "KD/25/004,Not before 30th September 2025,\n"
+    )
+    doc = json.loads(cli("forward-plan", "check", str(plan), "--json", check=0).stdout)
+    items = {i["reference"]: i for i in doc["items"]}
+    assert items["KD/25/001"]["decision_date"] == "2025-09-30"
+    assert items["KD/25/001"]["notice_published"] == "2025-08-01"
+    assert items["KD/25/001"]["clear_days"] == 59 and items["KD/25/001"]["route"] == "key_decision"
+    # 1 Sep -> 30 Sep 2025: 28 clear days, just enough
+    assert items["KD/25/002"]["clear_days"] == 28 and not items["KD/25/002"]["flagged"]
+    # notice on the day of the decision: the route a short notice needs is still named
+    assert items["KD/18/003"]["decision_date"] == "2018-02-06"
+    assert items["KD/18/003"]["route"] == "special_urgency" and items["KD/18/003"]["flagged"]
+    assert items["KD/25/004"]["notice_published"] is None and items["KD/25/004"]["flagged"]
+
+
+def test_bad_printed_dates_are_located(cli, tmp_path: Path) -> None:
+    plan = tmp_path / "fp.yaml"
+    plan.write_text(
+        "items:\n"
+        "  - {reference: KD/1, decision_date: 31/09/2025, notice_published: 1 Aug 2025}\n"
+        "  - {reference: KD/2, decision_date: Not before 30th Sept 2025, notice_published: 2025-08-01}\n"
+        "  - {reference: KD/3, decision_date: 30 Smarch 2025, notice_published: 2025-08-01}\n"
+    )
+    proc = cli("forward-plan", "check", str(plan), check=1)
+    lines = proc.stderr.strip().splitlines()
+    assert any(
+        line.startswith(f"{plan}:2:") and "KD/1: decision date 31/09/2025 is not a date" in line
+        for line in lines
+    )
+    assert any(
+        line.startswith(f"{plan}:4:") and "KD/3: decision date 30 Smarch 2025" in line
+        for line in lines
+    )
+    assert "KD/2" not in proc.stderr and "Traceback" not in proc.stderr
+    assert "30 Sep 2025" in proc.stderr  # says how to write it
