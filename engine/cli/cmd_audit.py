@@ -349,26 +349,90 @@ def decision_list(
 @groups.report.command("pathway")
 def report_pathway(
     ctx: typer.Context,
-    plan: int = typer.Argument(..., help="Plan id.", metavar="ID"),
+    plan: int = typer.Argument(None, help="Plan id.", metavar="[ID]"),
+    pathway_path: str = typer.Option(
+        None, "--pathway", help="A pathway definition file (with --meeting).", metavar="FILE"
+    ),
+    calendars: list[str] = typer.Option(
+        [],
+        "--calendar",
+        help="Calendar files to resolve its meetings (default: the database's meetings).",
+        metavar="FILE",
+    ),
+    meeting: str = typer.Option(
+        None,
+        "--meeting",
+        help="The meeting the paper goes to: BODY@DATE, e.g. pr_cc@2016-03-14.",
+        metavar="BODY@DATE",
+    ),
+    maps: list[str] = typer.Option(
+        [], "--map", help="Map meeting titles to a body: REGEX=BODY.", metavar="REGEX=BODY"
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
     today: str = typer.Option(
         None, "--today", metavar="DATE", help="Resolve future gates as of this day (default today)."
     ),
 ) -> None:
-    """The "Past Pathway of Paper" and "Future Pathway of Paper" lines for a plan.
+    """The "Past Pathway of Paper" and "Future Pathway of Paper" lines for a plan or a paper.
 
-    Example: govpath report pathway 3
+    With ID: the lines of that plan's paper now, from its trail and the calendar. With
+    --pathway FILE --meeting BODY@DATE: the lines of the paper that pathway takes to that
+    meeting, before any plan exists (with --calendar, no database is needed).
+
+    Examples: govpath report pathway 3;
+    govpath report pathway --pathway workflows/kcc/2016-17.yaml
+    --calendar calendars/data/kcc/2015-16.yaml --meeting pr_cc@2016-03-14
     """
-    from engine.reports.pathway_lines import pathway_lines
-
     from .output import emit_json
 
-    with open_engine(ctx).connect() as conn:
-        doc = pathway_lines(conn, plan, today=_today(today))
+    if (plan is None) == (meeting is None):
+        raise typer.BadParameter(
+            "give a plan ID, or --pathway FILE and --meeting BODY@DATE (not both)."
+        )
+    if meeting is not None:
+        doc = _paper_lines(ctx, pathway_path, calendars, meeting, maps)
+    else:
+        from engine.reports.pathway_lines import pathway_lines
+
+        with open_engine(ctx).connect() as conn:
+            doc = pathway_lines(conn, plan, today=_today(today))
     if as_json:
         emit_json(doc)
     else:
         sys.stdout.write(f"{doc['past_line']}\n{doc['future_line']}\n")
+
+
+def _paper_lines(
+    ctx: typer.Context,
+    pathway_path: str | None,
+    calendars: list[str],
+    meeting: str,
+    maps: list[str],
+) -> dict:
+    """``report pathway --pathway FILE --meeting BODY@DATE``: the lines of a paper, no plan."""
+    from engine.errors import BadInput
+    from engine.reports.pathway_lines import paper_lines
+
+    from .cmd_calendar import _timeline_inputs
+    from .parse import parse_date
+
+    if not pathway_path:
+        raise typer.BadParameter("--meeting needs --pathway FILE.")
+    body, sep, day = meeting.partition("@")
+    if not sep or not body.strip():
+        raise BadInput(f"--meeting {meeting!r} is not BODY@DATE, e.g. pr_cc@2016-03-14.")
+    when = parse_date(day, "--meeting's date")
+    pathway, meetings, closures = _timeline_inputs(ctx, pathway_path, calendars, maps)
+    body = body.strip()
+    if body not in {b.id for b in pathway.bodies}:
+        from engine.definition.schema_errors import did_you_mean
+
+        known = [b.id for b in pathway.bodies]
+        raise BadInput(
+            f"--meeting: pathway {pathway.id} has no body '{body}'"
+            f"{did_you_mean(body, known)} (its bodies: {', '.join(known)})."
+        )
+    return paper_lines(pathway, meetings, body, when, closures=closures)  # type: ignore[arg-type]
 
 
 @groups.report.command("year")

@@ -208,6 +208,10 @@ def _diff_stage(old_p: Pathway, new_p: Pathway, o: Stage, n: Stage) -> list[Chan
                 f"{n.publishes}",
             )
         )
+    for name in ("pathway_label", "paper", "contingent"):
+        a, b = getattr(o, name), getattr(n, name)
+        if a != b:
+            out.append(Change("stage_lines_changed", sid, f"stage '{sid}': {name} {a!r} → {b!r}"))
     out.extend(_diff_deadlines(sid, o.deadlines, n.deadlines))
     return out
 

@@ -37,6 +37,25 @@ class Record(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 
 
+class PathwayLines(Record):
+    """How the pathway's committee papers print their Past and Future Pathway lines."""
+
+    past_label: str = Field(
+        "Past Pathway of Paper",
+        description="Label of the line of meetings already held, e.g. 'Past Pathway'.",
+    )
+    future_label: str = Field(
+        "Future Pathway of Paper",
+        description="Label of the line of steps still ahead, e.g. 'Future Pathway'.",
+    )
+    past_empty: str = Field(
+        "None", description="What the past line says when nothing is behind the paper ('N/A')."
+    )
+    future_empty: str = Field(
+        "N/A", description="What the future line says when nothing is ahead of the paper."
+    )
+
+
 class Settings(Record):
     """Local settings of the council that runs the pathway."""
 
@@ -60,6 +79,10 @@ class Settings(Record):
             "{agenda-publication: '5 clear working days before'}."
         ),
     )
+    pathway_lines: PathwayLines = Field(
+        PathwayLines(),
+        description="Wording of the Past/Future Pathway lines of this pathway's papers.",
+    )
 
     def __hash__(self) -> int:  # ``rules`` is a dict; keep the frozen record hashable
         return hash(
@@ -69,6 +92,7 @@ class Settings(Record):
                 self.timezone,
                 self.reminder_hour,
                 tuple(sorted(self.rules.items())),
+                self.pathway_lines,
             )
         )
 
@@ -226,6 +250,31 @@ class Stage(Record):
     terminal: bool = False
     publishes: Literal["kent_gov", "knet", "intranet", "website"] | None = Field(
         None, description="Where plans reaching this stage are published."
+    )
+    pathway_label: str = Field(
+        "",
+        description=(
+            "How this step reads in the Past/Future Pathway lines when it is not a dated meeting: "
+            "an undated body ('Cabinet Members Meeting') or an approval by office holders ('For "
+            "approval by relevant Cabinet Members and Corporate Director'). Printed instead of "
+            "the gate meeting; stages sharing a label print it once. Empty: the gate meeting, "
+            "if any, is printed as 'SHORT (dd.mm.yy)'."
+        ),
+    )
+    paper: Id | None = Field(
+        None,
+        description=(
+            "The committee paper this stage belongs to when one pathway carries several (an "
+            "approach paper before the plan it sets up). A paper's Pathway lines list only its "
+            "own stages. Default: the plan's own paper."
+        ),
+    )
+    contingent: bool = Field(
+        False,
+        description=(
+            "Taken only if something goes wrong (a call-in, a reconsideration): left out of the "
+            "Pathway lines until the plan is in it."
+        ),
     )
 
 

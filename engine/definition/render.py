@@ -23,6 +23,10 @@ def _stage_flags(stage: Stage, pathway: Pathway) -> str:
         flags.append("terminal")
     if stage.publishes:
         flags.append(f"publishes to {stage.publishes}")
+    if stage.contingent:
+        flags.append("contingent")
+    if stage.paper:
+        flags.append(f"paper {stage.paper}")
     return f"  [{', '.join(flags)}]" if flags else ""
 
 
@@ -89,6 +93,8 @@ def outline(pathway: Pathway) -> str:
         if st.window is not None:
             desc = f" — {st.window.description}" if st.window.description else ""
             lines.append(f"   window: {st.window.start} to {st.window.end}{desc}")
+        if st.pathway_label:
+            lines.append(f"   in pathway lines: {st.pathway_label}")
         if st.requires:
             lines.append(f"   requires: {', '.join(st.requires)}")
         for d in st.deadlines:

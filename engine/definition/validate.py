@@ -471,6 +471,48 @@ class _Checker:
                         "is the initial stage",
                     )
 
+    def check_pathway_lines(self) -> None:
+        """Pathway labels, papers and contingent stages: what the Pathway lines are made of."""
+        p = self.p
+        for i, s in enumerate(p.stages):
+            at = ("stages", i)
+            if s.pathway_label and not s.pathway_label.strip():
+                self.add((*at, "pathway_label"), f"stage '{s.id}' has a blank pathway_label")
+            elif s.pathway_label.strip() != s.pathway_label or "\n" in s.pathway_label:
+                self.add(
+                    (*at, "pathway_label"),
+                    f"the pathway_label of stage '{s.id}' must be one line without leading or "
+                    "trailing spaces, as the paper prints it",
+                )
+            if s.contingent and s.id == p.initial:
+                self.add(
+                    (*at, "contingent"),
+                    f"stage '{s.id}' is contingent, but it is the initial stage: every plan "
+                    "starts there",
+                )
+        last: dict[str | None, int] = {}
+        split: set[str | None] = set()
+        for i, s in enumerate(p.stages):
+            if s.paper in last and last[s.paper] != i - 1 and s.paper not in split:
+                split.add(s.paper)
+                between = p.stages[last[s.paper] + 1]
+                self.add(
+                    ("stages", i, "paper"),
+                    f"stage '{s.id}' belongs to paper '{s.paper or 'the plan'}', but stage "
+                    f"'{between.id}' before it belongs to another paper: a paper's stages "
+                    "must follow one another",
+                )
+            last[s.paper] = i
+        wording = p.settings.pathway_lines
+        for name in ("past_label", "future_label", "past_empty", "future_empty"):
+            value = getattr(wording, name)
+            if not value.strip() or value.strip() != value or ":" in value:
+                self.add(
+                    ("settings", "pathway_lines", name),
+                    f"settings.pathway_lines.{name} {value!r} must be non-blank text without a "
+                    "colon or leading or trailing spaces",
+                )
+
     def check_decisions(self) -> None:
         p = self.p
         deciding = {b.id for b in p.bodies if b.decides}
@@ -530,6 +572,7 @@ class _Checker:
             self.check_graph,
             self.check_rules,
             self.check_stages,
+            self.check_pathway_lines,
             self.check_decisions,
             self.check_settings,
         ):

@@ -209,8 +209,8 @@ def collect_year(conn: Connection, pathway_id: str, *, today: dt.date) -> YearRe
                 future=future,
                 deadlines=marks,
                 decisions=decs,
-                past_line=format_line("Past", past),
-                future_line=format_line("Future", future),
+                past_line=format_line("Past", past, info.pathway.settings.pathway_lines),
+                future_line=format_line("Future", future, info.pathway.settings.pathway_lines),
             )
         )
 
@@ -220,7 +220,8 @@ def collect_year(conn: Connection, pathway_id: str, *, today: dt.date) -> YearRe
             gate_dates.setdefault(rs.gate.body, set()).add(rs.gate.date)
     for r in routes:
         for s in r.past:
-            gate_dates.setdefault(s.body, set()).add(s.date)
+            if s.body and s.date is not None:
+                gate_dates.setdefault(s.body, set()).add(s.date)
     bodies = []
     for b in pathway.bodies:
         held = sorted(
