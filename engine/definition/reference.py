@@ -52,6 +52,16 @@ redefine a named rule under `settings.rules`.
 A gate names a meeting, never a bare date: `{body: pr_cc, on: 2013-01-08}`,
 `{body: cabinet, first_in: 2013-03}`, `{body: cmm, on_or_after: 2015-05-01}` or
 `{body: cabinet, after: previous}`. When the meeting moves, every deadline counted from it moves.
+
+The "Past Pathway of Paper" and "Future Pathway of Paper" lines of a committee paper
+(`govpath report pathway`) are made from the stages: a gated stage prints its meeting as
+`P&R CC (14.03.16)` (`Cabinet Key Decision (18.03.13)` where it takes a Key Decision); a stage with
+a `pathway_label` prints the label instead (`Cabinet Members Meeting`, `For approval by relevant
+Cabinet Members and Corporate Director`); each step prints once. A meeting is past only once held;
+`contingent` stages (a called-in reconsideration) are left out until the plan is in them; a
+pathway that carries more than one paper (an approach paper before the plan) gives each stage its
+`paper`, and a paper's lines list only its own stages. The wording ("Past Pathway of Paper" or
+"Past Pathway") and the empty values ("None" or "N/A") are `settings.pathway_lines`.
 """
 
 

@@ -496,11 +496,11 @@ class _Checker:
             if s.paper in last and last[s.paper] != i - 1 and s.paper not in split:
                 split.add(s.paper)
                 between = p.stages[last[s.paper] + 1]
+                paper = f"paper '{s.paper}'" if s.paper else "the plan's own paper"
                 self.add(
                     ("stages", i, "paper"),
-                    f"stage '{s.id}' belongs to paper '{s.paper or 'the plan'}', but stage "
-                    f"'{between.id}' before it belongs to another paper: a paper's stages "
-                    "must follow one another",
+                    f"stage '{s.id}' belongs to {paper}, but stage '{between.id}' before it "
+                    "belongs to another paper: a paper's stages must follow one another",
                 )
             last[s.paper] = i
         wording = p.settings.pathway_lines
