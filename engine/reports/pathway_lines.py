@@ -255,7 +255,8 @@ def future_stops(
 ) -> list[GateStop]:
     """Steps still ahead on the plan's current paper: from its stage on, each once.
 
-    Contingent stages other than the current one, and meetings already held, are left out.
+    Contingent stages other than the current one are left out. A meeting the plan has not yet
+    been through stays ahead, even when its day has gone (the plan is late for it).
     """
     from calendars.timeline import build_timeline
     from engine.reports.context import key_decision_stages, load_meetings
@@ -273,8 +274,6 @@ def future_stops(
         if stage.paper != paper or (stage.contingent and stage.id != plan.state):
             continue
         meeting = (rs.gate.body, rs.gate.date) if rs.gate is not None else None
-        if meeting is not None and meeting[1] < today and not stage.pathway_label:
-            continue  # held already
         stop = stage_stop(pathway, stage, meeting, key_stages)
         if stop is not None:
             out.append(stop)
