@@ -152,3 +152,25 @@ def test_2013_14_the_reconsideration_is_left_out_until_called_in(db_url: str) ->
     past, future = lines(engine, plan, "2013-03-21")
     assert past.endswith("Cabinet Key Decision (18.03.13)")
     assert future == "Future Pathway of Paper: Cabinet (15.04.13)"  # taken now: on the route
+
+
+def test_the_year_report_carries_labelled_steps(db_url: str) -> None:
+    """A label with no date is in the lines; the chart (a time axis) leaves it out."""
+    from engine.reports.year import collect_year, render_year
+
+    engine, _, _ = one_plan(db_url, "2016-17", "2015-16", at("2016-02-01"))
+    with engine.connect() as conn:
+        report = collect_year(conn, "kcc_2016_17", today=dt.date(2016, 2, 2))
+    html = render_year(report, "html")
+    assert "Future Pathway of Paper: P&amp;R CC (14.03.16), Cabinet Members Meeting" in html
+
+
+def test_2014_15_year_report_with_an_undated_approval(db_url: str) -> None:
+    from engine.reports.year import collect_year, render_year
+
+    engine, _, _ = one_plan(db_url, "2014-15", "2013-14", at("2014-03-01"))
+    with engine.connect() as conn:
+        report = collect_year(conn, "kcc_2014_15", today=dt.date(2014, 3, 2))
+    text = render_year(report, "markdown")
+    assert "For approval by relevant Cabinet Members and Corporate Director" in text
+    assert render_year(report, "html")  # the chart skips the undated step

@@ -119,10 +119,14 @@ def _plan_row(p: PlanRoute, y: float, sc: Scale, colours: dict[str, str]) -> lis
         )
     gy = y + 38
     for g in p.past:
+        if g.date is None:  # a labelled step with no meeting has no place on the time axis
+            continue
         x = sc.mid(g.date)
         out.append(_diamond(x, gy, 6, GATE, GATE, f"Passed {g.text()}"))
-        out.append(_text(x, gy + 17, g.short, "tiny", "middle"))
+        out.append(_text(x, gy + 17, g.short or g.label, "tiny", "middle"))
     for g in p.future:
+        if g.date is None:
+            continue
         x = sc.mid(g.date)
         out.append(_diamond(x, gy, 6, "#ffffff", GATE, f"Next: {g.text()}"))
         out.append(_text(x, gy + 17, g.label, "tiny", "middle"))
