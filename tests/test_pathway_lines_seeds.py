@@ -150,3 +150,31 @@ def test_bad_meetings_are_one_sentence(cli, meeting: str, message: str) -> None:
 
 def test_id_or_meeting_not_both(cli) -> None:
     assert cli("report", "pathway", check=2).returncode == 2
+
+
+def test_2013_14_one_label_per_meeting_and_no_contingent_branch(cli) -> None:
+    """Seed 002's draft goes "ahead of the Key Decision by Cabinet ... in March 2013": five stages
+    lead to that Cabinet, one takes the Key Decision, and it prints once, as the Key Decision.
+    The Cabinet paper's future is empty: reconsideration after a call-in is not planned."""
+
+    def run(meeting: str) -> list[str]:
+        return cli(
+            "report",
+            "pathway",
+            "--pathway",
+            str(ROOT / "workflows" / "kcc" / "2013-14.yaml"),
+            "--calendar",
+            str(ROOT / "calendars" / "data" / "kcc" / "2012-13.yaml"),
+            "--meeting",
+            meeting,
+            check=0,
+        ).stdout.splitlines()
+
+    assert run("pr_cc@2013-01-08") == [
+        "Past Pathway of Paper: P&R CC (16.11.12)",
+        "Future Pathway of Paper: Cabinet Key Decision (18.03.13)",
+    ]
+    assert run("cabinet@2013-03-18") == [
+        "Past Pathway of Paper: P&R CC (16.11.12), P&R CC (08.01.13)",
+        "Future Pathway of Paper: N/A",
+    ]

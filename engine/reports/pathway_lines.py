@@ -27,7 +27,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -104,11 +104,21 @@ def stage_stop(
 
 
 def _unique(stops: Iterable[GateStop], seen: set[tuple[str, Any]]) -> list[GateStop]:
-    out = []
+    """Each step once (keys in SEEN are left out); a meeting any of whose stages takes a Key
+    Decision is printed as the Key Decision, whichever stage came first."""
+    out: list[GateStop] = []
+    where: dict[tuple[str, Any], int] = {}
     for s in stops:
-        if s.key not in seen:
-            seen.add(s.key)
-            out.append(s)
+        if s.key in where:
+            i = where[s.key]
+            if s.key_decision and not out[i].key_decision:
+                out[i] = replace(out[i], key_decision=True, stage=s.stage)
+            continue
+        if s.key in seen:
+            continue
+        seen.add(s.key)
+        where[s.key] = len(out)
+        out.append(s)
     return out
 
 
