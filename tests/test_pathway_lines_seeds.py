@@ -149,7 +149,9 @@ def test_bad_meetings_are_one_sentence(cli, meeting: str, message: str) -> None:
 
 
 def test_id_or_meeting_not_both(cli) -> None:
-    assert cli("report", "pathway", check=2).returncode == 2
+    assert "give a plan ID" in cli("report", "pathway", check=2).stderr
+    both = cli("report", "pathway", "3", "--pathway", "x.yaml", check=2)
+    assert "go with --meeting" in both.stderr
 
 
 def test_2013_14_one_label_per_meeting_and_no_contingent_branch(cli) -> None:

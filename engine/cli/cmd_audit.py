@@ -389,6 +389,8 @@ def report_pathway(
         raise typer.BadParameter(
             "give a plan ID, or --pathway FILE and --meeting BODY@DATE (not both)."
         )
+    if plan is not None and (pathway_path or calendars):
+        raise typer.BadParameter("--pathway and --calendar go with --meeting, not with a plan ID.")
     if meeting is not None:
         doc = _paper_lines(ctx, pathway_path, calendars, meeting, maps)
     else:
