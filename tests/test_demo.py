@@ -108,3 +108,13 @@ def test_unknown_year_is_one_sentence(tmp_path: Path) -> None:
     )
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr and "2013-14" in proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("year", "end"), [("2014-15", "published"), ("2016-17", "published"), ("2019-20", "published")]
+)
+def test_the_other_seed_years_run_to_publication(tmp_path: Path, year: str, end: str) -> None:
+    """Every seed year ends published: the demo meets each pathway's guards (2016/17's
+    commissioning stage must be Analyse, Plan, Do or Review) and its labelled, undated steps."""
+    summary = _demo_json(tmp_path / "govpath-demo", year)
+    assert {p["state"] for p in summary["plans"]} == {end}

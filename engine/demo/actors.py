@@ -89,8 +89,20 @@ def field_values(
         elif kind == "email":
             values[name] = f"policy@{slug}.kent.example"
         else:
-            values[name] = f"{name.upper()}-{plan_id:03d}"
+            values[name] = _guarded_choice(pathway, name) or f"{name.upper()}-{plan_id:03d}"
     return values
+
+
+def _guarded_choice(pathway: Pathway, name: str) -> str | None:
+    """The first value a guard accepts for a text field (``commissioning_stage == "Analyse"``)."""
+    import re
+
+    for t in pathway.transitions:
+        if t.guard is not None:
+            m = re.search(rf'\b{re.escape(name)}\s*==\s*"([^"]*)"', t.guard.when)
+            if m:
+                return m[1]
+    return None
 
 
 def act_on(policy: WorkingDayPolicy, due: dt.date, offset: int) -> dt.date:
