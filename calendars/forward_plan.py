@@ -135,10 +135,26 @@ def _date(value: Any) -> dt.date | None:
     return parse_printed_date(text)
 
 
-def _rows(text: str, path: str) -> list[tuple[int, dict[str, Any]]]:
+Row = tuple[int, dict[str, Any], dict[str, int]]  # line, fields, column of each field's value
+
+
+def _csv_rows(text: str) -> list[Row]:
+    lines = text.splitlines()
+    reader = csv.DictReader(io.StringIO(text))
+    rows: list[Row] = []
+    for row in reader:
+        raw = lines[reader.line_num - 1] if 0 < reader.line_num <= len(lines) else ""
+        cols = {}
+        for k, v in row.items():
+            at = raw.find(str(v)) if isinstance(v, str) and v.strip() else -1
+            cols[str(k)] = at + 1 if at >= 0 else 1
+        rows.append((reader.line_num, dict(row), cols))
+    return rows
+
+
+def _rows(text: str, path: str) -> list[Row]:
     if Path(path).suffix.lower() == ".csv":
-        reader = csv.DictReader(io.StringIO(text))
-        return [(reader.line_num, dict(row)) for row in reader]
+        return _csv_rows(text)
     from ruamel.yaml import YAML
     from ruamel.yaml.error import YAMLError
 
@@ -152,10 +168,19 @@ def _rows(text: str, path: str) -> list[tuple[int, dict[str, Any]]]:
         doc = doc.get("items", doc.get("decisions"))
     if not isinstance(doc, list):
         raise CalendarError([Problem(path, 1, 1, "expected a list of items (or 'items:')")])
-    rows = []
+    rows: list[Row] = []
     for i, item in enumerate(doc):
         line = doc.lc.item(i)[0] + 1 if hasattr(doc, "lc") else 1
-        rows.append((line, dict(item) if isinstance(item, dict) else {}))
+        cols: dict[str, int] = {}
+        if isinstance(item, dict) and hasattr(item, "lc"):
+            for k in item:
+                try:
+                    vline, vcol = item.lc.value(k)
+                except (KeyError, TypeError):
+                    continue
+                if vline + 1 == line:  # flow style on one line: the column locates the value
+                    cols[str(k)] = vcol + 1
+        rows.append((line, dict(item) if isinstance(item, dict) else {}, cols))
     return rows
 
 
@@ -166,40 +191,38 @@ def read_forward_plan(path: str | Path) -> list[ForwardPlanItem]:
     text = read_text(path)
     items: list[ForwardPlanItem] = []
     problems: list[Problem] = []
-    for line, row in _rows(text, str(path)):
+    for line, row, cols in _rows(text, str(path)):
         data = {_key(k): v for k, v in row.items() if _key(k)}
+        where = {_key(k): c for k, c in cols.items() if _key(k)}
         ref = str(data.get("reference") or "").strip()
         if not ref:
             problems.append(Problem(str(path), line, 1, "the item has no reference"))
             continue
-        try:
-            decision = _date(data.get("decision_date"))
-        except ValueError as exc:
-            problems.append(
-                Problem(
-                    str(path),
-                    line,
-                    1,
-                    f"{ref}: decision date {exc} is not a date: write it as {DATE_FORMS}",
+        dates: dict[str, dt.date | None] = {}
+        for field, words in (
+            ("decision_date", "decision date"),
+            ("notice_published", "notice date"),
+        ):
+            try:
+                dates[field] = _date(data.get(field))
+            except ValueError as exc:
+                problems.append(
+                    Problem(
+                        str(path),
+                        line,
+                        where.get(field, 1),
+                        f"{ref}: {words} {exc} is not a date: write it as {DATE_FORMS}",
+                    )
                 )
+                break
+        else:
+            decision, published = dates["decision_date"], dates["notice_published"]
+            if decision is None:
+                problems.append(Problem(str(path), line, 1, f"{ref}: no decision date"))
+                continue
+            items.append(
+                ForwardPlanItem(ref, str(data.get("title") or ""), decision, published, line)
             )
-            continue
-        if decision is None:
-            problems.append(Problem(str(path), line, 1, f"{ref}: no decision date"))
-            continue
-        try:
-            published = _date(data.get("notice_published"))
-        except ValueError as exc:
-            problems.append(
-                Problem(
-                    str(path),
-                    line,
-                    1,
-                    f"{ref}: notice date {exc} is not a date: write it as {DATE_FORMS}",
-                )
-            )
-            continue
-        items.append(ForwardPlanItem(ref, str(data.get("title") or ""), decision, published, line))
     if problems:
         raise CalendarError(problems)
     return items

@@ -42,7 +42,7 @@ def test_unreadable_forward_plan_exits_1_with_lines(cli, tmp_path: Path) -> None
     plan = tmp_path / "fp.csv"
     plan.write_text("reference,decision date,notice published\nKD/1,18/03/2013,soon\nKD/2,,\n")
     proc = cli("forward-plan", "check", str(plan), check=1)
-    assert f"{plan}:2:1: error: KD/1: notice date soon is not a date" in proc.stderr
+    assert f"{plan}:2:17: error: KD/1: notice date soon is not a date" in proc.stderr
     assert f"{plan}:3:1: error: KD/2: no decision date" in proc.stderr
     assert cli("forward-plan", "check", str(tmp_path / "missing.csv"), check=1).stderr
 
@@ -89,3 +89,7 @@ def test_bad_printed_dates_are_located(cli, tmp_path: Path) -> None:
     )
     assert "KD/2" not in proc.stderr and "Traceback" not in proc.stderr
     assert "30 Sep 2025" in proc.stderr  # says how to write it
+    text = plan.read_text().splitlines()
+    for line in lines:  # each error points at the value it could not read
+        row, col = (int(n) for n in line[len(str(plan)) + 1 :].split(":")[:2])
+        assert text[row - 1][col - 1 :].startswith(("31/09/2025", "30 Smarch 2025"))
