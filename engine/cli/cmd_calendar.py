@@ -249,7 +249,8 @@ def forward_plan_check_cmd(
     """Check each key decision in a forward plan for 28 clear days' notice, and name the route.
 
     The file lists items with reference, decision date and notice published date (YAML list
-    or CSV with a header). Items with fewer than 28 clear days are flagged with the route they
+    or CSV with a header). Dates may be written as forward plans print them: "Not before 30th
+    Sep 2025", "6 Feb 2018", "30/09/2025" or "2025-09-30". Items with fewer than 28 clear days are flagged with the route they
     need (general exception or special urgency). Exit 0 when the file was read, flagged items or
     not; exit 1 when the file cannot be read (every problem located).
 
