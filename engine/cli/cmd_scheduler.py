@@ -178,11 +178,14 @@ def show_cmd(
     ctx: typer.Context,
     as_json: bool = typer.Option(False, "--json", help="Print the settings as JSON."),
 ) -> None:
-    """The effective settings (govpath.toml, then GOVPATH_* environment variables), secrets masked.
+    """The effective settings and the settings file that won, then GOVPATH_* variables; secrets masked.
+
+    The file is the first found of --config, $GOVPATH_CONFIG, ./govpath.toml, the user's config
+    folder (~/.config/govpath/govpath.toml) and /etc/govpath/govpath.toml.
 
     Example: GOVPATH_SMTP_HOST=mail.example govpath config show --json
     """
-    from .output import emit_json, out_console
+    from .output import emit_json, err_console, out_console
 
     settings = _settings()
     shown = settings.masked()
@@ -191,6 +194,15 @@ def show_cmd(
     if as_json:
         emit_json(shown)
         return
+    if settings.config_file:
+        err_console().print(
+            f"Settings file: {settings.config_file} (found by {settings.config_found_by})."
+        )
+    else:
+        err_console().print(
+            "No settings file found (looked for --config, GOVPATH_CONFIG, ./govpath.toml, "
+            "the user's config folder and /etc/govpath/govpath.toml); defaults and environment."
+        )
     console = out_console()
     for key, value in shown.items():
         if isinstance(value, list):

@@ -54,6 +54,6 @@ def internal_error(exc: BaseException) -> None:
     msg = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
     print(
         f"govpath: unexpected error ({exc.__class__.__name__}): {msg}. Nothing further was done; "
-        "set GOVPATH_DEBUG=1 to see the details and report it.",
+        "the traceback is in the log (or set GOVPATH_DEBUG=1); please report it.",
         file=sys.stderr,
     )
