@@ -267,7 +267,7 @@ def find_config(env: Mapping[str, str] | None = None) -> tuple[Path | None, str]
             raise BadInput(f"GOVPATH_CONFIG names {named}, which is not a file.")
         return Path(named), "GOVPATH_CONFIG"
     for path, how in (
-        (Path("govpath.toml"), "working folder"),
+        (Path.cwd() / "govpath.toml", "working folder"),
         (user_config_file(env), "user config folder"),
         (Path(env.get("GOVPATH_SYSTEM_CONFIG", SYSTEM_CONFIG)), "system"),
     ):

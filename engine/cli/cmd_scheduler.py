@@ -185,7 +185,7 @@ def show_cmd(
 
     Example: GOVPATH_SMTP_HOST=mail.example govpath config show --json
     """
-    from .output import emit_json, err_console, out_console
+    from .output import emit_json, out_console
 
     settings = _settings()
     shown = settings.masked()
@@ -195,13 +195,15 @@ def show_cmd(
         emit_json(shown)
         return
     if settings.config_file:
-        err_console().print(
-            f"Settings file: {settings.config_file} (found by {settings.config_found_by})."
+        typer.echo(
+            f"Settings file: {settings.config_file} (found by {settings.config_found_by}).",
+            err=True,
         )
     else:
-        err_console().print(
+        typer.echo(
             "No settings file found (looked for --config, GOVPATH_CONFIG, ./govpath.toml, "
-            "the user's config folder and /etc/govpath/govpath.toml); defaults and environment."
+            "the user's config folder and /etc/govpath/govpath.toml); defaults and environment.",
+            err=True,
         )
     console = out_console()
     for key, value in shown.items():
