@@ -61,9 +61,9 @@ def test_the_first_file_found_wins_in_the_documented_order(places: dict[str, Pat
 def test_a_named_file_that_does_not_exist_is_an_error_not_a_silent_default(
     tmp_path: Path,
 ) -> None:
-    with pytest.raises(BadInput, match="GOVPATH_CONFIG names .*, which is not a file"):
+    with pytest.raises(BadInput, match=r"GOVPATH_CONFIG names .*, which is not a file"):
         find_config({"GOVPATH_CONFIG": str(tmp_path / "typo.toml")})
-    with pytest.raises(BadInput, match="--config .*: no such settings file"):
+    with pytest.raises(BadInput, match=r"--config .*: no such settings file"):
         use_config_file(tmp_path / "typo.toml")
 
 
