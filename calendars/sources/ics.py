@@ -18,7 +18,6 @@ from calendars.sources import CalendarFile
 from calendars.sources.bodies import BodyMatcher, Patterns
 from engine.errors import CalendarError, Problem
 
-LONDON = "Europe/London"
 _CONTENT_LINE = re.compile(
     r'^[A-Za-z0-9-]+(?:;[A-Za-z0-9-]+=(?:"[^"]*"|[^";:,]*)(?:,(?:"[^"]*"|[^";:,]*))*)*:'
 )
@@ -85,9 +84,9 @@ def parse_ics(
     text: str, path: str = "<string>", body_patterns: Patterns | None = None
 ) -> CalendarFile:
     """Parse an iCalendar file; CalendarError with the line of every malformed part."""
-    from zoneinfo import ZoneInfo
-
     import icalendar
+
+    from engine.zone import council_zone
 
     blocks, problems = _scan(text, path)
     try:
@@ -98,7 +97,7 @@ def parse_ics(
     if len(blocks) != len(list(cal.walk("VEVENT"))):  # structure too broken to pair events
         raise CalendarError(problems or [Problem(path, 1, 1, "the events cannot be read")])
     matcher = BodyMatcher(body_patterns)
-    tz = ZoneInfo(LONDON)
+    tz = council_zone()
     events = list(cal.walk("VEVENT"))
     out = CalendarFile(path, "ics", name=str(cal.get("X-WR-CALNAME", "")))
     for i, ev in enumerate(events):

@@ -54,9 +54,11 @@ def _root(
     """
     from engine.config import load_settings, use_config_file
     from engine.logs import configure
+    from engine.zone import use_zone
 
     use_config_file(config)
     settings = load_settings()
+    use_zone(settings.timezone)  # the council's zone, for every "today" of this command
     configure(
         (log_format or settings.log_format).lower(),
         (log_level or settings.log_level).upper(),

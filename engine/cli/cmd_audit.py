@@ -34,11 +34,10 @@ def _day(text: str | None, what: str):
 
 
 def _today(text: str | None):
-    import datetime as dt
 
-    from engine.audit.query import LONDON
+    from engine.zone import today
 
-    return _day(text, "--today") or dt.datetime.now(LONDON).date()
+    return _day(text, "--today") or today()
 
 
 def _write_rows(rows: list[dict], fmt: QueryFormat, columns: list[str], title: str) -> None:

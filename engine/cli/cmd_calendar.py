@@ -184,15 +184,15 @@ def timeline_cmd(
     Example: govpath timeline workflows/kcc/2013-14.yaml --calendar calendars/data/kcc/2012-13.yaml
     --today 2012-10-01 --what-if "pr_cc 2013-01-08->2013-01-15"
     """
-    import datetime as dt
-    from zoneinfo import ZoneInfo
 
     from calendars.meetings import move_meeting, parse_move
     from calendars.timeline import build_timeline
     from calendars.timeline_report import compare, timeline_json
 
     moves = [parse_move(text) for text in what_if]
-    on = parse_date(today, "--today") or dt.datetime.now(ZoneInfo("Europe/London")).date()
+    from engine.zone import today as council_today
+
+    on = parse_date(today, "--today") or council_today()
     pathway, meetings, closures = _timeline_inputs(ctx, pathway_path, calendars, maps)
     timeline = build_timeline(pathway, meetings, today=on, closures=closures)
     after = None

@@ -41,7 +41,7 @@ def run_cmd(
         None,
         "--now",
         metavar="DATETIME",
-        help="Set the clock (ISO; naive is Europe/London). Looping, the clock runs on from it.",
+        help="Set the clock (ISO; naive is the council's zone). Looping, the clock runs on from it.",
     ),
     interval: float = typer.Option(
         None,

@@ -40,8 +40,8 @@ def parse_date(text: str | None, flag: str) -> dt.date | None:
         ) from None
 
 
-def parse_clock(text: str | None, tz: str = "Europe/London") -> dt.datetime | None:
-    """``--now``: an aware UTC datetime (naive times are in TZ), or None to use the real clock."""
+def parse_clock(text: str | None, tz: str | None = None) -> dt.datetime | None:
+    """``--now``: an aware UTC datetime (naive times are in TZ, else the council's zone), or None."""
     if not text:
         return None
     from engine.scheduler.clock import parse_now

@@ -220,7 +220,9 @@ def enter_stage(
     resolved = [rd for rd in tl.stage(stage_id).deadlines if rd.due is not None]
     if not resolved:  # no meeting to count from: the timeline reports it as a problem
         return []
-    today = now.date()
+    from engine.zone import local_date
+
+    today = local_date(now)  # the council's date, not UTC's (they differ after midnight in BST)
     rows = [
         {
             "plan_id": plan.id,
