@@ -13,9 +13,13 @@ def main(argv: list[str] | None = None) -> None:
     """
     from engine.errors import GovpathError
 
-    from .app import app
-
     try:
+        from .fast import answer
+
+        if answer(sys.argv[1:] if argv is None else argv):
+            return
+        from .app import app
+
         app(args=argv, prog_name="govpath")  # standalone: exits by itself on success/usage error
     except GovpathError as exc:
         print(str(exc), file=sys.stderr)

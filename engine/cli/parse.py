@@ -6,11 +6,10 @@ import datetime as dt
 import re
 from typing import TYPE_CHECKING
 
-import typer
-
 from .state import state
 
 if TYPE_CHECKING:
+    import typer
     from sqlalchemy import Engine
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
