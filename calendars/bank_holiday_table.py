@@ -46,7 +46,7 @@ def generate(country: str = "GB", subdiv: str = "ENG") -> str:
 
     lines = [
         f"# Bank holidays {country}-{subdiv} {FIRST_YEAR}-{LAST_YEAR}, "
-        f"from holidays {holidays.__version__}; see calendars/bank_holiday_table.py",
+        f"from holidays {getattr(holidays, '__version__', '?')}; see calendars/bank_holiday_table.py",
     ]
     for year in range(FIRST_YEAR, LAST_YEAR + 1):
         found = holidays.country_holidays(country, subdiv=subdiv, years=year)

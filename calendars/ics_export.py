@@ -46,7 +46,7 @@ def uid_for(kind: str, *parts: object) -> str:
     return re.sub(r"[^A-Za-z0-9_.\-]+", "_", text) + "@govpath"
 
 
-def _local(value: dt.datetime):
+def _local(value: dt.datetime) -> dt.datetime:
     from engine.zone import council_zone
 
     tz = council_zone()
@@ -103,4 +103,4 @@ def export_ics(events: Iterable[IcsEvent], name: str, *, stamp: dt.datetime | No
         cal.add_missing_timezones(
             first_date=dt.date(min(years) - 1, 1, 1), last_date=dt.date(max(years) + 1, 12, 31)
         )
-    return cal.to_ical()
+    return bytes(cal.to_ical())

@@ -44,8 +44,10 @@ def _scan(text: str, path: str) -> tuple[list[_Block], list[Problem]]:
     blocks: list[_Block] = []
     current: _Block | None = None
     if not logical or logical[0][1].strip().upper() != "BEGIN:VCALENDAR":
-        line = logical[0][0] if logical else 1
-        problems.append(Problem(path, line, 1, "an iCalendar file must start with BEGIN:VCALENDAR"))
+        first = logical[0][0] if logical else 1
+        problems.append(
+            Problem(path, first, 1, "an iCalendar file must start with BEGIN:VCALENDAR")
+        )
     for n, line in logical:
         if not _CONTENT_LINE.match(line):
             problems.append(Problem(path, n, 1, f"not an iCalendar content line: {line[:60]!r}"))

@@ -29,7 +29,7 @@ _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _TIME = re.compile(r"^([01]?\d|2[0-3])[:.]([0-5]\d)$")
 
 
-class Map(dict):
+class Map(dict[Any, Any]):
     """A YAML mapping with the (line, column) of its start, each key and each value."""
 
     at: tuple[int, int] = (1, 1)
@@ -37,7 +37,7 @@ class Map(dict):
     values_at: dict[Any, tuple[int, int]]
 
 
-class Seq(list):
+class Seq(list[Any]):
     """A YAML sequence with the (line, column) of its start and of each item."""
 
     at: tuple[int, int] = (1, 1)
