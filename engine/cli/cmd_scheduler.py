@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 import typer
 
 from . import groups
 from .parse import open_engine
 from .state import state
+
+if TYPE_CHECKING:
+    from engine.config import Settings
+    from engine.scheduler.sweep import SweepResult
 
 
 class OutboxStatus(StrEnum):
@@ -19,15 +25,13 @@ class OutboxStatus(StrEnum):
     cancelled = "cancelled"
 
 
-def _settings():
+def _settings() -> Settings:
     from engine.config import load_settings
 
     return load_settings()  # GOVPATH_CONFIG, else govpath.toml
 
 
-def _now(text: str | None, settings):
-    import datetime as dt
-
+def _now(text: str | None, settings: Settings) -> dt.datetime:
     from engine.scheduler.clock import parse_now
 
     return parse_now(text, settings.timezone) if text else dt.datetime.now(dt.UTC)
@@ -79,7 +83,7 @@ def run_cmd(
     engine = open_engine(ctx)
     console = err_console()
 
-    def report(at, result) -> None:
+    def report(at: dt.datetime, result: SweepResult) -> None:
         counts = {k: v for k, v in result.as_dict().items() if v and k != "files"}
         if counts or not once:
             text = (

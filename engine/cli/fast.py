@@ -25,10 +25,10 @@ def apply_rule(
     from calendars.rules import parse_rule
     from calendars.workdays import get_policy
 
-    from .parse import parse_date
+    from .parse import require_date
 
-    anchor = parse_date(date, "DATE")
-    closures = [parse_date(c, "--closure") for c in closure]
+    anchor = require_date(date, "DATE")
+    closures = [require_date(c, "--closure") for c in closure]
     parsed = parse_rule(rule)
     days = get_policy(policy, closures)
     return parsed, anchor, days, closures, parsed.apply(anchor, days)

@@ -6,7 +6,10 @@ import datetime as dt
 import json
 import sys
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 
 def _default(obj: Any) -> Any:
@@ -29,14 +32,14 @@ def emit_json(obj: Any) -> None:
     sys.stdout.write("\n")
 
 
-def err_console():
+def err_console() -> Console:
     """A rich console writing to stderr (for tables, progress and notes)."""
     from rich.console import Console
 
     return Console(stderr=True, highlight=False)
 
 
-def out_console():
+def out_console() -> Console:
     """A rich console writing to stdout (for human-readable answers without ``--json``)."""
     from rich.console import Console
 

@@ -39,6 +39,20 @@ def parse_date(text: str | None, flag: str) -> dt.date | None:
         ) from None
 
 
+def require_date(text: str, flag: str) -> dt.date:
+    """An ISO date given for a required argument FLAG.
+
+    >>> require_date("2013-01-08", "DATE")
+    datetime.date(2013, 1, 8)
+    """
+    from engine.errors import BadInput
+
+    day = parse_date(text, flag)
+    if day is None:
+        raise BadInput(f"{flag} is required: write it as YYYY-MM-DD, e.g. 2013-01-08.")
+    return day
+
+
 def parse_clock(text: str | None, tz: str | None = None) -> dt.datetime | None:
     """``--now``: an aware UTC datetime (naive times are in TZ, else the council's zone), or None."""
     if not text:
