@@ -77,7 +77,7 @@ class Settings:
     checkpoint_hour: int = 2  # local hour of the daily trail checkpoint job
     checkpoint_job: str = CHECKPOINT_JOB  # "module:function" the daily checkpoint job calls
     log_format: str = "text"  # text | json
-    log_level: str = "INFO"
+    log_level: str = "WARNING"  # the units in deploy/ run at INFO
     log_file: str = (
         ""  # empty: stderr (tracebacks of the text format go to the user's state folder)
     )
@@ -192,7 +192,7 @@ def _check(values: dict[str, Any], where: dict[str, str]) -> None:
     if fmt not in LOG_FORMATS:
         raise bad("log_format", f"must be one of {', '.join(LOG_FORMATS)} (not {fmt!r}).")
     values["log_format"] = fmt
-    level = values.get("log_level", "INFO").upper()
+    level = values.get("log_level", "WARNING").upper()
     if level not in LOG_LEVELS:
         raise bad("log_level", f"must be one of {', '.join(LOG_LEVELS)} (not {level!r}).")
     values["log_level"] = level

@@ -132,7 +132,7 @@ class _HasTraceback(logging.Filter):
 
 def configure(
     fmt: str = "text",
-    level: str = "INFO",
+    level: str = "WARNING",
     *,
     log_file: str | os.PathLike[str] | None = None,
     stream: IO[str] | None = None,

@@ -27,8 +27,8 @@ def _systemd_analyze() -> str:
 def test_there_is_a_unit_for_the_web_and_one_for_the_scheduler() -> None:
     commands = {u.name: _exec_start(u) for u in UNITS}
     assert commands == {
-        "govpath-scheduler.service": f"{INSTALLED} --log-format json scheduler run",
-        "govpath-web.service": f"{INSTALLED} --log-format json serve",
+        "govpath-scheduler.service": f"{INSTALLED} --log-format json --log-level INFO scheduler run",
+        "govpath-web.service": f"{INSTALLED} --log-format json --log-level INFO serve",
     }
 
 

@@ -155,3 +155,43 @@ def test_scheduler_run_exits_non_zero_after_failed_sweeps_without_a_traceback(
     failed = [rec for rec in lines if rec["message"].startswith("sweep at")]
     assert len(failed) == 2 and all("Traceback" in rec["exc"] for rec in failed)
     assert not any(line.startswith("Traceback") for line in proc.stderr.splitlines())
+
+
+def test_json_log_lines_carry_the_plan_deadline_and_message_ids(
+    tmp_path: Path, sqlite_url: str
+) -> None:
+    import json
+
+    from tests.conftest import Cli
+    from tests.scheduler_support import london, seed
+
+    engine = open_db_for(sqlite_url)
+    ids = seed(engine, notices=[("reminder", "director@kent.example", london(2012, 12, 3))])
+    cli = Cli(tmp_path, db=sqlite_url, env={"GOVPATH_MAIL_DIR": str(tmp_path / "mail")})
+    proc = cli(
+        "--log-format",
+        "json",
+        "--log-level",
+        "INFO",
+        "scheduler",
+        "run",
+        "--once",
+        "--now",
+        "2012-12-03T09:00",
+        check=0,
+    )
+    records = [json.loads(line) for line in proc.stderr.splitlines() if line.startswith("{")]
+    sent = [r for r in records if r["logger"] == "govpath.mail"]
+    assert sent, proc.stderr
+    assert sent[0]["message"] == "reminder message sent"
+    assert sent[0]["plan_id"] == ids["plan"] and sent[0]["deadline_id"] == ids["deadline"]
+    assert isinstance(sent[0]["message_id"], int)
+    # the default (text, WARNING) says nothing about a message sent as expected
+    quiet = cli("scheduler", "run", "--once", "--now", "2012-12-04T09:00", check=0)
+    assert "message sent" not in quiet.stderr
+
+
+def open_db_for(url: str) -> Any:
+    from engine.store.db import open_db
+
+    return open_db(url)

@@ -38,7 +38,7 @@ def _root(
         None, "--log-format", metavar="text|json", help="Log lines as text (default) or JSON."
     ),
     log_level: str | None = typer.Option(
-        None, "--log-level", metavar="LEVEL", help="DEBUG, INFO (default), WARNING or ERROR."
+        None, "--log-level", metavar="LEVEL", help="DEBUG, INFO, WARNING (default) or ERROR."
     ),
     version: bool = typer.Option(
         False,
