@@ -44,7 +44,15 @@ class MailCatcher:
         self._controller = None
 
     def __enter__(self) -> MailCatcher:
-        from aiosmtpd.controller import Controller
+        try:
+            from aiosmtpd.controller import Controller
+        except ImportError:
+            from engine.errors import BadInput
+
+            raise BadInput(
+                "The demo runs its own mail server, which is not installed: "
+                "pip install 'govpath[demo]'."
+            ) from None
 
         self._controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
         self._controller.start()
