@@ -164,3 +164,31 @@ def test_deadlines_written_after_midnight_in_summer_use_the_councils_date(
     with engine.begin() as conn:
         written = enter_stage(conn, pathway, plan, "draft", tl, _utc(2013, 6, 30, 23, 30))
     assert written == [{"name": "late_one", "due": due, "infeasible": False}]
+
+
+def test_deadlines_refreshed_after_midnight_in_summer_use_the_councils_date(
+    sqlite_url: str,
+) -> None:
+    """A meeting moved at 00:30 BST on 2 July: a deadline now due 1 July is already past."""
+    from engine.runtime.deadlines import PlanRef, refresh_plan
+
+    engine = open_db(sqlite_url)
+    ids = seed(engine, name="draft_to_policy", due=dt.date(2013, 7, 20))
+    due = dt.date(2013, 7, 1)
+    rd = SimpleNamespace(
+        id="draft_to_policy",
+        due=due,
+        anchor_date=due,
+        meeting=None,
+        infeasible=False,
+        reminders=[],
+        escalations=[],
+        owner="owner",
+    )
+    tl = SimpleNamespace(stage=lambda _sid: SimpleNamespace(deadlines=[rd]))
+    plan = PlanRef(id=ids["plan"], owner="director@kent.example", owner_role=None, manager=None)
+    with engine.begin() as conn:
+        changed = refresh_plan(conn, SimpleNamespace(), plan, "draft", tl, _utc(2013, 7, 1, 23, 30))
+    assert [(c["name"], c["due"], c["infeasible"]) for c in changed] == [
+        ("draft_to_policy", due, True)
+    ]
