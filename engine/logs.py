@@ -8,8 +8,8 @@ once per process (by the CLI's root command) and decides where records go and ho
   the log file (``log_file``, else ``govpath.log`` in the user's state folder) and the terminal
   line names that file.
 - ``json``: one JSON object per line on stderr (or the log file), with ``plan_id``,
-  ``deadline_id`` and ``message_id`` where known and the traceback as the ``exc`` string; this is
-  the format for the journal of a service.
+  ``deadline_id`` and ``message_id`` where known and an exception as fields (``exc_type``,
+  ``exc_message``, ``stack``, ``causes``); this is the format for the journal of a service.
 
 Ids are attached with ``extra={"plan_id": 3}`` on one call, or for a block with
 :func:`log_context`.
@@ -34,6 +34,7 @@ import json
 import logging
 import os
 import sys
+import traceback
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from types import MappingProxyType
@@ -95,9 +96,25 @@ class JsonFormatter(logging.Formatter):
             value = getattr(record, key, None)
             if value is not None:
                 out[key] = value
-        if record.exc_info:
-            out["exc"] = self.formatException(record.exc_info)
+        if record.exc_info and record.exc_info[1] is not None:
+            out.update(_exception(record.exc_info[1]))
         return json.dumps(out, default=str, ensure_ascii=False)
+
+
+def _exception(exc: BaseException) -> dict[str, Any]:
+    """An exception as JSON fields: its type, message, stack (innermost last) and causes."""
+    te = traceback.TracebackException.from_exception(exc)
+    causes: list[str] = []
+    inner = exc.__cause__ or exc.__context__
+    while inner is not None and len(causes) < 5:
+        causes.append(f"{type(inner).__qualname__}: {inner}")
+        inner = inner.__cause__ or inner.__context__
+    return {
+        "exc_type": type(exc).__qualname__,
+        "exc_message": str(exc),
+        "stack": [f"{f.filename}:{f.lineno} in {f.name}" for f in te.stack],
+        **({"causes": causes} if causes else {}),
+    }
 
 
 class TextFormatter(logging.Formatter):

@@ -153,7 +153,7 @@ def test_scheduler_run_exits_non_zero_after_failed_sweeps_without_a_traceback(
 
     lines = [json.loads(line) for line in proc.stderr.splitlines() if line.startswith("{")]
     failed = [rec for rec in lines if rec["message"].startswith("sweep at")]
-    assert len(failed) == 2 and all("Traceback" in rec["exc"] for rec in failed)
+    assert len(failed) == 2 and all(rec["exc_type"] and rec["stack"] for rec in failed)
     assert not any(line.startswith("Traceback") for line in proc.stderr.splitlines())
 
 

@@ -48,4 +48,6 @@ def main(argv: list[str] | None = None) -> None:
 def _command(argv: list[str] | None) -> str:
     """The sub-command's words (never its values, which may hold secrets), for the log."""
     words = sys.argv[1:] if argv is None else argv
-    return "govpath " + " ".join(w for w in words[:3] if w.replace("-", "").isalpha())
+    return "govpath " + " ".join(
+        [w for w in words if w.replace("-", "").isalpha() and w[0] != "-"][:2]
+    )
