@@ -155,7 +155,7 @@ def collect_year(conn: Connection, pathway_id: str, *, today: dt.date) -> YearRe
             select(dl).where(dl.c.plan_id == pid).order_by(dl.c.due, dl.c.id)
         ).all()
         dates += [local(e.at).date() for e in events] + [d.due for d in drows]
-        raw_plans.append((info, events, drows))
+        raw_plans.append((info, list(events), list(drows)))
     start = min(dates).replace(day=1)
     last = max(dates)
     end = (last.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
