@@ -17,7 +17,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 PRODID = "-//govpath//Governance pathway calendar//EN"
-LONDON = "Europe/London"
 
 
 @dataclass(frozen=True)
@@ -47,10 +46,10 @@ def uid_for(kind: str, *parts: object) -> str:
     return re.sub(r"[^A-Za-z0-9_.\-]+", "_", text) + "@govpath"
 
 
-def _local(value: dt.datetime):
-    from zoneinfo import ZoneInfo
+def _local(value: dt.datetime) -> dt.datetime:
+    from engine.zone import council_zone
 
-    tz = ZoneInfo(LONDON)
+    tz = council_zone()
     return value.replace(tzinfo=tz) if value.tzinfo is None else value.astimezone(tz)
 
 
@@ -58,13 +57,15 @@ def export_ics(events: Iterable[IcsEvent], name: str, *, stamp: dt.datetime | No
     """The events as one iCalendar document (UTF-8, CRLF lines), with the VTIMEZONE it needs."""
     import icalendar
 
+    from engine.zone import zone_name
+
     cal = icalendar.Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
     cal.add("method", "PUBLISH")
     cal.add("calscale", "GREGORIAN")
     cal.add("x-wr-calname", name)
-    cal.add("x-wr-timezone", LONDON)
+    cal.add("x-wr-timezone", zone_name())
     stamp = (stamp or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
     years: list[int] = []
     for e in events:
@@ -102,4 +103,4 @@ def export_ics(events: Iterable[IcsEvent], name: str, *, stamp: dt.datetime | No
         cal.add_missing_timezones(
             first_date=dt.date(min(years) - 1, 1, 1), last_date=dt.date(max(years) + 1, 12, 31)
         )
-    return cal.to_ical()
+    return bytes(cal.to_ical())

@@ -32,7 +32,6 @@ from typing import Any
 from engine.errors import BadInput, NotFound
 
 STATUSES = ("scheduled", "moved", "cancelled")
-LOCAL_TZ = "Europe/London"
 
 
 @dataclass(frozen=True)
@@ -59,11 +58,15 @@ class Meeting:
         """The identity a re-import matches on: the source's own id, else body and date."""
         return self.source_id or f"{self.body}@{self.date.isoformat()}"
 
-    def starts_at(self, tz: str = LOCAL_TZ) -> dt.datetime:
-        """The start as an aware datetime in ``tz`` (midnight when the time is not known)."""
+    def starts_at(self, tz: str | None = None) -> dt.datetime:
+        """The start as an aware datetime in ``tz`` (default the council's zone; midnight when
+        the time is not known)."""
         from zoneinfo import ZoneInfo
 
-        return dt.datetime.combine(self.date, self.time or dt.time(0), tzinfo=ZoneInfo(tz))
+        from engine.zone import council_zone
+
+        zone = ZoneInfo(tz) if tz else council_zone()
+        return dt.datetime.combine(self.date, self.time or dt.time(0), tzinfo=zone)
 
     def describe(self, body_name: str | None = None) -> str:
         """'P&R CC 2013-01-08 10:00' — the meeting in a few words."""

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from calendars.meetings import Meeting
 
+if TYPE_CHECKING:
+    from sqlalchemy import Table
 
-def _table():  # the sqlalchemy Table, imported lazily
+
+def _table() -> Table:  # the sqlalchemy Table, imported lazily
     from engine.store.tables import meetings
 
     return meetings

@@ -19,12 +19,19 @@ before that earliest day are marked ``infeasible``.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+import functools
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from calendars.meetings import Meeting, MeetingIndex
 from engine.errors import GovpathError
+
+if TYPE_CHECKING:
+    from calendars.workdays import WorkingDayPolicy
+
+# problem(stage, kind, text, deadline=None): records one problem of the timeline
+Problem = Callable[..., None]
 
 ROUTE_WORDS = {
     "general_exception": "the general exception route (notice 5 clear working days before)",
@@ -109,7 +116,7 @@ class Timeline:
         return next(d for d in self.stage(stage_id).deadlines if d.id == deadline_id)
 
 
-def _policy_for(pathway: Any, closures: Iterable[dt.date] = ()):
+def _policy_for(pathway: Any, closures: Iterable[dt.date] = ()) -> WorkingDayPolicy:
     from calendars.workdays import get_policy
 
     return get_policy(pathway.settings.working_days, closures=tuple(closures))
@@ -155,7 +162,7 @@ def resolve_gate(
 def _body_name(pathway: Any, body_id: str) -> str:
     for body in pathway.bodies:
         if body.id == body_id:
-            return body.short or body.name
+            return str(body.short or body.name)
     return body_id
 
 
@@ -307,7 +314,7 @@ def build_timeline(
                 overrides,
                 tz,
                 hour,
-                lambda k, t, rd=rd, rs=rs: problem(rs, k, t, rd),
+                functools.partial(problem, rs, deadline=rd),
             )
             if today is not None and rd.due is not None and rd.due < today:
                 rd.infeasible = True
@@ -328,7 +335,16 @@ def _overrides(pathway: Any) -> Mapping[str, str] | None:
     return dict(rules) if isinstance(rules, Mapping) and rules else None
 
 
-def _resolve_dates(rd, d, anchor_date, policy, overrides, tz, hour, report) -> None:
+def _resolve_dates(
+    rd: ResolvedDeadline,
+    d: Any,
+    anchor_date: dt.date,
+    policy: WorkingDayPolicy,
+    overrides: Mapping[str, str] | None,
+    tz: dt.tzinfo,
+    hour: dt.time,
+    report: Callable[[str, str], None],
+) -> None:
     """Fill in the due date, reminders and escalations of one deadline."""
     from calendars.rules import parse_offset, parse_rule
 
@@ -358,7 +374,7 @@ def _resolve_dates(rd, d, anchor_date, policy, overrides, tz, hour, report) -> N
     rd.reminders.sort(key=lambda r: r.on)
 
 
-def _check_windows(pathway: Any, timeline: Timeline, problem) -> None:
+def _check_windows(pathway: Any, timeline: Timeline, problem: Problem) -> None:
     """A window must end on or before the gate it feeds: its own stage's, else the next stage's."""
     stages = timeline.stages
     for i, rs in enumerate(stages):
@@ -393,7 +409,15 @@ def _is_notice_rule(rule: str, overrides: Mapping[str, str] | None) -> bool:
     )
 
 
-def _check_notice(pathway, timeline, earlier_gates, today, policy, overrides, problem) -> None:
+def _check_notice(
+    pathway: Any,
+    timeline: Timeline,
+    earlier_gates: dict[str, list[Meeting]],
+    today: dt.date | None,
+    policy: WorkingDayPolicy,
+    overrides: Mapping[str, str] | None,
+    problem: Problem,
+) -> None:
     """Key decisions need 28 clear days' notice between the earliest notice day and the gate."""
     from calendars.rules import route_needed
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from calendars.timeline import Timeline
+from calendars.timeline import ResolvedDeadline, Timeline
 
 
 def _gate(stage: Any, names: dict[str, str]) -> str:
@@ -18,7 +18,10 @@ def _gate(stage: Any, names: dict[str, str]) -> str:
 
 
 def print_timeline(
-    pathway: Any, before: Timeline, after: Timeline | None = None, changes: list[dict] | None = None
+    pathway: Any,
+    before: Timeline,
+    after: Timeline | None = None,
+    changes: list[dict[str, Any]] | None = None,
 ) -> None:
     """The timeline on stdout; with ``after``, due dates before and after side by side."""
     from rich.console import Console
@@ -40,7 +43,7 @@ def print_timeline(
     table.add_column("problems", style="red")
     for s in shown.stages:
         old = before.stage(s.stage)
-        rows = s.deadlines or [None]
+        rows: list[ResolvedDeadline | None] = [*s.deadlines] or [None]
         for i, d in enumerate(rows):
             cells = [escape(s.stage) if i == 0 else "", _gate(s, names) if i == 0 else ""]
             if d is None:

@@ -46,7 +46,12 @@ MonthDay = tuple[int, int]
 
 @functools.lru_cache(maxsize=512)
 def _bank_holidays(country: str, subdiv: str | None, year: int) -> dict[dt.date, str]:
-    """The bank holidays of one year, from the ``holidays`` package (cached per year)."""
+    """The bank holidays of one year: the stored table, else the ``holidays`` package (cached)."""
+    from calendars.bank_holiday_table import table
+
+    stored = table(country, subdiv)
+    if stored is not None and year in stored:
+        return stored[year]
     import holidays
 
     found = holidays.country_holidays(country, subdiv=subdiv, years=year)

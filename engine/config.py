@@ -28,6 +28,14 @@ DEFAULT_DB = "sqlite:///govpath.db"
 TLS_MODES = ("none", "starttls", "tls")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MASK = "********"
+LOG_FORMATS = ("text", "json")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+# The daily checkpoint job calls this function, looked up by name when the job runs: it is
+# ``f(engine, now, settings)``; when the module or function does not exist the job logs and skips.
+CHECKPOINT_JOB = "engine.audit.checkpoint:scheduled_checkpoint"
+# Where the settings file is looked for, first found wins (see :func:`find_config`).
+CONFIG_ORDER = ("--config", "GOVPATH_CONFIG", "working folder", "user config folder", "system")
+SYSTEM_CONFIG = "/etc/govpath/govpath.toml"
 
 
 @dataclass(frozen=True)
@@ -63,6 +71,18 @@ class Settings:
     retry_base_seconds: int = 60  # first retry delay; doubles each attempt
     retry_max_seconds: int = 6 * 3600
     batch_size: int = 500
+    max_failed_sweeps: int = (
+        5  # `scheduler run` exits non-zero after this many failed sweeps in a row
+    )
+    checkpoint_hour: int = 2  # local hour of the daily trail checkpoint job
+    checkpoint_job: str = CHECKPOINT_JOB  # "module:function" the daily checkpoint job calls
+    log_format: str = "text"  # text | json
+    log_level: str = "WARNING"  # the units in deploy/ run at INFO
+    log_file: str = (
+        ""  # empty: stderr (tracebacks of the text format go to the user's state folder)
+    )
+    config_file: str = field(default="", compare=False)  # the settings file that won, if any
+    config_found_by: str = field(default="", compare=False)  # how it was found (see CONFIG_ORDER)
     source: tuple[str, ...] = field(default=(), compare=False)  # where the settings came from
 
     def __post_init__(self) -> None:
@@ -112,6 +132,12 @@ _KEYS: dict[str, tuple[str, tuple[str, str]]] = {
     "retry_base_seconds": ("GOVPATH_RETRY_BASE_SECONDS", ("mail", "retry_base_seconds")),
     "retry_max_seconds": ("GOVPATH_RETRY_MAX_SECONDS", ("mail", "retry_max_seconds")),
     "batch_size": ("GOVPATH_BATCH_SIZE", ("scheduler", "batch_size")),
+    "max_failed_sweeps": ("GOVPATH_MAX_FAILED_SWEEPS", ("scheduler", "max_failed_sweeps")),
+    "checkpoint_hour": ("GOVPATH_CHECKPOINT_HOUR", ("scheduler", "checkpoint_hour")),
+    "checkpoint_job": ("GOVPATH_CHECKPOINT_JOB", ("scheduler", "checkpoint_job")),
+    "log_format": ("GOVPATH_LOG_FORMAT", ("logging", "format")),
+    "log_level": ("GOVPATH_LOG_LEVEL", ("logging", "level")),
+    "log_file": ("GOVPATH_LOG_FILE", ("logging", "file")),
 }
 
 
@@ -162,7 +188,17 @@ def _check(values: dict[str, Any], where: dict[str, str]) -> None:
     if day not in WEEKDAYS:
         raise bad("digest_day", f"must be a weekday such as mon or monday (not {day!r}).")
     values["digest_day"] = day
-    for name in ("digest_hour", "reminder_hour"):
+    fmt = values.get("log_format", "text").lower()
+    if fmt not in LOG_FORMATS:
+        raise bad("log_format", f"must be one of {', '.join(LOG_FORMATS)} (not {fmt!r}).")
+    values["log_format"] = fmt
+    level = values.get("log_level", "WARNING").upper()
+    if level not in LOG_LEVELS:
+        raise bad("log_level", f"must be one of {', '.join(LOG_LEVELS)} (not {level!r}).")
+    values["log_level"] = level
+    if ":" not in values.get("checkpoint_job", CHECKPOINT_JOB):
+        raise bad("checkpoint_job", "must be written module:function.")
+    for name in ("digest_hour", "reminder_hour", "checkpoint_hour"):
         if name in values and not 0 <= values[name] <= 23:
             raise bad(name, f"must be an hour from 0 to 23 (not {values[name]}).")
     for name in (
@@ -172,6 +208,7 @@ def _check(values: dict[str, Any], where: dict[str, str]) -> None:
         "retry_base_seconds",
         "batch_size",
         "smtp_timeout",
+        "max_failed_sweeps",
     ):
         if name in values and values[name] <= 0:
             raise bad(name, f"must be more than 0 (not {values[name]}).")
@@ -190,26 +227,78 @@ def _check(values: dict[str, Any], where: dict[str, str]) -> None:
             raise bad(name, "must not contain a line break.")
 
 
-def load_settings(
-    env: Mapping[str, str] | None = None, path: str | os.PathLike | None = None
-) -> Settings:
-    """Settings from PATH (if it exists) overridden by environment variables ``GOVPATH_*``.
+_chosen: list[Path] = []  # the file named by the CLI's --config, for every load in this process
 
-    PATH defaults to ``GOVPATH_CONFIG``, else ``govpath.toml`` in the working folder: every
-    command and the scheduler read the same file.
+
+def use_config_file(path: str | os.PathLike[str] | None) -> None:
+    """Make PATH (the CLI's ``--config``) the settings file of this process; None forgets it."""
+    _chosen.clear()
+    if path is not None:
+        chosen = Path(path)
+        if not chosen.is_file():
+            raise BadInput(f"--config {chosen}: no such settings file.")
+        _chosen.append(chosen)
+
+
+def user_config_file(env: Mapping[str, str] | None = None) -> Path:
+    """``govpath/govpath.toml`` in the user's config folder (``$XDG_CONFIG_HOME``, else ~/.config)."""
+    env = os.environ if env is None else env
+    base = env.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "govpath" / "govpath.toml"
+
+
+def find_config(env: Mapping[str, str] | None = None) -> tuple[Path | None, str]:
+    """The settings file that wins, and how it was found; ``(None, "")`` when there is none.
+
+    In order: ``--config``, ``GOVPATH_CONFIG``, ``./govpath.toml``, the user's config folder,
+    ``/etc/govpath/govpath.toml``. A file named by ``--config`` or ``GOVPATH_CONFIG`` must exist.
+
+    >>> find_config({"GOVPATH_CONFIG": "/nonexistent/g.toml"})
+    Traceback (most recent call last):
+    ...
+    engine.errors.BadInput: GOVPATH_CONFIG names /nonexistent/g.toml, which is not a file.
     """
     env = os.environ if env is None else env
-    path = Path(path if path is not None else env.get("GOVPATH_CONFIG", "govpath.toml"))
-    data = _read_toml(path)
+    if _chosen:
+        return _chosen[0], "--config"
+    named = env.get("GOVPATH_CONFIG", "")
+    if named:
+        if not Path(named).is_file():
+            raise BadInput(f"GOVPATH_CONFIG names {named}, which is not a file.")
+        return Path(named), "GOVPATH_CONFIG"
+    for path, how in (
+        (Path.cwd() / "govpath.toml", "working folder"),
+        (user_config_file(env), "user config folder"),
+        (Path(env.get("GOVPATH_SYSTEM_CONFIG", SYSTEM_CONFIG)), "system"),
+    ):
+        if path.is_file():
+            return path, how
+    return None, ""
+
+
+def load_settings(
+    env: Mapping[str, str] | None = None, path: str | os.PathLike[str] | None = None
+) -> Settings:
+    """Settings from the settings file (PATH, else :func:`find_config`) overridden by ``GOVPATH_*``.
+
+    Every command and the scheduler read the same file; ``config show`` says which one won.
+    """
+    env = os.environ if env is None else env
+    found: Path | None
+    if path is not None:
+        found, how = Path(path), "given"
+    else:
+        found, how = find_config(env)
+    data = _read_toml(found) if found is not None else {}
     values: dict[str, Any] = {}
     where: dict[str, str] = {}
     source: list[str] = []
     if data:
-        source.append(str(path))
+        source.append(str(found))
     for name, (var, (section, key)) in _KEYS.items():
         sect = data.get(section)
         if isinstance(sect, dict) and key in sect:
-            label = f"{path}: [{section}] {key}"
+            label = f"{found}: [{section}] {key}"
             values[name] = _convert(name, sect[key], label)
             where[name] = label
         if env.get(var, "") != "":
@@ -218,4 +307,7 @@ def load_settings(
             if "environment" not in source:
                 source.append("environment")
     _check(values, where)
-    return Settings(**values, source=tuple(source))
+    won = str(found) if found is not None and found.is_file() else ""
+    return Settings(
+        **values, config_file=won, config_found_by=how if won else "", source=tuple(source)
+    )

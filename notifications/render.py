@@ -29,9 +29,7 @@ class Renderer:
         loaders.append(FileSystemLoader(str(PACKAGED)))
         self.env = Environment(
             loader=ChoiceLoader(loaders),
-            autoescape=lambda name: (
-                bool(name) and (name.endswith(".html.j2") or name.endswith(".html"))
-            ),
+            autoescape=lambda name: name is not None and name.endswith((".html.j2", ".html")),
             undefined=StrictUndefined,
             keep_trailing_newline=True,
             trim_blocks=True,
@@ -66,7 +64,7 @@ def _longdate(value: Any) -> str:
         try:
             value = dt.date.fromisoformat(value[:10])
         except ValueError:
-            return value
+            return str(value)
     if isinstance(value, dt.date):
         return f"{value:%A} {value.day} {value:%B %Y}"
     return str(value)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -83,7 +84,7 @@ def read_calendar(path: str | Path, body_patterns: Patterns | None = None) -> li
 
 
 def read_calendars(
-    paths: list[str | Path], body_patterns: Patterns | None = None
+    paths: Sequence[str | Path], body_patterns: Patterns | None = None
 ) -> list[CalendarFile]:
     """Read every file; one CalendarError with the problems of all broken files."""
     files: list[CalendarFile] = []

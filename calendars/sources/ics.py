@@ -18,7 +18,6 @@ from calendars.sources import CalendarFile
 from calendars.sources.bodies import BodyMatcher, Patterns
 from engine.errors import CalendarError, Problem
 
-LONDON = "Europe/London"
 _CONTENT_LINE = re.compile(
     r'^[A-Za-z0-9-]+(?:;[A-Za-z0-9-]+=(?:"[^"]*"|[^";:,]*)(?:,(?:"[^"]*"|[^";:,]*))*)*:'
 )
@@ -45,8 +44,10 @@ def _scan(text: str, path: str) -> tuple[list[_Block], list[Problem]]:
     blocks: list[_Block] = []
     current: _Block | None = None
     if not logical or logical[0][1].strip().upper() != "BEGIN:VCALENDAR":
-        line = logical[0][0] if logical else 1
-        problems.append(Problem(path, line, 1, "an iCalendar file must start with BEGIN:VCALENDAR"))
+        first = logical[0][0] if logical else 1
+        problems.append(
+            Problem(path, first, 1, "an iCalendar file must start with BEGIN:VCALENDAR")
+        )
     for n, line in logical:
         if not _CONTENT_LINE.match(line):
             problems.append(Problem(path, n, 1, f"not an iCalendar content line: {line[:60]!r}"))
@@ -85,9 +86,9 @@ def parse_ics(
     text: str, path: str = "<string>", body_patterns: Patterns | None = None
 ) -> CalendarFile:
     """Parse an iCalendar file; CalendarError with the line of every malformed part."""
-    from zoneinfo import ZoneInfo
-
     import icalendar
+
+    from engine.zone import council_zone
 
     blocks, problems = _scan(text, path)
     try:
@@ -98,7 +99,7 @@ def parse_ics(
     if len(blocks) != len(list(cal.walk("VEVENT"))):  # structure too broken to pair events
         raise CalendarError(problems or [Problem(path, 1, 1, "the events cannot be read")])
     matcher = BodyMatcher(body_patterns)
-    tz = ZoneInfo(LONDON)
+    tz = council_zone()
     events = list(cal.walk("VEVENT"))
     out = CalendarFile(path, "ics", name=str(cal.get("X-WR-CALNAME", "")))
     for i, ev in enumerate(events):

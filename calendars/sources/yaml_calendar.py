@@ -29,7 +29,7 @@ _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _TIME = re.compile(r"^([01]?\d|2[0-3])[:.]([0-5]\d)$")
 
 
-class Map(dict):
+class Map(dict[Any, Any]):
     """A YAML mapping with the (line, column) of its start, each key and each value."""
 
     at: tuple[int, int] = (1, 1)
@@ -37,7 +37,7 @@ class Map(dict):
     values_at: dict[Any, tuple[int, int]]
 
 
-class Seq(list):
+class Seq(list[Any]):
     """A YAML sequence with the (line, column) of its start and of each item."""
 
     at: tuple[int, int] = (1, 1)
@@ -163,7 +163,7 @@ def _closures(r: _Reader, node: Any) -> list[dt.date]:
 
 
 def _meeting(r: _Reader, node: Any, i: int, tz: Any) -> Meeting | None:
-    from zoneinfo import ZoneInfo
+    from engine.zone import council_zone
 
     where = f"meetings[{i}]"
     if not isinstance(node, dict):
@@ -238,8 +238,9 @@ def _meeting(r: _Reader, node: Any, i: int, tz: Any) -> Meeting | None:
     if not ok:
         return None
     assert body is not None and date is not None
-    if time is not None and tz is not None and str(tz) != "Europe/London":
-        local = dt.datetime.combine(date, time, tzinfo=tz).astimezone(ZoneInfo("Europe/London"))
+    council = council_zone()
+    if time is not None and tz is not None and str(tz) != council.key:
+        local = dt.datetime.combine(date, time, tzinfo=tz).astimezone(council)
         date, time = local.date(), local.time().replace(tzinfo=None)
     return Meeting(
         body=body,
@@ -284,7 +285,9 @@ def parse_yaml_calendar(text: str, path: str = "<string>") -> CalendarFile:
     if name is not None and not isinstance(name, str):
         r.error(r.pos(doc, "calendar"), "calendar must be a name", "calendar")
     tz = None
-    tz_name = doc.get("timezone", "Europe/London")
+    from engine.zone import zone_name
+
+    tz_name = doc.get("timezone") or zone_name()
     try:
         from zoneinfo import ZoneInfo
 

@@ -13,9 +13,13 @@ def main(argv: list[str] | None = None) -> None:
     """
     from engine.errors import GovpathError
 
-    from .app import app
-
     try:
+        from .fast import answer
+
+        if answer(sys.argv[1:] if argv is None else argv):
+            return
+        from .app import app
+
         app(args=argv, prog_name="govpath")  # standalone: exits by itself on success/usage error
     except GovpathError as exc:
         print(str(exc), file=sys.stderr)
@@ -23,8 +27,27 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         print("govpath: interrupted.", file=sys.stderr)
         sys.exit(130)
-    except Exception as exc:  # the last line of defence: one sentence, no traceback
+    except (
+        Exception
+    ) as exc:  # the last line of defence: one sentence here, the traceback in the log
+        import logging
+
+        from engine import logs
+
         from .output import internal_error
 
+        if not logs.configured():
+            logs.configure()
+        logging.getLogger("govpath.cli").error(
+            "unexpected error (%s) running %s", exc.__class__.__name__, _command(argv), exc_info=exc
+        )
         internal_error(exc)
         sys.exit(70)
+
+
+def _command(argv: list[str] | None) -> str:
+    """The sub-command's words (never its values, which may hold secrets), for the log."""
+    words = sys.argv[1:] if argv is None else argv
+    return "govpath " + " ".join(
+        [w for w in words if w.replace("-", "").isalpha() and w[0] != "-"][:2]
+    )

@@ -10,20 +10,60 @@ from .state import CliState
 app = groups.app
 
 
+def _show_version(value: bool) -> None:
+    if value:
+        from engine import __version__
+
+        typer.echo(f"govpath {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
 def _root(
     ctx: typer.Context,
-    db: str = typer.Option(
+    db: str | None = typer.Option(
         None,
         "--db",
         help="SQLAlchemy database URL (default: $GOVPATH_DB, then sqlite:///govpath.db).",
         metavar="URL",
+    ),
+    config: str | None = typer.Option(
+        None,
+        "--config",
+        metavar="FILE",
+        help="Settings file (default: $GOVPATH_CONFIG, ./govpath.toml, the user's config "
+        "folder, /etc/govpath/govpath.toml; the first found).",
+    ),
+    log_format: str | None = typer.Option(
+        None, "--log-format", metavar="text|json", help="Log lines as text (default) or JSON."
+    ),
+    log_level: str | None = typer.Option(
+        None, "--log-level", metavar="LEVEL", help="DEBUG, INFO, WARNING (default) or ERROR."
+    ),
+    version: bool = typer.Option(
+        False,
+        "--version",
+        callback=_show_version,
+        is_eager=True,
+        help="Print the version and exit.",
     ),
 ) -> None:
     """govpath: a council's governance pathway, its deadlines and its decision trail.
 
     Example: govpath validate workflows/
     """
+    from engine.config import load_settings, use_config_file
+    from engine.logs import configure
+    from engine.zone import use_zone
+
+    use_config_file(config)
+    settings = load_settings()
+    use_zone(settings.timezone)  # the council's zone, for every "today" of this command
+    configure(
+        (log_format or settings.log_format).lower(),
+        (log_level or settings.log_level).upper(),
+        log_file=settings.log_file or None,
+    )
     ctx.obj = CliState(db=db)
 
 

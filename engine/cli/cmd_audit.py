@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -28,20 +30,21 @@ class YearFormat(StrEnum):
     html = "html"
 
 
-def _day(text: str | None, what: str):
+def _day(text: str | None, what: str) -> dt.date | None:
     """A date, or the date part of a date-time (``--since 2013-03-01T12:00`` means that day)."""
     return parse_date(text.strip()[:10] if text else None, what)
 
 
-def _today(text: str | None):
-    import datetime as dt
+def _today(text: str | None) -> dt.date:
 
-    from engine.audit.query import LONDON
+    from engine.zone import today
 
-    return _day(text, "--today") or dt.datetime.now(LONDON).date()
+    return _day(text, "--today") or today()
 
 
-def _write_rows(rows: list[dict], fmt: QueryFormat, columns: list[str], title: str) -> None:
+def _write_rows(
+    rows: list[dict[str, Any]], fmt: QueryFormat, columns: list[str], title: str
+) -> None:
     """Rows as JSON, CSV or a table (tables on stdout; JSON and CSV are the only stdout content)."""
     import json
 

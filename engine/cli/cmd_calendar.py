@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from . import groups
 from .parse import open_engine, parse_date
+
+if TYPE_CHECKING:
+    from calendars.meetings import Meeting
+    from calendars.timeline import Timeline
+    from engine.definition.model import Pathway
 
 _MAP_HELP = "Map meeting titles to a body: a regular expression and a body id, e.g. '^P&R=pr_cc'."
 
@@ -126,7 +133,9 @@ def list_cmd(
         print("No meetings.", file=sys.stderr)
 
 
-def _timeline_inputs(ctx: typer.Context, pathway_path: str, calendars: list[str], maps: list[str]):
+def _timeline_inputs(
+    ctx: typer.Context, pathway_path: str, calendars: list[str], maps: list[str]
+) -> tuple[Pathway, list[Meeting], list[dt.date]]:
     from calendars.sources import read_calendars
     from calendars.sources.bodies import parse_maps, patterns_from_pathway
     from engine.definition.loader import load_pathway
@@ -138,7 +147,7 @@ def _timeline_inputs(ctx: typer.Context, pathway_path: str, calendars: list[str]
             patterns.extend((rx, body) for rx in rxs)
         found = read_calendars(calendars, patterns)
         meetings = [m for f in found for m in f.meetings]
-        closures = [d for f in found for d in f.closures]
+        closures: list[dt.date] = [d for f in found for d in f.closures]
     else:
         from calendars.store import load_meetings
 
@@ -184,19 +193,19 @@ def timeline_cmd(
     Example: govpath timeline workflows/kcc/2013-14.yaml --calendar calendars/data/kcc/2012-13.yaml
     --today 2012-10-01 --what-if "pr_cc 2013-01-08->2013-01-15"
     """
-    import datetime as dt
-    from zoneinfo import ZoneInfo
 
     from calendars.meetings import move_meeting, parse_move
     from calendars.timeline import build_timeline
     from calendars.timeline_report import compare, timeline_json
 
     moves = [parse_move(text) for text in what_if]
-    on = parse_date(today, "--today") or dt.datetime.now(ZoneInfo("Europe/London")).date()
+    from engine.zone import today as council_today
+
+    on = parse_date(today, "--today") or council_today()
     pathway, meetings, closures = _timeline_inputs(ctx, pathway_path, calendars, maps)
     timeline = build_timeline(pathway, meetings, today=on, closures=closures)
     after = None
-    changes: list[dict] = []
+    changes: list[dict[str, Any]] = []
     if moves:
         moved = list(meetings)
         for body, old, new in moves:
@@ -222,7 +231,7 @@ def timeline_cmd(
     print_timeline(pathway, timeline, after, changes)
 
 
-def _write_ics(path: str, timeline, pathway) -> None:
+def _write_ics(path: str, timeline: Timeline, pathway: Pathway) -> None:
     from pathlib import Path
 
     from calendars.ics_export import export_ics

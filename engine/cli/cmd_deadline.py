@@ -5,7 +5,6 @@ from __future__ import annotations
 import typer
 
 from . import groups
-from .parse import parse_date
 
 
 @groups.app.command("deadline")
@@ -44,14 +43,9 @@ def deadline(
 
     Example: govpath deadline "28 clear days before" 2013-03-18 --json
     """
-    from calendars.rules import parse_rule
-    from calendars.workdays import get_policy
+    from .fast import apply_rule
 
-    anchor = parse_date(date, "DATE")
-    closures = [parse_date(c, "--closure") for c in closure]
-    parsed = parse_rule(rule)
-    days = get_policy(policy, closures)
-    result = parsed.apply(anchor, days)
+    parsed, anchor, days, closures, result = apply_rule(rule, date, policy, closure)
     if not as_json:
         typer.echo(result.isoformat())
         return

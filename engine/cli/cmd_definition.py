@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 import typer
 
 from . import groups
+
+if TYPE_CHECKING:
+    from engine.definition.model import Pathway
+    from engine.errors import Problem
 
 
 @groups.app.command("validate")
@@ -35,15 +40,16 @@ def validate_cmd(
     for file in files:
         pathway, _positions, found = parse_pathway_file(file)
         problems.extend(found)
-        ok = not found and pathway is not None
+        good = pathway if not found else None
+        ok = good is not None
         results.append(
             {
                 "path": str(file),
                 "ok": ok,
-                "id": pathway.id if ok else None,
-                "year": pathway.year if ok else None,
-                "stages": len(pathway.stages) if ok else None,
-                "transitions": len(pathway.transitions) if ok else None,
+                "id": good.id if good else None,
+                "year": good.year if good else None,
+                "stages": len(good.stages) if good else None,
+                "transitions": len(good.transitions) if good else None,
                 "errors": [
                     {"line": p.line, "column": p.column, "message": p.message, "where": p.where}
                     for p in found
@@ -106,12 +112,14 @@ def diff_cmd(
     from engine.definition.loader import parse_pathway_file
     from engine.errors import DefinitionError
 
-    loaded, problems = [], []
+    loaded: list[Pathway] = []
+    problems: list[Problem] = []
     for path in (old, new):
         pathway, _positions, found = parse_pathway_file(path)
         problems.extend(found)
-        loaded.append(pathway)
-    if problems:
+        if pathway is not None:
+            loaded.append(pathway)
+    if problems or len(loaded) != 2:
         raise DefinitionError(problems)
     a, b = loaded
     changes = diff_pathways(a, b)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import typer
@@ -54,7 +55,7 @@ def demo(
     ) as progress:
         task = progress.add_task(f"{year}: starting", total=None)
 
-        def on_day(day, index: int, total: int) -> None:
+        def on_day(day: dt.date, index: int, total: int) -> None:
             progress.update(
                 task, description=f"{year}: {day:%a %d %b %Y}", completed=index, total=total
             )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from . import groups
-from .parse import open_engine, parse_clock, parse_date
+from .parse import open_engine, parse_clock, require_date
 from .state import state
 
 
@@ -311,8 +311,8 @@ def calendar_move(
     result = move_meeting(
         open_engine(ctx),
         body,
-        parse_date(date, "DATE"),
-        parse_date(new_date, "NEWDATE"),
+        require_date(date, "DATE"),
+        require_date(new_date, "NEWDATE"),
         actor=actor,
     )
     if as_json:

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 import typer
 
 from . import groups
 from .parse import open_engine
 from .state import state
+
+if TYPE_CHECKING:
+    from engine.config import Settings
+    from engine.scheduler.sweep import SweepResult
 
 
 class OutboxStatus(StrEnum):
@@ -19,15 +25,13 @@ class OutboxStatus(StrEnum):
     cancelled = "cancelled"
 
 
-def _settings():
+def _settings() -> Settings:
     from engine.config import load_settings
 
     return load_settings()  # GOVPATH_CONFIG, else govpath.toml
 
 
-def _now(text: str | None, settings):
-    import datetime as dt
-
+def _now(text: str | None, settings: Settings) -> dt.datetime:
     from engine.scheduler.clock import parse_now
 
     return parse_now(text, settings.timezone) if text else dt.datetime.now(dt.UTC)
@@ -41,7 +45,7 @@ def run_cmd(
         None,
         "--now",
         metavar="DATETIME",
-        help="Set the clock (ISO; naive is Europe/London). Looping, the clock runs on from it.",
+        help="Set the clock (ISO; naive is the council's zone). Looping, the clock runs on from it.",
     ),
     interval: float = typer.Option(
         None,
@@ -79,7 +83,7 @@ def run_cmd(
     engine = open_engine(ctx)
     console = err_console()
 
-    def report(at, result) -> None:
+    def report(at: dt.datetime, result: SweepResult) -> None:
         counts = {k: v for k, v in result.as_dict().items() if v and k != "files"}
         if counts or not once:
             text = (
@@ -178,7 +182,10 @@ def show_cmd(
     ctx: typer.Context,
     as_json: bool = typer.Option(False, "--json", help="Print the settings as JSON."),
 ) -> None:
-    """The effective settings (govpath.toml, then GOVPATH_* environment variables), secrets masked.
+    """The effective settings and the settings file that won, then GOVPATH_* variables; secrets masked.
+
+    The file is the first found of --config, $GOVPATH_CONFIG, ./govpath.toml, the user's config
+    folder (~/.config/govpath/govpath.toml) and /etc/govpath/govpath.toml.
 
     Example: GOVPATH_SMTP_HOST=mail.example govpath config show --json
     """
@@ -191,6 +198,17 @@ def show_cmd(
     if as_json:
         emit_json(shown)
         return
+    if settings.config_file:
+        typer.echo(
+            f"Settings file: {settings.config_file} (found by {settings.config_found_by}).",
+            err=True,
+        )
+    else:
+        typer.echo(
+            "No settings file found (looked for --config, GOVPATH_CONFIG, ./govpath.toml, "
+            "the user's config folder and /etc/govpath/govpath.toml); defaults and environment.",
+            err=True,
+        )
     console = out_console()
     for key, value in shown.items():
         if isinstance(value, list):

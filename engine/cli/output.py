@@ -6,7 +6,10 @@ import datetime as dt
 import json
 import sys
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 
 def _default(obj: Any) -> Any:
@@ -29,14 +32,14 @@ def emit_json(obj: Any) -> None:
     sys.stdout.write("\n")
 
 
-def err_console():
+def err_console() -> Console:
     """A rich console writing to stderr (for tables, progress and notes)."""
     from rich.console import Console
 
     return Console(stderr=True, highlight=False)
 
 
-def out_console():
+def out_console() -> Console:
     """A rich console writing to stdout (for human-readable answers without ``--json``)."""
     from rich.console import Console
 
@@ -54,6 +57,6 @@ def internal_error(exc: BaseException) -> None:
     msg = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
     print(
         f"govpath: unexpected error ({exc.__class__.__name__}): {msg}. Nothing further was done; "
-        "set GOVPATH_DEBUG=1 to see the details and report it.",
+        "the traceback is in the log (or set GOVPATH_DEBUG=1); please report it.",
         file=sys.stderr,
     )

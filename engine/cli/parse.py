@@ -6,11 +6,10 @@ import datetime as dt
 import re
 from typing import TYPE_CHECKING
 
-import typer
-
 from .state import state
 
 if TYPE_CHECKING:
+    import typer
     from sqlalchemy import Engine
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -40,8 +39,22 @@ def parse_date(text: str | None, flag: str) -> dt.date | None:
         ) from None
 
 
-def parse_clock(text: str | None, tz: str = "Europe/London") -> dt.datetime | None:
-    """``--now``: an aware UTC datetime (naive times are in TZ), or None to use the real clock."""
+def require_date(text: str, flag: str) -> dt.date:
+    """An ISO date given for a required argument FLAG.
+
+    >>> require_date("2013-01-08", "DATE")
+    datetime.date(2013, 1, 8)
+    """
+    from engine.errors import BadInput
+
+    day = parse_date(text, flag)
+    if day is None:
+        raise BadInput(f"{flag} is required: write it as YYYY-MM-DD, e.g. 2013-01-08.")
+    return day
+
+
+def parse_clock(text: str | None, tz: str | None = None) -> dt.datetime | None:
+    """``--now``: an aware UTC datetime (naive times are in TZ, else the council's zone), or None."""
     if not text:
         return None
     from engine.scheduler.clock import parse_now

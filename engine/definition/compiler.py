@@ -34,14 +34,14 @@ import json
 import re
 import threading
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 from engine.errors import Refused
 
 if TYPE_CHECKING:
     from transitions import Machine
 
-    from engine.definition.model import Pathway
+    from engine.definition.model import Pathway, Transition
 
 _cache: dict[str, CompiledPathway] = {}
 _STATE_LINE = re.compile(r'^(\s*)state "[^"]*" as (\w+)$')
@@ -66,7 +66,7 @@ def _hash(pathway: Pathway) -> str:
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _machine_spec(pathway: Pathway) -> tuple[list[dict], list[dict]]:
+def _machine_spec(pathway: Pathway) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     states = [{"name": s.id, "final": bool(s.terminal)} for s in pathway.stages]
     transitions = [
         {"trigger": t.trigger, "source": list(t.source), "dest": t.dest}
@@ -82,7 +82,7 @@ class CompiledPathway:
     pathway: Pathway
     content_hash: str
     machine: Machine
-    _by_key: dict[tuple[str, str], object] = field(default_factory=dict, repr=False)
+    _by_key: dict[tuple[str, str], Transition | None] = field(default_factory=dict, repr=False)
 
     def can_fire(self, state: str, trigger: str) -> bool:
         """Whether TRIGGER leads anywhere from STATE (ignoring roles and guards)."""
@@ -103,7 +103,7 @@ class CompiledPathway:
             raise Refused(f"'{trigger}' does not fire from '{state}'.") from None
         return token.state
 
-    def transition(self, state: str, trigger: str):
+    def transition(self, state: str, trigger: str) -> Transition | None:
         """The definition's transition for TRIGGER from STATE, or None."""
         key = (state, trigger)
         if key not in self._by_key:
@@ -157,7 +157,7 @@ def mermaid(pathway: Pathway) -> str:
         show_conditions=False,
         show_state_attributes=False,
     )
-    text = str(token.get_graph().draw(None))
+    text = str(cast(Any, token).get_graph().draw(None))
     titles = {s.id: (s.title or s.id).replace('"', "'") for s in pathway.stages}
     lines = []
     for line in text.splitlines():

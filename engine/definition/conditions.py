@@ -295,10 +295,10 @@ def _compare(op: str, left: Any, right: Any) -> bool:
         elif not (isinstance(left, str) and isinstance(right, str)):
             left, right = str(left), str(right)
     try:
-        return {
+        return bool({
             ">=": left >= right, ">": left > right, "<=": left <= right, "<": left < right,
             "==": left == right, "!=": left != right,
-        }[op]  # fmt: skip
+        }[op])  # fmt: skip
     except TypeError:
         return False
 

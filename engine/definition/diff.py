@@ -34,9 +34,9 @@ def key_decision_routes(p: Pathway) -> list[Transition]:
     out = []
     for t in p.transitions:
         at_cabinet = t.decision and any(
-            stages.get(src) is not None
-            and stages[src].gate is not None
-            and stages[src].gate.body in cabinets
+            (stage := stages.get(src)) is not None
+            and stage.gate is not None
+            and stage.gate.body in cabinets
             for src in t.source
         )
         if t.notice == "key_decision" or at_cabinet:
@@ -248,6 +248,7 @@ def _diff_transitions(old: Pathway, new: Pathway, rename: dict[str, str]) -> lis
             continue
         if (t.join is None) != (nt.join is None) or t.join != nt.join:
             if nt.join is None:
+                assert t.join is not None  # they differ, and the new one has none
                 detail = f"transition '{t.trigger}' no longer joins the plans at {t.join.stage}"
                 kind = "join_removed"
             elif t.join is None:

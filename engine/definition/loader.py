@@ -8,9 +8,12 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine.errors import DefinitionError, Problem
+
+if TYPE_CHECKING:
+    from engine.definition.model import Pathway
 
 Loc = tuple[str | int, ...]
 Pos = tuple[int, int]
@@ -117,7 +120,7 @@ def _read_text(path: Path) -> tuple[str | None, list[Problem]]:
         ]
 
 
-def _yaml(allow_duplicate_keys: bool):
+def _yaml(allow_duplicate_keys: bool) -> Any:
     from ruamel.yaml import YAML
 
     yaml = YAML(typ="rt")
@@ -366,7 +369,9 @@ def build(parsed: Parsed) -> Built:
     return Built(repaired, fixed, problems, dropped)
 
 
-def parse_pathway_text(text: str, path: str = "<string>") -> tuple[Any, Positions, list[Problem]]:
+def parse_pathway_text(
+    text: str, path: str = "<string>"
+) -> tuple[Pathway | None, Positions, list[Problem]]:
     """Parse, check the schema and validate: (pathway or None, positions, every problem).
 
     Never raises for bad input. With problems, the pathway (if any) is only a repaired copy.
@@ -389,7 +394,7 @@ def parse_pathway_text(text: str, path: str = "<string>") -> tuple[Any, Position
     return built.pathway, built.positions, _sorted(problems)
 
 
-def parse_pathway_file(path: str | Path) -> tuple[Any, Positions, list[Problem]]:
+def parse_pathway_file(path: str | Path) -> tuple[Pathway | None, Positions, list[Problem]]:
     """Like :func:`parse_pathway_text` for a file; unreadable files are problems too."""
     text, problems = _read_text(Path(path))
     if text is None:
@@ -407,7 +412,7 @@ def _sorted(problems: list[Problem]) -> list[Problem]:
     return out
 
 
-def load_pathway_text(text: str, path: str = "<string>"):
+def load_pathway_text(text: str, path: str = "<string>") -> Pathway:
     """Read a pathway from YAML text; raise :class:`DefinitionError` with every problem found.
 
     >>> try:
@@ -422,7 +427,7 @@ def load_pathway_text(text: str, path: str = "<string>"):
     return pathway
 
 
-def load_pathway(path: str | Path):
+def load_pathway(path: str | Path) -> Pathway:
     """Read a pathway definition file; raise :class:`DefinitionError` with every problem found."""
     pathway, _positions, problems = parse_pathway_file(path)
     if problems or pathway is None:
@@ -447,10 +452,11 @@ def collect_paths(paths: Iterable[str | Path]) -> list[Path]:
 # --------------------------------------------------------------------------- versions
 
 
-def normalised_json(pathway: Any) -> dict:
+def normalised_json(pathway: Any) -> dict[str, Any]:
     """The pathway as JSON data with YAML key names and sorted keys (the basis of its hash)."""
     data = pathway.model_dump(mode="json", by_alias=True)
-    return json.loads(json.dumps(data, sort_keys=True))
+    out: dict[str, Any] = json.loads(json.dumps(data, sort_keys=True))
+    return out
 
 
 def content_hash(pathway: Any) -> str:

@@ -350,7 +350,7 @@ def _materialise(
                 origin[(*new_loc, sub[-1])] = sub
         return out
     if isinstance(data, list):
-        items = []
+        items: list[Any] = []
         for i, v in enumerate(data):
             sub = (*loc, i)
             if patches.get(sub) is _DELETE:
@@ -360,7 +360,7 @@ def _materialise(
     return data
 
 
-def repair(data: dict) -> tuple[Pathway | None, dict[Loc, Loc], dict[str, set[str]]]:
+def repair(data: dict[str, Any]) -> tuple[Pathway | None, dict[Loc, Loc], dict[str, set[str]]]:
     """Leave out what does not validate until the rest does.
 
     Returns (pathway or None, map from repaired paths to original paths, ids of the items left

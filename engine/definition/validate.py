@@ -252,9 +252,13 @@ class _Checker:
                     (*at, "roles"),
                     f"transition '{t.trigger}' names no roles, so nobody can fire it",
                 )
-            for j, r in enumerate(t.roles):
+            for j, role_id in enumerate(t.roles):
                 self.ref(
-                    r, roles, "role", (*at, "roles", j), f"in roles of transition '{t.trigger}'"
+                    role_id,
+                    roles,
+                    "role",
+                    (*at, "roles", j),
+                    f"in roles of transition '{t.trigger}'",
                 )
             for j, c in enumerate(t.requires):
                 self.ref(

@@ -108,10 +108,10 @@ def cast_for(pathway: Pathway, rng: random.Random) -> Cast:
         cast.people.append(by_role[role.id])
     units = pathway.fan_out.units if pathway.fan_out else ()
     for unit in units:
-        role = unit.owner_role
+        owner_role = unit.owner_role
         manager = (
-            by_role.get(pathway.role(role).escalates_to or "")
-            if role in {r.id for r in pathway.roles}
+            by_role.get(pathway.role(owner_role).escalates_to or "")
+            if owner_role in {r.id for r in pathway.roles}
             else None
         )
         first, last = next(taken)
@@ -119,7 +119,7 @@ def cast_for(pathway: Pathway, rng: random.Random) -> Cast:
         owner = Person(
             email=email,
             name=f"{first} {last}",
-            roles=(role,),
+            roles=(owner_role,),
             reports_to=manager.email if manager else None,
         )
         cast.people.append(owner)

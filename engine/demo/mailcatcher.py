@@ -7,6 +7,7 @@ import socket
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from pathlib import Path
+from typing import Any
 
 
 def free_port() -> int:
@@ -22,7 +23,7 @@ class _FolderHandler:
     count: int = 0
     message_ids: list[str] = field(default_factory=list)
 
-    async def handle_DATA(self, server, session, envelope) -> str:
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         data: bytes = envelope.original_content or envelope.content
         msg = message_from_bytes(data, policy=policy.default)
         self.count += 1
@@ -41,10 +42,18 @@ class MailCatcher:
         self.folder.mkdir(parents=True, exist_ok=True)
         self.port = port or free_port()
         self.handler = _FolderHandler(self.folder)
-        self._controller = None
+        self._controller: Any = None
 
     def __enter__(self) -> MailCatcher:
-        from aiosmtpd.controller import Controller
+        try:
+            from aiosmtpd.controller import Controller
+        except ImportError:
+            from engine.errors import BadInput
+
+            raise BadInput(
+                "The demo runs its own mail server, which is not installed: "
+                "pip install 'govpath[demo]'."
+            ) from None
 
         self._controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
         self._controller.start()

@@ -259,11 +259,13 @@ class Year:
         if stage.gate is not None:
             resolved = self._timeline().stage(stage.id)
             if resolved and resolved.gate:
-                return resolved.gate.date
+                gate_day: dt.date = resolved.gate.date
+                return gate_day
         if pending:  # e.g. the call-in period: closed on its last day
             return max(dt.date.fromisoformat(d["date"]) for d in pending)
         if stage.window is not None:
-            return stage.window.end
+            window_end: dt.date = stage.window.end
+            return window_end
         return None
 
     def _timeline(self) -> Any:
@@ -342,11 +344,12 @@ class Year:
         r = self.result
         with self.engine.connect() as conn:
             r.deadlines = Counter(
-                dict(
-                    conn.execute(
+                {
+                    status: n
+                    for status, n in conn.execute(
                         select(deadlines.c.status, func.count()).group_by(deadlines.c.status)
                     ).all()
-                )
+                }
             )
             r.messages = Counter(
                 {

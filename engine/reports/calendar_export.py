@@ -71,12 +71,13 @@ def _deadline_event(row: Any, meeting: Any) -> IcsEvent:
 
 def _meeting_event(m: Any) -> IcsEvent:
     import datetime as dt
-    from zoneinfo import ZoneInfo
+
+    from engine.zone import council_zone
 
     start: dt.date | dt.datetime = m["date"]
     end = None
     if m["time"] is not None:
-        start = dt.datetime.combine(m["date"], m["time"], tzinfo=ZoneInfo("Europe/London"))
+        start = dt.datetime.combine(m["date"], m["time"], tzinfo=council_zone())
         end = start + dt.timedelta(hours=2)
     return IcsEvent(
         uid=uid_for("meeting", m["source"], m["source_id"]),

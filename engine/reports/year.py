@@ -116,12 +116,13 @@ def collect_year(conn: Connection, pathway_id: str, *, today: dt.date) -> YearRe
     from calendars.timeline import build_timeline
     from engine.audit.decisions import decision_records
     from engine.audit.missed import done_on, lateness, met_by_map, transitions_of
-    from engine.audit.query import LONDON, local
+    from engine.audit.query import local
     from engine.reports.context import body_short, latest_pathway, load_meetings, load_plan
     from engine.reports.pathway_lines import format_line, future_stops, past_stops
     from engine.store.tables import audit_events as ev
     from engine.store.tables import deadlines as dl
     from engine.store.tables import plans
+    from engine.zone import council_zone
 
     _, pathway = latest_pathway(conn, pathway_id)
     from calendars.workdays import get_policy
@@ -154,7 +155,7 @@ def collect_year(conn: Connection, pathway_id: str, *, today: dt.date) -> YearRe
             select(dl).where(dl.c.plan_id == pid).order_by(dl.c.due, dl.c.id)
         ).all()
         dates += [local(e.at).date() for e in events] + [d.due for d in drows]
-        raw_plans.append((info, events, drows))
+        raw_plans.append((info, list(events), list(drows)))
     start = min(dates).replace(day=1)
     last = max(dates)
     end = (last.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
@@ -246,7 +247,7 @@ def collect_year(conn: Connection, pathway_id: str, *, today: dt.date) -> YearRe
         bodies=bodies,
         plans=routes,
         stages=[(s.id, s.title) for s in pathway.stages],
-        generated_at=dt.datetime.now(LONDON).strftime("%Y-%m-%d %H:%M"),
+        generated_at=dt.datetime.now(council_zone()).strftime("%Y-%m-%d %H:%M"),
         totals=totals,
     )
 

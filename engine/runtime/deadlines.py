@@ -220,7 +220,9 @@ def enter_stage(
     resolved = [rd for rd in tl.stage(stage_id).deadlines if rd.due is not None]
     if not resolved:  # no meeting to count from: the timeline reports it as a problem
         return []
-    today = now.date()
+    from engine.zone import local_date
+
+    today = local_date(now)  # the council's date, not UTC's (they differ after midnight in BST)
     rows = [
         {
             "plan_id": plan.id,
@@ -413,12 +415,15 @@ def refresh_plan(
             d.c.plan_id == plan.id, d.c.stage == stage_id, d.c.status == "open"
         )
     ).all()
+    from engine.zone import local_date
+
+    today = local_date(now)  # the council's date, not UTC's
     changed = []
     for row in rows:
         rd = resolved.get(row.name)
         if rd is None or rd.due is None:
             continue
-        infeasible = bool(rd.infeasible) or rd.due < now.date()
+        infeasible = bool(rd.infeasible) or rd.due < today
         conn.execute(
             update(d)
             .where(d.c.id == row.id)

@@ -17,38 +17,45 @@ from zoneinfo import ZoneInfo
 
 from engine.errors import BadInput
 
-LONDON = "Europe/London"
+LONDON = "Europe/London"  # kept for callers that name it; the zone in use is engine.zone's
 
 
-def parse_now(text: str, tz: str = LONDON) -> dt.datetime:
-    """An ISO date-time (a bare date means its midnight) as aware UTC; naive times are in TZ."""
+def _zone(tz: str | None) -> ZoneInfo:
+    from engine.zone import council_zone
+
+    return ZoneInfo(tz) if tz else council_zone()
+
+
+def parse_now(text: str, tz: str | None = None) -> dt.datetime:
+    """An ISO date-time (a bare date means its midnight) as aware UTC; naive times are in TZ
+    (default: the council's zone)."""
     try:
         value = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     except ValueError:
         raise BadInput(
             f"--now {text!r} is not an ISO date-time; write it like 2013-01-02T08:30 "
-            "(Europe/London) or 2013-01-02T08:30+00:00."
+            "(the council's time) or 2013-01-02T08:30+00:00."
         ) from None
     if value.tzinfo is None:
-        value = value.replace(tzinfo=ZoneInfo(tz))
+        value = value.replace(tzinfo=_zone(tz))
     return value.astimezone(dt.UTC)
 
 
-def local(now: dt.datetime, tz: str = LONDON) -> dt.datetime:
+def local(now: dt.datetime, tz: str | None = None) -> dt.datetime:
     """NOW in the council's time zone."""
     if now.tzinfo is None:
         raise ValueError("the scheduler's clock must be timezone-aware")
-    return now.astimezone(ZoneInfo(tz))
+    return now.astimezone(_zone(tz))
 
 
-def local_date(now: dt.datetime, tz: str = LONDON) -> dt.date:
+def local_date(now: dt.datetime, tz: str | None = None) -> dt.date:
     """The council's calendar date at NOW."""
     return local(now, tz).date()
 
 
-def at_local(day: dt.date, hour: int, tz: str = LONDON) -> dt.datetime:
+def at_local(day: dt.date, hour: int, tz: str | None = None) -> dt.datetime:
     """HOUR o'clock on DAY in TZ, as aware UTC."""
-    return dt.datetime.combine(day, dt.time(hour), tzinfo=ZoneInfo(tz)).astimezone(dt.UTC)
+    return dt.datetime.combine(day, dt.time(hour), tzinfo=_zone(tz)).astimezone(dt.UTC)
 
 
 def make_clock(start: dt.datetime | None = None) -> Callable[[], dt.datetime]:

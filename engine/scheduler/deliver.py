@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
+import logging
+from typing import TYPE_CHECKING, Any
 
 from engine.config import Settings
 from engine.scheduler.outbox import claim_for_delivery, mark_failed_attempt, mark_sent
@@ -14,6 +15,14 @@ if TYPE_CHECKING:
 
     from engine.scheduler.sweep import SweepResult
     from notifications.delivery import FileTransport, Outcome, SmtpTransport
+
+log = logging.getLogger("govpath.mail")
+
+
+def _ids(row: Any) -> dict[str, Any]:
+    """The ids a log line about this outbox row carries (see engine.logs)."""
+    return {"message_id": row["id"], "plan_id": row["plan_id"], "deadline_id": row["deadline_id"]}
+
 
 _AUDITED = {
     "reminder": "reminder_sent",
@@ -80,6 +89,7 @@ def deliver_due(
                         max_seconds=settings.retry_max_seconds,
                     )
                 result.failed += 1
+                log.warning("%s message refused: %s", r["kind"], exc, extra=_ids(r))
                 continue
             batch.append(Outgoing(r["id"], r["key"], msg))
 
@@ -88,6 +98,7 @@ def deliver_due(
             with engine.begin() as conn:
                 if outcome.ok:
                     if mark_sent(conn, outcome.id, owner, now):
+                        log.info("%s message sent", row["kind"], extra=_ids(row))
                         result.delivered += 1
                         if outcome.where:
                             result.files.append(outcome.where)
@@ -120,6 +131,13 @@ def deliver_due(
                     base_seconds=settings.retry_base_seconds,
                     max_seconds=settings.retry_max_seconds,
                 )
+            log.warning(
+                "%s message not sent (%s): %s",
+                row["kind"],
+                "given up" if status == "failed" else "will retry",
+                outcome.error,
+                extra=_ids(row),
+            )
             if status == "failed":
                 result.failed += 1
             else:

@@ -73,9 +73,25 @@ def create_db_engine(url: str) -> Engine:
 
         else:
             engine = create_engine(url, pool_pre_ping=True)
-    except Exception as exc:  # bad URL, missing driver
-        raise BadInput(f"cannot use database URL {url!r}: {exc}") from None
+    except ModuleNotFoundError as exc:  # the driver is an extra
+        hint = " (pip install 'govpath[postgres]')" if exc.name == "psycopg" else ""
+        raise BadInput(
+            f"cannot use database URL {_shown(url)!r}: its driver {exc.name} is not installed{hint}."
+        ) from None
+    except Exception as exc:  # bad URL
+        raise BadInput(f"cannot use database URL {_shown(url)!r}: {exc}") from None
     return engine
+
+
+def _shown(url: str) -> str:
+    """URL with any password masked, for messages.
+
+    >>> _shown("postgresql+psycopg://govpath:s3cret@db.internal/govpath")
+    'postgresql+psycopg://govpath:********@db.internal/govpath'
+    """
+    import re
+
+    return re.sub(r"(://[^:/@]*:)[^@]*@", r"\g<1>********@", url)
 
 
 def _alembic_config(connection):
@@ -130,7 +146,7 @@ def open_db(url: str, *, migrate: bool = True) -> Engine:
                 except OperationalError as exc:
                     engine.dispose()
                     reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-                    raise BadInput(f"cannot open the database {url!r}: {reason}") from None
+                    raise BadInput(f"cannot open the database {_shown(url)!r}: {reason}") from None
             _engines[url] = engine
     return engine
 
