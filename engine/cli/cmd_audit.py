@@ -413,7 +413,7 @@ def _paper_lines(
     calendars: list[str],
     meeting: str,
     maps: list[str],
-) -> dict:
+) -> dict[str, Any]:
     """``report pathway --pathway FILE --meeting BODY@DATE``: the lines of a paper, no plan."""
     from engine.errors import BadInput
     from engine.reports.pathway_lines import paper_lines
