@@ -360,24 +360,25 @@ def write(
                 f"plan {plan.id} was changed by someone else while you were advancing it; nothing "
                 "was written. Look at `govpath plan status` and try again."
             )
-    met: list[list[dict[str, Any]]] = []
+    met: list[dict[str, Any]] = []
     for st in steps:
         plan, pathway, way = st.plan, st.pathway, st.route
-        leaving, met_by = way.leaving, way.met_by
-        closed: list[dict[str, Any]] = []
-        if (leaving and way.source.deadlines) or met_by:
-            closed = dl.close_deadlines(
-                conn,
-                plan_id=plan.id,
-                stage_id=plan.state if leaving else None,
-                met_by_names=met_by,
-                now=now,
-                pending_messages=plan.pending_messages,
-            )
-        met.append(closed)
-        if leaving and way.dest.deadlines:
+        settled = dl.leave_deadlines(
+            conn,
+            pathway,
+            plan_id=plan.id,
+            source=plan.state,
+            dest=st.dest,
+            trigger=trigger,
+            now=now,
+            pending_messages=plan.pending_messages,
+        )
+        met.append(settled.event_data())
+        if way.leaving and way.dest.deadlines:
             ref = plan_ref(pathway, plan, owner_roles(st.compiled, plan.subject)[0])
-            dl.enter_stage(conn, pathway, ref, st.dest, st.timeline, now)
+            dl.enter_stage(
+                conn, pathway, ref, st.dest, st.timeline, now, carried=settled.carried_names
+            )
     # one event per plan moved: the deadlines it met are part of it, as the content it set is
     events = [
         {
@@ -395,7 +396,7 @@ def write(
                 **st.data,
                 "plan_version": st.plan.version + 1,
                 **({"fields": st.values} if st.values else {}),
-                **({"deadlines_met": closed} if closed else {}),
+                **closed,
             },
         }
         for st, closed in zip(steps, met, strict=True)
