@@ -131,9 +131,10 @@ def list_cmd(
     table = Table("id", "status", "kind", "plan", "to", "due", "subject", "attempts", box=None)
     for r in rows:
         late = " (late)" if r["late"] else ""
+        why = f": {r['cancel_reason']}" if r["status"] == "cancelled" and r["cancel_reason"] else ""
         table.add_row(
             str(r["id"]),
-            r["status"] + late,
+            r["status"] + late + why,
             r["kind"],
             str(r["plan"] or ""),
             r["to"],

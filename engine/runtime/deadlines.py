@@ -151,7 +151,7 @@ def _s() -> dict[str, Any]:
                     )
                 ),
             )
-            .values(status="cancelled")
+            .values(status="cancelled", cancel_reason="the plan left the deadline's stage")
         ),
         "cancel_notices": Prepared(
             update(notices)
@@ -161,19 +161,18 @@ def _s() -> dict[str, Any]:
         "cancel_outbox": Prepared(
             update(outbox)
             .where(outbox.c.deadline_id == bindparam("did"), outbox.c.status == "pending")
-            .values(status="cancelled")
+            .values(status="cancelled", cancel_reason=bindparam("why"))
         ),
     }
     _stmts.update(built)
     return _stmts
 
 
-def _cancel_messages(conn: Any, dids: list[int]) -> None:
-    """Cancel the scheduled notices and pending outbox rows of these deadlines."""
+def _cancel_messages(conn: Any, dids: list[int], why: str) -> None:
+    """Cancel the scheduled notices and pending outbox rows of these deadlines, saying WHY."""
     s = _s()
-    keys = [{"did": did} for did in dids]
-    s["cancel_notices"].executemany(conn, keys)
-    s["cancel_outbox"].executemany(conn, keys)
+    s["cancel_notices"].executemany(conn, [{"did": did} for did in dids])
+    s["cancel_outbox"].executemany(conn, [{"did": did, "why": why} for did in dids])
 
 
 def timeline(
@@ -433,7 +432,8 @@ def close_deadlines(
     # sweep already made are left: it drops a notice whose deadline is no longer open when its
     # time comes (and delivery checks again), so a transition does not rewrite reminder rows.
     if pending_messages:
-        s["cancel_outbox"].executemany(conn, [{"did": row[0]} for row in chosen])
+        why = "the plan left the deadline's stage"
+        s["cancel_outbox"].executemany(conn, [{"did": row[0], "why": why} for row in chosen])
     still_open = [row for row in chosen if row[3] == "open"]  # a missed one stays missed
     if still_open:
         s["meet"].executemany(
@@ -594,7 +594,8 @@ def refresh_plan(
                 schedule=encode_schedule(schedule(pathway, plan, rd, now)),
             )
         )
-        _cancel_messages(conn, [row.id])  # notices made from the old schedule
+        # notices made from the old schedule
+        _cancel_messages(conn, [row.id], "its meeting moved; the deadline was worked out again")
         changed.append(
             {"name": row.name, "before": row.due, "due": rd.due, "infeasible": infeasible}
         )
