@@ -477,7 +477,9 @@ class Leaving:
         return out
 
 
-def _long_date(day: dt.date) -> str:
+def _long_date(day: dt.date | str) -> str:
+    if isinstance(day, str):  # SQLite's raw cursor gives the ISO text
+        day = dt.date.fromisoformat(day[:10])
     return f"{day.day} {day:%B %Y}"
 
 
