@@ -324,7 +324,8 @@ def test_clock_injected_year_missed_deadlines_flags_and_past_states(
         11,
         7,
     )
-    assert row["owner"] == DIR and row["status"] == "met late"  # done by its own act, late
+    assert row["owner"] == DIR and row["status"] == "met"  # done by its own act, late
+    assert row["standing"] == "met late"
     assert all(r["owner"] == DIR for r in q("--missed", "--actor", DIR))
     assert q("--missed", "--actor", POL) == []
     assert [e["kind"] for e in q("--kind", "deadline_missed", "--plan", str(p2))][:1] == [

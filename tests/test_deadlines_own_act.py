@@ -157,7 +157,7 @@ def test_a_qa_letter_before_the_key_decision_notice_leaves_the_notice_owed(
         cli_db("audit", "query", "--missed", "--plan", str(plan), "--format", "json").stdout
     )
     row = next(r for r in missed if r["name"] == "key_decision_notice")
-    assert (row["status"], row["due"], row["met_on"], row["days_late"]) == (
+    assert (row["standing"], row["due"], row["met_on"], row["days_late"]) == (
         "met late",
         "2013-02-15",
         "2013-02-25",
@@ -203,7 +203,7 @@ def test_the_notice_still_owed_is_listed_missed_before_it_is_published(db_url: s
     names = {r["name"]: r for r in missed}
     assert "key_decision_notice" in names, missed
     assert names["key_decision_notice"]["outstanding"] is True
-    assert names["key_decision_notice"]["status"] == "missed"
+    assert names["key_decision_notice"]["standing"] == "missed"
 
 
 def _variant(tmp_path: Path, qa_letter_on_leave: str | None, notice_on_leave: str | None) -> Path:

@@ -200,6 +200,7 @@ def plan_status(
 
     Example: govpath plan status 3 --json
     """
+    from engine.audit.lateness import Standing
     from engine.runtime.api import plan_status as status_of
 
     from .output import emit_json
@@ -215,7 +216,8 @@ def plan_status(
     )
     for d in s["deadlines"]:
         flag = "  (cannot be met)" if d["infeasible"] and d["status"] == "open" else ""
-        print(f"  deadline {d['date']}  {d['status']:<7} {d['title']}{flag}")
+        state = Standing(d["standing"], d["days_late"], d["working_days_late"]).text
+        print(f"  deadline {d['date']}  {state:<7} {d['title']}{flag}")
     for a in s["available"]:
         needs = ", ".join(r["name"] + ("" if r["set"] else " (missing)") for r in a["requires"])
         print(
