@@ -336,17 +336,19 @@ class Year:
     def finish(self) -> None:
         from sqlalchemy import func, select
 
+        from engine.audit.lateness import standing
         from engine.runtime import api
+        from engine.store.db import as_utc
         from engine.store.tables import audit_events, deadlines, outbox
 
         r = self.result
         with self.engine.connect() as conn:
+            # by standing: a deadline met after its day counts as "met late", not "met"
             r.deadlines = Counter(
-                dict(
-                    conn.execute(
-                        select(deadlines.c.status, func.count()).group_by(deadlines.c.status)
-                    ).all()
-                )
+                standing(status, due, as_utc(met_at), self.policy).label
+                for status, due, met_at in conn.execute(
+                    select(deadlines.c.status, deadlines.c.due, deadlines.c.met_at)
+                ).all()
             )
             r.messages = Counter(
                 {
