@@ -342,6 +342,8 @@ def test_clock_injected_year_missed_deadlines_flags_and_past_states(
     assert ge["flags"] == [
         "short notice: published 2018-09-14, 2 clear days before the decision; 28 are required",
         "taken without the special urgency route that short notice needs",
+        "general exception taken with no record that the chair of the overview and scrutiny "
+        "committee was told in writing (reg. 10)",
     ]
     assert [
         r["plan"]

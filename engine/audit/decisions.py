@@ -70,6 +70,8 @@ class DecisionRecord:
     call_in_end: str | None
     effective_from: str | None
     flags: list[str] = field(default_factory=list)
+    dispensations: str = ""
+    scrutiny_chair_informed: str | None = None
 
     @property
     def flagged(self) -> bool:
@@ -192,6 +194,11 @@ def decision_records(
                 record_published, policy
             )
             flags = notice_flags(route, published, decided, policy)
+            if route == "general_exception" and not d.get("scrutiny_chair_informed"):
+                flags.append(
+                    "general exception taken with no record that the chair of the overview and "
+                    "scrutiny committee was told in writing (reg. 10)"
+                )
         title = transition.title if transition and transition.title else (r.trigger or "")
         out.append(
             DecisionRecord(
@@ -223,6 +230,8 @@ def decision_records(
                 call_in_end=_iso(call_in_end) if key else None,
                 effective_from=_iso(effective_from) if key else None,
                 flags=flags,
+                dispensations=_text(d.get("dispensations")),
+                scrutiny_chair_informed=d.get("scrutiny_chair_informed"),
             )
         )
     return out
@@ -247,8 +256,9 @@ def record_markdown(records: list[DecisionRecord]) -> str:
             f"- **Date of decision:** {rec.date} (recorded {rec.recorded_at})",
             f"- **Decision maker:** {rec.decision_maker or 'not recorded'}",
             f"- **Reasons:** {rec.reasons or 'not recorded'}",
-            f"- **Alternatives considered:** {rec.alternatives or 'not recorded'}",
-            f"- **Declared interests:** {rec.interests or 'none declared'}",
+            f"- **Alternatives considered and rejected:** {rec.alternatives or 'not recorded'}",
+            f"- **Conflicts of interest declared:** {rec.interests or 'none recorded'}",
+            f"- **Dispensations granted:** {rec.dispensations or 'none recorded'}",
             f"- **Key Decision:** {'yes' if rec.key_decision else 'no'}",
         ]
         if rec.key_decision:
@@ -258,6 +268,14 @@ def record_markdown(records: list[DecisionRecord]) -> str:
             lines += [
                 f"- **Route:** {ROUTE_TEXT.get(rec.route or '', rec.route or 'key decision')}",
                 f"- **Notice published:** {notice}",
+                *(
+                    [
+                        "- **Overview and scrutiny chair told in writing (reg. 10):** "
+                        + (rec.scrutiny_chair_informed or "not recorded")
+                    ]
+                    if rec.route == "general_exception"
+                    else []
+                ),
                 f"- **Decision record published:** {rec.record_published}",
                 f"- **Call-in period ends:** {rec.call_in_end}",
                 f"- **Effective from:** {rec.effective_from}",

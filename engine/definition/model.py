@@ -200,8 +200,16 @@ class Deadline(Record):
     id: Id
     title: str
     rule: str = Field(description=_RULE_HINT)
-    anchor: Literal["gate", "window_start", "window_end", "previous_gate"] = Field(
-        "gate", description="What the rule counts from."
+    anchor: Literal["gate", "window_start", "window_end", "previous_gate", "decision_record"] = (
+        Field(
+            "gate",
+            description=(
+                "What the rule counts from. 'decision_record': the publication of the record of "
+                "the decision that brought the plan to this stage (the call-in period), taken "
+                "from `--set decision_record_published=DATE` on the decision, else the decision "
+                "day; planned from the previous gate."
+            ),
+        )
     )
     owner: str = Field("owner", description="'owner' (the plan's owner) or a role id.")
     action: str = Field("", description="What the owner must do, in a sentence for the reminder.")

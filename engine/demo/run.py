@@ -297,6 +297,12 @@ class Year:
                 values["general_exception_notice_published"] = status["fields"].get(
                     "key_decision_notice_published", today.isoformat()
                 )
+            if transition.decision:  # the record of the decision (reg. 12; reg. 10)
+                values.update(behaviour.decision_record(transition, today))
+                if "scrutiny_chair_informed" in values:  # told when the notice went out
+                    values["scrutiny_chair_informed"] = values.get(
+                        "general_exception_notice_published", values["scrutiny_chair_informed"]
+                    )
             actor = self._actor_for(transition, status["owner"])
             note = f"{transition.title or transition.trigger} (demo)"
             try:

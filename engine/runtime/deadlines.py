@@ -257,17 +257,25 @@ def enter_stage(
     tl: Any,
     now: dt.datetime,
     carried: set[str] | frozenset[str] = frozenset(),
+    decision_record: dt.date | None = None,
 ) -> list[dict[str, Any]]:
     """Insert the stage's deadlines for PLAN, each with its reminder schedule; returns them.
 
     Deadlines named in CARRIED came with the plan from the stage it left (the same rows) and
-    are not made again.
+    are not made again. Those anchored on ``decision_record`` count from DECISION_RECORD (the day
+    the record of the decision that brought the plan here was published), when known.
     """
     if tl is None or not pathway.stage(stage_id).deadlines:
         return []
-    resolved = [
-        rd for rd in tl.stage(stage_id).deadlines if rd.due is not None and rd.id not in carried
-    ]
+    resolved = [rd for rd in tl.stage(stage_id).deadlines if rd.id not in carried]
+    if decision_record is not None and any(rd.anchor == "decision_record" for rd in resolved):
+        from calendars.timeline import re_anchor
+
+        resolved = [
+            re_anchor(pathway, rd, decision_record) if rd.anchor == "decision_record" else rd
+            for rd in resolved
+        ]
+    resolved = [rd for rd in resolved if rd.due is not None]
     if not resolved:  # no meeting to count from: the timeline reports it as a problem
         return []
     today = now.date()
