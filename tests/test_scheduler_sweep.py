@@ -85,12 +85,9 @@ def test_reminders_arrive_on_their_day_once_and_escalations_only_when_missed(
         (dt.date(2012, 12, 6), DIRECTOR, "Reminder"),
         (dt.date(2012, 12, 17), DIRECTOR, "Reminder"),
         (dt.date(2012, 12, 20), DIRECTOR, "Reminder"),
-        (dt.date(2012, 12, 24), "corp@kent.example", "Overdue"),
-        (
-            dt.date(2012, 12, 28),
-            "corp@kent.example",
-            "Overdue",
-        ),  # escalates_to: the owner's manager
+        # escalates_to: the owner's manager, told whose deadline it is
+        (dt.date(2012, 12, 24), "corp@kent.example", "Overdue for Dana Director"),
+        (dt.date(2012, 12, 28), "corp@kent.example", "Overdue for Dana Director"),
     ]
     with engine.connect() as conn:
         status = conn.execute(
@@ -157,8 +154,9 @@ def test_missed_reminders_collapse_into_one_late_message(db_url: str, smtp: Smtp
     result = run_sweep(engine, london(2012, 12, 19, 12), settings=_settings(smtp), digest=False)
     assert (result.notices_claimed, result.messages_created, result.notices_collapsed) == (2, 1, 1)
     (msg,) = smtp.messages
-    assert msg["Subject"].startswith("[Late] Reminder")
-    assert "2 reminders are combined" in msg.get_body(("plain",)).get_content()
+    # sent late, but the deadline (20 December) is not yet due: a reminder, not "[Late]"
+    assert msg["Subject"].startswith("Reminder: ") and "Late" not in msg["Subject"]
+    assert "takes the place of 2 reminders" in msg.get_body(("plain",)).get_content()
     with engine.connect() as conn:
         row = conn.execute(select(t.outbox)).mappings().one()
     assert row["late"] and row["key"].endswith("|2012-12-17")
@@ -170,7 +168,7 @@ def test_reminders_after_the_deadline_passed_are_dropped(db_url: str, smtp: Smtp
     # Down until 27 December: the deadline was missed, so no reminder, only the first escalation.
     result = run_sweep(engine, london(2012, 12, 27, 9), settings=_settings(smtp), digest=False)
     assert result.deadlines_missed == 1 and result.notices_cancelled == 3
-    assert [m["Subject"].split(":")[0] for m in smtp.messages] == ["Overdue"]
+    assert [m["Subject"].split(":")[0] for m in smtp.messages] == ["Overdue for Dana Director"]
 
 
 def test_papers_due_before_a_gate_meeting_and_the_monday_digest(

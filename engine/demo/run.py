@@ -414,6 +414,7 @@ def run_demo(
             smtp_port=smtp.port,
             smtp_tls="none",
             mail_from="business.planning@kent.example",
+            council_name="Kent County Council",  # the seed papers are KCC's
             mail_dir=str(sim.mail_dir),
             timezone=sim.pathway.settings.timezone,
             working_days=sim.pathway.settings.working_days,

@@ -243,6 +243,24 @@ def _queue(
         people = ctx.resolve(recipient, dc)
         if not people:
             result.no_recipient += 1
+            if kind == "escalation":  # not dropped silently: the trail and the policy team's digest
+                append_audit(
+                    conn,
+                    kind="escalation_unheld",
+                    at=now,
+                    plan_id=dc.plan["id"],
+                    meeting_id=dc.deadline["meeting_id"],
+                    actor=recipient,
+                    data={
+                        "deadline": dc.deadline["name"],
+                        "deadline_id": deadline_id,
+                        "title": dc.deadline["title"],
+                        "due": dc.deadline["due"].isoformat(),
+                        "to": recipient,
+                        "level": level,
+                        "reason": f"nobody holds {recipient.removeprefix('role:')}",
+                    },
+                )
             continue
         for person in people:
             values = deadline_message(
