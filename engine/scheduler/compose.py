@@ -127,7 +127,7 @@ def wording(
     doing = _their(action) or f'complete "{dc.deadline["title"]}"'
     return {
         "council": settings.council_name,
-        "pathway_title": definition.get("title") or dc.plan["pathway"],
+        "pathway_title": definition.get("title") or "",
         "responsible": responsible,
         "Responsible": responsible[:1].upper() + responsible[1:],  # to begin a sentence
         "responsible_title": responsible_title,
