@@ -60,7 +60,7 @@ def test_escalations_speak_to_the_manager_and_unheld_roles_reach_the_policy_team
     )
     text = escalation.get_body(("plain",)).get_content()
     html = escalation.get_body(("html",)).get_content()
-    assert "Dear Corin Corporate," in text
+    assert "Dear Corin Corporate," in text and "\nStage:" in text
     assert 'Dana Director (Director) has not yet done "Draft plan to the policy team"' in text
     assert "it is 4 days overdue" in text
     for body in (text, html):

@@ -215,7 +215,10 @@ class Deadline(Record):
     action: str = Field("", description="What the owner must do, in a sentence for the reminder.")
     met_by: str | None = Field(
         None,
-        description="Trigger whose firing meets this deadline (default: leaving the stage).",
+        description=(
+            "Trigger whose firing meets this deadline, and nothing else does (default: leaving "
+            "the stage)."
+        ),
     )
     on_leave: Literal["carry", "supersede", "refuse"] | None = Field(
         None,

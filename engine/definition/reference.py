@@ -52,6 +52,23 @@ redefine a named rule under `settings.rules`.
 A gate names a meeting, never a bare date: `{body: pr_cc, on: 2013-01-08}`,
 `{body: cabinet, first_in: 2013-03}`, `{body: cmm, on_or_after: 2015-05-01}` or
 `{body: cabinet, after: previous}`. When the meeting moves, every deadline counted from it moves.
+
+A deadline is met only by its own act. With `met_by`, only that trigger meets it (on time, early,
+or late once missed: it then reads "met late"). If the plan leaves the stage by another trigger,
+the deadline is carried — the same deadline, not a second one — to the next stage when that stage
+has a deadline of the same id; otherwise its `on_leave` says what happens: `carry` (still owed,
+reminded and escalated where the plan now is), `supersede` (closed, and the transition's trail
+event lists it under `deadlines_superseded`) or `refuse` (the transition is refused, naming the
+deadline still owed). Statutory notices (`agenda-publication`, `key-decision-notice`,
+`general-exception-notice`) default to `carry` and may never be superseded. Without `met_by`,
+leaving the stage is the act (a period such as the call-in period).
+
+A decision transition (`decision: true`) may record with `--set` the statutory content of its
+record (reg. 12): `reasons`, `alternatives` (considered and rejected), `interests` (conflicts of
+interest declared) and `dispensations` (granted); on the general exception route,
+`scrutiny_chair_informed` (the day the overview and scrutiny chair was told in writing, reg. 10);
+and `decision_record_published`, from which call-in runs (a deadline with
+`anchor: decision_record`).
 """
 
 
