@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import Counter
 
 import pytest
@@ -290,3 +291,30 @@ def test_a_late_submission_withdraws_the_escalation_still_waiting_to_go(db_url: 
     # which would keep escalating work already done)
     assert statuses["missed"] == 0
     assert any(r.status == "met" and r.met_at.date() > r.due for r in rows)
+
+
+def test_a_queued_reminder_is_not_sent_once_the_plan_has_left_its_stage(
+    db_url: str, smtp: SmtpServer, tmp_path
+) -> None:
+    """The deadline still open (nothing met it), but the plan moved on: not owed, and
+    `outbox list` says why."""
+    from tests.conftest import Cli
+
+    engine = open_db(db_url)
+    ids = _seed_year(engine)
+    run_sweep(engine, london(2012, 12, 6, 9), settings=_settings(smtp), deliver=False, digest=False)
+    with engine.begin() as conn:  # a move committed after the sweep made the message
+        conn.execute(update(t.plans).where(t.plans.c.id == ids["plan"]).values(state="committee"))
+    result = run_sweep(engine, london(2012, 12, 6, 10), settings=_settings(smtp), digest=False)
+    assert smtp.messages == [] and result.cancelled_at_delivery == 1
+    with engine.connect() as conn:
+        row = conn.execute(select(t.outbox.c.status, t.outbox.c.cancel_reason)).one()
+    assert tuple(row) == ("cancelled", "the plan has left stage 'draft' (it is now in 'committee')")
+    cli = Cli(tmp_path, db=db_url)
+    listed = cli("outbox", "list").stdout
+    assert (
+        "Message 1 was not sent: the plan has left stage 'draft' (it is now in 'committee')."
+        in listed
+    )
+    (shown,) = json.loads(cli("outbox", "list", "--json").stdout)
+    assert shown["cancel_reason"].startswith("the plan has left stage 'draft'")

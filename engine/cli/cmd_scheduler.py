@@ -131,10 +131,9 @@ def list_cmd(
     table = Table("id", "status", "kind", "plan", "to", "due", "subject", "attempts", box=None)
     for r in rows:
         late = " (late)" if r["late"] else ""
-        why = f": {r['cancel_reason']}" if r["status"] == "cancelled" and r["cancel_reason"] else ""
         table.add_row(
             str(r["id"]),
-            r["status"] + late + why,
+            r["status"] + late,
             r["kind"],
             str(r["plan"] or ""),
             r["to"],
@@ -143,6 +142,9 @@ def list_cmd(
             str(r["attempts"]),
         )
     out_console().print(table if rows else "The outbox is empty.")
+    for r in rows:  # why each cancelled message was not sent, in a sentence of its own
+        if r["status"] == "cancelled" and r["cancel_reason"]:
+            print(f"Message {r['id']} was not sent: {r['cancel_reason']}.")
 
 
 @groups.outbox.command("retry")
