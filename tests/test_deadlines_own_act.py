@@ -169,6 +169,15 @@ def test_a_qa_letter_before_the_key_decision_notice_leaves_the_notice_owed(
         if e["kind"] == "deadline_missed"
     ]
     assert "key_decision_notice" in kinds_of_trail
+    # plan status says it the same way
+    shown = next(
+        d for d in plan_status(engine, plan)["deadlines"] if d["name"] == "key_decision_notice"
+    )
+    assert (shown["standing"], shown["days_late"], shown["met_on"]) == (
+        "met late",
+        10,
+        "2013-02-25",
+    )
 
 
 def test_the_notice_still_owed_is_listed_missed_before_it_is_published(db_url: str, cli_db) -> None:

@@ -72,6 +72,10 @@ def test_a_decision_record_shows_the_reg_12_content_set_on_the_decision(
     assert "governor of a supplier" in record and "Standards Committee" in record
     assert "not recorded" not in record
     assert "- **Decision record published:** 2013-03-20" in record
+    assert (
+        "- **Notice deadline:** Notice of the Key Decision published (28 clear days), "
+        "due 2013-02-15: met\n"
+    ) in record
     assert "- **Call-in period ends:** 2013-03-27" in record
     # the call-in deadline of the plan counts from the record's publication too
     with engine.connect() as conn:

@@ -72,6 +72,7 @@ class DecisionRecord:
     flags: list[str] = field(default_factory=list)
     dispensations: str = ""
     scrutiny_chair_informed: str | None = None
+    notice_deadline: str | None = None  # how the plan's notice deadline stands: "met late (…)"
 
     @property
     def flagged(self) -> bool:
@@ -234,7 +235,37 @@ def decision_records(
                 scrutiny_chair_informed=d.get("scrutiny_chair_informed"),
             )
         )
+    _notice_standing(conn, out)
     return out
+
+
+_NOTICE_RULES = ("key-decision-notice", "general-exception-notice")
+
+
+def _notice_standing(conn: Connection, records: list[DecisionRecord], today: Any = None) -> None:
+    """Each Key Decision's statutory notice deadline, as every report says it ("met late (…)")."""
+    from sqlalchemy import select
+
+    from calendars.workdays import get_policy
+    from engine.audit.lateness import standing
+    from engine.store.db import as_utc
+    from engine.store.tables import deadlines as dl
+
+    plans = sorted({r.plan for r in records if r.key_decision})
+    if not plans:
+        return
+    rows = conn.execute(
+        select(dl.c.plan_id, dl.c.title, dl.c.status, dl.c.due, dl.c.met_at)
+        .where(dl.c.plan_id.in_(plans), dl.c.rule.in_(_NOTICE_RULES))
+        .order_by(dl.c.id)
+    ).all()
+    policy = get_policy()
+    latest = {r.plan_id: r for r in rows}  # the last notice deadline the plan had
+    for rec in records:
+        row = latest.get(rec.plan) if rec.key_decision else None
+        if row is not None:
+            s = standing(row.status, row.due, as_utc(row.met_at), policy, today)
+            rec.notice_deadline = f"{row.title}, due {row.due.isoformat()}: {s.text}"
 
 
 def record_markdown(records: list[DecisionRecord]) -> str:
@@ -268,6 +299,7 @@ def record_markdown(records: list[DecisionRecord]) -> str:
             lines += [
                 f"- **Route:** {ROUTE_TEXT.get(rec.route or '', rec.route or 'key decision')}",
                 f"- **Notice published:** {notice}",
+                *([f"- **Notice deadline:** {rec.notice_deadline}"] if rec.notice_deadline else []),
                 *(
                     [
                         "- **Overview and scrutiny chair told in writing (reg. 10):** "
