@@ -318,3 +318,37 @@ def test_a_queued_reminder_is_not_sent_once_the_plan_has_left_its_stage(
     )
     (shown,) = json.loads(cli("outbox", "list", "--json").stdout)
     assert shown["cancel_reason"].startswith("the plan has left stage 'draft'")
+
+
+def test_a_deadline_met_between_claim_and_send_stops_the_message(
+    db_url: str, smtp: SmtpServer
+) -> None:
+    """The race the claim cannot see: the work is done after the message was claimed but before
+    it is handed to SMTP. The check in the transaction that marks it sent stops it."""
+    from notifications.delivery import SmtpTransport
+
+    engine = open_db(db_url)
+    ids = _seed_year(engine)
+    run_sweep(engine, london(2012, 12, 6, 9), settings=_settings(smtp), deliver=False, digest=False)
+
+    class DoneMeanwhile(SmtpTransport):
+        def send_batch(self, batch, on_result, ready=None) -> None:
+            with engine.begin() as conn:  # committed after the claim, before the hand-over
+                conn.execute(
+                    update(t.deadlines)
+                    .where(t.deadlines.c.id == ids["deadline"])
+                    .values(status="met", met_at=london(2012, 12, 6, 9))
+                )
+            super().send_batch(batch, on_result, ready)
+
+    result = run_sweep(
+        engine,
+        london(2012, 12, 6, 10),
+        settings=_settings(smtp),
+        digest=False,
+        transport=DoneMeanwhile("127.0.0.1", smtp.port),
+    )
+    assert smtp.messages == [] and result.delivered == 0 and result.cancelled_at_delivery == 1
+    with engine.connect() as conn:
+        row = conn.execute(select(t.outbox.c.status, t.outbox.c.cancel_reason)).one()
+    assert tuple(row) == ("cancelled", "its deadline was met on 6 December 2012")

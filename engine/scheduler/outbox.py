@@ -93,6 +93,16 @@ def _stale(conn: Connection, rows: Sequence[dict[str, Any]]) -> dict[int, str]:
     return not_owed(conn, rows)
 
 
+def cancel(conn: Connection, msg_id: int, owner: str, why: str) -> None:
+    """A claimed message no longer owed: cancelled (while we hold its lease), saying WHY."""
+    o = t.outbox
+    conn.execute(
+        update(o)
+        .where(o.c.id == msg_id, o.c.lease_owner == owner, o.c.status == "sending")
+        .values(status="cancelled", lease_until=None, lease_owner=None, cancel_reason=why)
+    )
+
+
 def mark_sent(conn: Connection, msg_id: int, owner: str, now: dt.datetime) -> bool:
     """Record a delivered message (only while we still hold its lease)."""
     o = t.outbox

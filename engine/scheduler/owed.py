@@ -59,9 +59,13 @@ def reason_not_owed(
     return None
 
 
-def not_owed(conn: Connection, messages: Iterable[Mapping[str, Any]]) -> dict[int, str]:
+def not_owed(
+    conn: Connection, messages: Iterable[Mapping[str, Any]], *, lock: bool = False
+) -> dict[int, str]:
     """{message id: reason} for the MESSAGES (outbox rows) no longer owed, read in CONN's
-    transaction: the one that claims them to send."""
+    transaction. LOCK (on PostgreSQL) holds the deadline and plan rows read until it ends, so a
+    transition meeting the deadline or moving the plan waits for it; SQLite's writer already
+    holds the database (``BEGIN IMMEDIATE``)."""
     rows = [
         m for m in messages if m.get("deadline_id") is not None and m["kind"] in _ABOUT_DEADLINES
     ]
@@ -69,21 +73,26 @@ def not_owed(conn: Connection, messages: Iterable[Mapping[str, Any]]) -> dict[in
         return {}
     d, p = t.deadlines, t.plans
     ids = sorted({m["deadline_id"] for m in rows})
-    found = {
-        r["id"]: r
-        for r in conn.execute(
-            select(
-                d.c.id,
-                d.c.status,
-                d.c.stage,
-                d.c.met_at,
-                p.c.state.label("plan_state"),
-                p.c.closed_at.label("plan_closed"),
-            )
-            .join(p, p.c.id == d.c.plan_id)
-            .where(d.c.id.in_(ids))
-        ).mappings()
-    }
+    query = (
+        select(
+            d.c.id,
+            d.c.status,
+            d.c.stage,
+            d.c.met_at,
+            p.c.state.label("plan_state"),
+            p.c.closed_at.label("plan_closed"),
+        )
+        .join(p, p.c.id == d.c.plan_id)
+        .where(d.c.id.in_(ids))
+    )
+    if lock and conn.dialect.name == "postgresql":
+        # the plan row first, then the deadline: the order a transition takes them in
+        owners = select(d.c.plan_id).where(d.c.id.in_(ids))
+        conn.execute(
+            select(p.c.id).where(p.c.id.in_(owners)).order_by(p.c.id).with_for_update(read=True)
+        ).all()
+        query = query.with_for_update(read=True, of=d)
+    found = {r["id"]: r for r in conn.execute(query).mappings()}
     out: dict[int, str] = {}
     for m in rows:
         r = found.get(m["deadline_id"])
