@@ -1,16 +1,19 @@
-"""A plan's deadlines and their reminder schedules: made on entering a stage, met on leaving it.
+"""A plan's deadlines and their reminder schedules: made on entering a stage, met by their own act.
 
 Deadlines come from :func:`calendars.timeline.build_timeline` over the meetings in the database
 (cached per pathway version, calendar revision and day). On entering a stage the plan gets that
 stage's deadline rows (status ``open``), each carrying its ``schedule``: the reminders (skipped
 when already past) and escalations, with their recipients and times, written in the same
 transaction. The sweep turns an open deadline's schedule into ``notices`` rows before it claims
-any (:func:`make_notices`). On leaving a stage — or when a deadline's ``met_by`` trigger fires —
-its open deadlines become ``met`` (the transition's event lists them), their schedule is cleared
-and their pending outbox rows ``cancelled``; notices already made lapse when the sweep reaches
-them (it sends nothing for a deadline that is no longer open). Recipients: ``owner`` → the plan
-owner's e-mail; a role → ``role:ID``; ``escalates_to`` → the owner's manager (``reports_to``),
-else ``role:<owner role's escalates_to>``.
+any (:func:`make_notices`). A transition settles the plan's owed deadlines
+(:func:`leave_deadlines`): one whose ``met_by`` is the trigger firing is met (late if it was
+already missed); one without ``met_by`` is met by leaving its stage; the stage's others are
+carried to the next stage (the same row; ``carried_from`` keeps the stage that made it), or
+superseded, or the transition refused, as ``on_leave`` says — the event lists each. Pending
+outbox rows of deadlines closed are cancelled with the reason; notices already made lapse when
+the sweep reaches them, and delivery asks again before it sends (:mod:`engine.scheduler.owed`).
+Recipients: ``owner`` → the plan owner's e-mail; a role → ``role:ID``; ``escalates_to`` → the
+owner's manager (``reports_to``), else ``role:<owner role's escalates_to>``.
 """
 
 from __future__ import annotations
