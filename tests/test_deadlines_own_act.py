@@ -300,3 +300,26 @@ def test_a_statutory_notice_cannot_be_superseded(tmp_path: Path, cli) -> None:
     assert "deadline 'key_decision_notice' in stage 'quality_assurance' is a statutory notice" in (
         run.stdout + run.stderr
     )
+
+
+def test_a_carried_notice_follows_its_meeting_when_it_moves(db_url: str) -> None:
+    """Cabinet moves from 18 to 25 March 2013 while the notice is owed in 'revising': the notice
+    (28 clear days before Cabinet) moves with it, the same row."""
+    from engine.runtime.api import advance
+    from engine.runtime.meetings import move_meeting
+
+    engine = open_db(db_url)
+    plan = _setup(engine)
+    for trigger, actor, values, (y, m, d) in TO_QA:
+        advance(engine, plan, trigger, actor, values, now=london(y, m, d, 9))
+    advance(
+        engine, plan, "issue_qa_letter", POLICY, {"qa_letter_ref": "QA/13/6"},
+        now=london(2013, 2, 4, 11),
+    )  # fmt: skip
+    before = _deadline(engine, plan, "key_decision_notice")
+    move_meeting(
+        engine, "cabinet", dt.date(2013, 3, 18), dt.date(2013, 3, 25), now=london(2013, 2, 5, 9)
+    )
+    after = _deadline(engine, plan, "key_decision_notice")
+    assert (before["id"], before["due"]) == (after["id"], dt.date(2013, 2, 15))
+    assert after["due"] == dt.date(2013, 2, 22) and after["stage"] == "revising"

@@ -585,13 +585,15 @@ def refresh_plan(
 
     resolved = {rd.id: rd for rd in tl.stage(stage_id).deadlines}
     rows = conn.execute(
-        select(d.c.id, d.c.name, d.c.due).where(
+        select(d.c.id, d.c.name, d.c.due, d.c.carried_from).where(
             d.c.plan_id == plan.id, d.c.stage == stage_id, d.c.status == "open"
         )
     ).all()
     changed = []
     for row in rows:
         rd = resolved.get(row.name)
+        if rd is None and row.carried_from:  # carried on: counted as the stage that made it
+            rd = next((x for x in tl.stage(row.carried_from).deadlines if x.id == row.name), None)
         if rd is None or rd.due is None:
             continue
         infeasible = bool(rd.infeasible) or rd.due < now.date()
