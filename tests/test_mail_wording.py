@@ -84,3 +84,28 @@ def test_escalations_speak_to_the_manager_and_unheld_roles_reach_the_policy_team
         "escalated to the head of paid service, a role nobody holds"
         in digests["policy@kent.example"]
     )
+
+
+def test_the_digest_says_met_late_with_calendar_and_working_days(db_url: str) -> None:
+    """Dana's draft, due Thursday 20 December 2012, went in on Thursday 27 December: seven days
+    late, three working days (Christmas Day and Boxing Day are bank holidays)."""
+    from sqlalchemy import update
+
+    engine = open_db(db_url)
+    ids = seed(engine)
+    with engine.begin() as conn:
+        conn.execute(
+            update(t.deadlines)
+            .where(t.deadlines.c.id == ids["deadline"])
+            .values(status="met", met_at=london(2012, 12, 27, 11))
+        )
+    server = SmtpServer().start()
+    try:
+        settings = Settings(smtp_host="127.0.0.1", smtp_port=server.port)
+        run_sweep(engine, london(2012, 12, 31, 9), settings=settings, digest=True)
+    finally:
+        server.stop()
+    digests = {m["To"]: m.get_body(("plain",)).get_content() for m in server.messages}
+    line = "due Thursday 20 December 2012, met late (7 days, 3 working days late)"
+    assert "Met late in the last week (1):" in digests["policy@kent.example"]
+    assert line in digests["policy@kent.example"]

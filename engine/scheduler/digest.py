@@ -178,7 +178,7 @@ def weekly_digest(conn: Connection, now: dt.datetime, settings: Settings, render
             "council": settings.council_name,
             "met_late": [x for x in met_late if scope == "all" or x["owner"] == email],
         }
-        if not (data["due"] or data["overdue"] or mine or context["unheld"]):
+        if not (data["due"] or data["overdue"] or mine or context["unheld"] or context["met_late"]):
             continue  # nothing to say this week
         subject, text, html = renderer.render_kind("digest", context)
         due_ids = [i for i in sorted(ids) if contexts[i].deadline["status"] == "open"]
