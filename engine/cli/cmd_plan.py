@@ -155,7 +155,15 @@ def plan_advance(
     plan_id: int = typer.Argument(..., metavar="ID", help="The plan."),
     trigger: str = typer.Argument(..., help="The transition to fire."),
     actor: str = typer.Option(..., "--actor", help="E-mail of the person firing it."),
-    set_: list[str] = typer.Option(None, "--set", help="KEY=VALUE content to record (repeatable)."),
+    set_: list[str] = typer.Option(
+        None,
+        "--set",
+        help=(
+            "KEY=VALUE content to record (repeatable). On a decision also: reasons, alternatives, "
+            "interests, dispensations (reg. 12), scrutiny_chair_informed (reg. 10, a date) and "
+            "decision_record_published (a date: call-in runs from it)."
+        ),
+    ),
     note: str = typer.Option(None, "--note", help="A note for the trail."),
     now: str = typer.Option(
         None,
