@@ -286,6 +286,8 @@ def build_timeline(
                 "the stage has no window",
             ),
             "previous_gate": (prev_date, previous, "there is no earlier gate with a meeting"),
+            # planned from the decision's meeting; the runtime counts from the record's publication
+            "decision_record": (prev_date, previous, "there is no earlier gate with a meeting"),
         }
         for d in stage.deadlines:
             anchor_date, meeting, why = anchors[d.anchor]
@@ -328,6 +330,28 @@ def build_timeline(
     _check_windows(pathway, timeline, problem)
     _check_notice(pathway, timeline, earlier_gates, today, policy, overrides, problem)
     return timeline
+
+
+def re_anchor(pathway: Any, rd: ResolvedDeadline, anchor_date: dt.date) -> ResolvedDeadline:
+    """RD counted from ANCHOR_DATE instead (e.g. the day a decision record was published)."""
+    import dataclasses
+    from zoneinfo import ZoneInfo
+
+    spec = next(d for d in pathway.stage(rd.stage).deadlines if d.id == rd.id)
+    out = dataclasses.replace(
+        rd, anchor_date=anchor_date, due=None, reminders=[], escalations=[], problems=[]
+    )
+    _resolve_dates(
+        out,
+        spec,
+        anchor_date,
+        _policy_for(pathway, ()),
+        _overrides(pathway),
+        ZoneInfo(pathway.settings.timezone),
+        dt.time(pathway.settings.reminder_hour),
+        lambda _kind, text: out.problems.append(text),
+    )
+    return out
 
 
 def _overrides(pathway: Any) -> Mapping[str, str] | None:

@@ -51,6 +51,9 @@ class Settings:
     smtp_timeout: float = 30.0
     smtp_cafile: str = ""  # CA bundle to verify the SMTP server's certificate (a council's own CA)
     mail_from: str = "govpath@localhost"
+    council_name: str = (
+        "the council"  # printed at the top of every e-mail, e.g. Kent County Council
+    )
     mail_dir: str = "mail"
     templates_dir: str = ""  # a folder whose templates override the packaged ones
     timezone: str = "Europe/London"
@@ -116,6 +119,7 @@ _KEYS: dict[str, tuple[str, tuple[str, str]]] = {
     "smtp_timeout": ("GOVPATH_SMTP_TIMEOUT", ("smtp", "timeout")),
     "smtp_cafile": ("GOVPATH_SMTP_CAFILE", ("smtp", "cafile")),
     "mail_from": ("GOVPATH_MAIL_FROM", ("mail", "from")),
+    "council_name": ("GOVPATH_COUNCIL_NAME", ("mail", "council_name")),
     "mail_dir": ("GOVPATH_MAIL_DIR", ("mail", "dir")),
     "templates_dir": ("GOVPATH_TEMPLATES", ("mail", "templates")),
     "timezone": ("GOVPATH_TIMEZONE", ("scheduler", "timezone")),

@@ -42,6 +42,8 @@ class Outcome:
 
 
 OnResult = Callable[[Outcome], None]
+# Asked just before each message is handed over: False drops it (the caller records why).
+Ready = Callable[[Outgoing], bool]
 
 
 class FileTransport:
@@ -50,7 +52,9 @@ class FileTransport:
     def __init__(self, mail_dir: str | Path) -> None:
         self.mail_dir = Path(mail_dir)
 
-    def send_batch(self, batch: Sequence[Outgoing], on_result: OnResult) -> None:
+    def send_batch(
+        self, batch: Sequence[Outgoing], on_result: OnResult, ready: Ready | None = None
+    ) -> None:
         try:
             self.mail_dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -65,6 +69,8 @@ class FileTransport:
                 )
             return
         for item in batch:
+            if ready is not None and not ready(item):
+                continue
             target = self.mail_dir / f"{file_stem(item.key)}.eml"
             try:
                 fd, tmp = tempfile.mkstemp(dir=self.mail_dir, prefix=".tmp-", suffix=".eml")
@@ -110,11 +116,15 @@ class SmtpTransport:
         self.validate_certs = validate_certs
         self.cafile = cafile
 
-    def send_batch(self, batch: Sequence[Outgoing], on_result: OnResult) -> None:
+    def send_batch(
+        self, batch: Sequence[Outgoing], on_result: OnResult, ready: Ready | None = None
+    ) -> None:
         if batch:
-            asyncio.run(self._send(batch, on_result))
+            asyncio.run(self._send(batch, on_result, ready))
 
-    async def _send(self, batch: Sequence[Outgoing], on_result: OnResult) -> None:
+    async def _send(
+        self, batch: Sequence[Outgoing], on_result: OnResult, ready: Ready | None = None
+    ) -> None:
         import aiosmtplib
 
         client = aiosmtplib.SMTP(
@@ -138,6 +148,8 @@ class SmtpTransport:
             return
         try:
             for n, item in enumerate(batch):
+                if ready is not None and not ready(item):
+                    continue
                 try:
                     await client.send_message(item.message)
                 except aiosmtplib.SMTPServerDisconnected as exc:

@@ -4,7 +4,7 @@
 >>> r.render("papers_due.subject.j2", {"plan": {"id": 3, "subject": "Finance"},
 ...     "deadline": {"title": "Papers to Democratic Services", "due": "2013-01-02"},
 ...     "meeting": None, "late": False}).strip()
-'Papers due 2013-01-02: Papers to Democratic Services (plan 3, Finance)'
+'Papers due Wednesday 2 January 2013: Papers to Democratic Services (Finance)'
 """
 
 from __future__ import annotations

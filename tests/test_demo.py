@@ -40,8 +40,9 @@ def test_the_year_runs_to_publication(year_2013: tuple[Path, dict]) -> None:
     assert {p["state"] for p in summary["plans"]} == {"live"}
     assert summary["joined"].startswith("publish for all 6 plans")
     assert summary["moved"] == "pr_cc 2013-01-08 -> 2013-01-15"
-    assert summary["deadlines"].get("missed", 0) > 0, "some people are late"
-    assert summary["deadlines"]["met"] > summary["deadlines"]["missed"], "most are on time"
+    late = summary["deadlines"].get("missed", 0) + summary["deadlines"].get("met late", 0)
+    assert late > 0, "some people are late"
+    assert summary["deadlines"]["met"] > late, "most are on time"
     routes = " ".join(summary["decisions"])
     assert "approve_general_exception" in routes and "approve_key_decision" in routes
     assert summary["messages"].get("escalation sent", 0) > 0
@@ -62,7 +63,8 @@ def test_every_message_arrived_over_smtp_with_its_deadline_attached(
         msg = message_from_bytes(path.read_bytes(), policy=policy.default)
         ids.add(msg["Message-ID"])
         body = msg.get_body(("plain",)).get_content()
-        assert "kcc_2013_14" in body or "digest" in msg["Subject"].lower() or "week" in body
+        assert "2013/14" in body or "digest" in msg["Subject"].lower() or "week" in body
+        assert "Kent County Council" in body or "week" in body  # the council, by name
         if "Reminder" in msg["Subject"]:
             (attachment,) = [
                 p for p in msg.iter_attachments() if p.get_content_type() == "text/calendar"

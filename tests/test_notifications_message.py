@@ -130,6 +130,14 @@ def _context(subject: str = "Finance") -> dict:
         "level": 0,
         "today": dt.date(2012, 12, 6),
         "days_left": 14,
+        "council": "Kent County Council",
+        "pathway_title": "KCC divisional business plans 2013/14",
+        "responsible": "Dana",
+        "Responsible": "Dana",
+        "responsible_title": "Director",
+        "to_responsible": True,
+        "instruction": "Send the draft.",
+        "outstanding": "Dana still has to send the draft.",
     }
 
 
@@ -140,7 +148,8 @@ def test_html_is_escaped_and_text_is_not() -> None:
     assert "<script>" in text and "<script>" not in html and "&lt;script&gt;" in html
     assert "Thursday 20 December 2012" in text and "P&R CC" in text and "P&amp;R CC" in html
     assert "Send the draft" in text
-    assert subject.startswith("Reminder: Draft to the policy team due 2012-12-20")
+    assert subject.startswith("Reminder: Draft to the policy team, due Thursday 20 December 2012")
+    assert "Kent County Council" in html and 'lang="en-GB"' in html and "d@kent.example" not in text
 
 
 def test_a_missing_template_variable_is_an_error_not_a_blank() -> None:

@@ -49,13 +49,13 @@ def test_year_report_markdown_tells_the_year(db_url: str, tmp_path: Path) -> Non
         "report", "year", "trail_test", "--format", "markdown", "--today", "2018-10-01", check=0
     ).stdout
     assert md.startswith("# Strategic Delivery Plan pathway (trail test)")
-    # plans 2 · met · missed · open · decisions · flagged
-    assert re.search(r"^\| 2 \| \d+ \| \d+ \| 0 \| 4 \| 1 \|$", md, re.M), md
+    # plans 2 · met · met late · missed · open · decisions · flagged
+    assert re.search(r"^\| 2 \| \d+ \| [1-9]\d* \| \d+ \| 0 \| 4 \| 1 \|$", md, re.M), md
     assert (
         "Past Pathway of Paper: CMT (22.05.18), CMM (18.06.18), P&R CC (10.07.18), "
         "Cabinet Key Decision (17.09.18)"
     ) in md
-    assert "**missed**: 11 days late (7 working days), done 2018-06-19" in md
+    assert "**met late (11 days, 7 working days late), met 2018-06-19**" in md
     assert "FLAG: taken without the special urgency route that short notice needs" in md
     assert "| Cabinet (Cabinet) | 25.06.18, ◆ 17.09.18 |" in md
     out = tmp_path / "year.md"

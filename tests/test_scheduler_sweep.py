@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import Counter
 
 import pytest
@@ -85,12 +86,9 @@ def test_reminders_arrive_on_their_day_once_and_escalations_only_when_missed(
         (dt.date(2012, 12, 6), DIRECTOR, "Reminder"),
         (dt.date(2012, 12, 17), DIRECTOR, "Reminder"),
         (dt.date(2012, 12, 20), DIRECTOR, "Reminder"),
-        (dt.date(2012, 12, 24), "corp@kent.example", "Overdue"),
-        (
-            dt.date(2012, 12, 28),
-            "corp@kent.example",
-            "Overdue",
-        ),  # escalates_to: the owner's manager
+        # escalates_to: the owner's manager, told whose deadline it is
+        (dt.date(2012, 12, 24), "corp@kent.example", "Overdue for Dana Director"),
+        (dt.date(2012, 12, 28), "corp@kent.example", "Overdue for Dana Director"),
     ]
     with engine.connect() as conn:
         status = conn.execute(
@@ -157,8 +155,9 @@ def test_missed_reminders_collapse_into_one_late_message(db_url: str, smtp: Smtp
     result = run_sweep(engine, london(2012, 12, 19, 12), settings=_settings(smtp), digest=False)
     assert (result.notices_claimed, result.messages_created, result.notices_collapsed) == (2, 1, 1)
     (msg,) = smtp.messages
-    assert msg["Subject"].startswith("[Late] Reminder")
-    assert "2 reminders are combined" in msg.get_body(("plain",)).get_content()
+    # sent late, but the deadline (20 December) is not yet due: a reminder, not "[Late]"
+    assert msg["Subject"].startswith("Reminder: ") and "Late" not in msg["Subject"]
+    assert "takes the place of 2 reminders" in msg.get_body(("plain",)).get_content()
     with engine.connect() as conn:
         row = conn.execute(select(t.outbox)).mappings().one()
     assert row["late"] and row["key"].endswith("|2012-12-17")
@@ -170,7 +169,7 @@ def test_reminders_after_the_deadline_passed_are_dropped(db_url: str, smtp: Smtp
     # Down until 27 December: the deadline was missed, so no reminder, only the first escalation.
     result = run_sweep(engine, london(2012, 12, 27, 9), settings=_settings(smtp), digest=False)
     assert result.deadlines_missed == 1 and result.notices_cancelled == 3
-    assert [m["Subject"].split(":")[0] for m in smtp.messages] == ["Overdue"]
+    assert [m["Subject"].split(":")[0] for m in smtp.messages] == ["Overdue for Dana Director"]
 
 
 def test_papers_due_before_a_gate_meeting_and_the_monday_digest(
@@ -282,7 +281,74 @@ def test_a_late_submission_withdraws_the_escalation_still_waiting_to_go(db_url: 
     advance(engine, fin, "submit_draft", "fin@kent.gov.uk", {"draft_plan": "d.pdf"}, now=late)
     assert waiting(fin) == [] and "escalation" in waiting(edu)
     with engine.connect() as conn:
-        statuses = Counter(
-            conn.execute(select(t.deadlines.c.status).where(t.deadlines.c.plan_id == fin)).scalars()
-        )
-    assert statuses["missed"] == 1
+        rows = conn.execute(
+            select(t.deadlines.c.status, t.deadlines.c.due, t.deadlines.c.met_at).where(
+                t.deadlines.c.plan_id == fin
+            )
+        ).all()
+    statuses = Counter(r.status for r in rows)
+    # the missed deadline was met late by its own act: met, after its day (no longer "missed",
+    # which would keep escalating work already done)
+    assert statuses["missed"] == 0
+    assert any(r.status == "met" and r.met_at.date() > r.due for r in rows)
+
+
+def test_a_queued_reminder_is_not_sent_once_the_plan_has_left_its_stage(
+    db_url: str, smtp: SmtpServer, tmp_path
+) -> None:
+    """The deadline still open (nothing met it), but the plan moved on: not owed, and
+    `outbox list` says why."""
+    from tests.conftest import Cli
+
+    engine = open_db(db_url)
+    ids = _seed_year(engine)
+    run_sweep(engine, london(2012, 12, 6, 9), settings=_settings(smtp), deliver=False, digest=False)
+    with engine.begin() as conn:  # a move committed after the sweep made the message
+        conn.execute(update(t.plans).where(t.plans.c.id == ids["plan"]).values(state="committee"))
+    result = run_sweep(engine, london(2012, 12, 6, 10), settings=_settings(smtp), digest=False)
+    assert smtp.messages == [] and result.cancelled_at_delivery == 1
+    with engine.connect() as conn:
+        row = conn.execute(select(t.outbox.c.status, t.outbox.c.cancel_reason)).one()
+    assert tuple(row) == ("cancelled", "the plan has left stage 'draft' (it is now in 'committee')")
+    cli = Cli(tmp_path, db=db_url)
+    listed = cli("outbox", "list").stdout
+    assert (
+        "Message 1 was not sent: the plan has left stage 'draft' (it is now in 'committee')."
+        in listed
+    )
+    (shown,) = json.loads(cli("outbox", "list", "--json").stdout)
+    assert shown["cancel_reason"].startswith("the plan has left stage 'draft'")
+
+
+def test_a_deadline_met_between_claim_and_send_stops_the_message(
+    db_url: str, smtp: SmtpServer
+) -> None:
+    """The race the claim cannot see: the work is done after the message was claimed but before
+    it is handed to SMTP. The check in the transaction that marks it sent stops it."""
+    from notifications.delivery import SmtpTransport
+
+    engine = open_db(db_url)
+    ids = _seed_year(engine)
+    run_sweep(engine, london(2012, 12, 6, 9), settings=_settings(smtp), deliver=False, digest=False)
+
+    class DoneMeanwhile(SmtpTransport):
+        def send_batch(self, batch, on_result, ready=None) -> None:
+            with engine.begin() as conn:  # committed after the claim, before the hand-over
+                conn.execute(
+                    update(t.deadlines)
+                    .where(t.deadlines.c.id == ids["deadline"])
+                    .values(status="met", met_at=london(2012, 12, 6, 9))
+                )
+            super().send_batch(batch, on_result, ready)
+
+    result = run_sweep(
+        engine,
+        london(2012, 12, 6, 10),
+        settings=_settings(smtp),
+        digest=False,
+        transport=DoneMeanwhile("127.0.0.1", smtp.port),
+    )
+    assert smtp.messages == [] and result.delivered == 0 and result.cancelled_at_delivery == 1
+    with engine.connect() as conn:
+        row = conn.execute(select(t.outbox.c.status, t.outbox.c.cancel_reason)).one()
+    assert tuple(row) == ("cancelled", "its deadline was met on 6 December 2012")

@@ -70,6 +70,9 @@ class DecisionRecord:
     call_in_end: str | None
     effective_from: str | None
     flags: list[str] = field(default_factory=list)
+    dispensations: str = ""
+    scrutiny_chair_informed: str | None = None
+    notice_deadline: str | None = None  # how the plan's notice deadline stands: "met late (…)"
 
     @property
     def flagged(self) -> bool:
@@ -192,6 +195,11 @@ def decision_records(
                 record_published, policy
             )
             flags = notice_flags(route, published, decided, policy)
+            if route == "general_exception" and not d.get("scrutiny_chair_informed"):
+                flags.append(
+                    "general exception taken with no record that the chair of the overview and "
+                    "scrutiny committee was told in writing (reg. 10)"
+                )
         title = transition.title if transition and transition.title else (r.trigger or "")
         out.append(
             DecisionRecord(
@@ -223,9 +231,41 @@ def decision_records(
                 call_in_end=_iso(call_in_end) if key else None,
                 effective_from=_iso(effective_from) if key else None,
                 flags=flags,
+                dispensations=_text(d.get("dispensations")),
+                scrutiny_chair_informed=d.get("scrutiny_chair_informed"),
             )
         )
+    _notice_standing(conn, out)
     return out
+
+
+_NOTICE_RULES = ("key-decision-notice", "general-exception-notice")
+
+
+def _notice_standing(conn: Connection, records: list[DecisionRecord], today: Any = None) -> None:
+    """Each Key Decision's statutory notice deadline, as every report says it ("met late (…)")."""
+    from sqlalchemy import select
+
+    from calendars.workdays import get_policy
+    from engine.audit.lateness import standing
+    from engine.store.db import as_utc
+    from engine.store.tables import deadlines as dl
+
+    plans = sorted({r.plan for r in records if r.key_decision})
+    if not plans:
+        return
+    rows = conn.execute(
+        select(dl.c.plan_id, dl.c.title, dl.c.status, dl.c.due, dl.c.met_at)
+        .where(dl.c.plan_id.in_(plans), dl.c.rule.in_(_NOTICE_RULES))
+        .order_by(dl.c.id)
+    ).all()
+    policy = get_policy()
+    latest = {r.plan_id: r for r in rows}  # the last notice deadline the plan had
+    for rec in records:
+        row = latest.get(rec.plan) if rec.key_decision else None
+        if row is not None:
+            s = standing(row.status, row.due, as_utc(row.met_at), policy, today)
+            rec.notice_deadline = f"{row.title}, due {row.due.isoformat()}: {s.text}"
 
 
 def record_markdown(records: list[DecisionRecord]) -> str:
@@ -247,8 +287,9 @@ def record_markdown(records: list[DecisionRecord]) -> str:
             f"- **Date of decision:** {rec.date} (recorded {rec.recorded_at})",
             f"- **Decision maker:** {rec.decision_maker or 'not recorded'}",
             f"- **Reasons:** {rec.reasons or 'not recorded'}",
-            f"- **Alternatives considered:** {rec.alternatives or 'not recorded'}",
-            f"- **Declared interests:** {rec.interests or 'none declared'}",
+            f"- **Alternatives considered and rejected:** {rec.alternatives or 'not recorded'}",
+            f"- **Conflicts of interest declared:** {rec.interests or 'none recorded'}",
+            f"- **Dispensations granted:** {rec.dispensations or 'none recorded'}",
             f"- **Key Decision:** {'yes' if rec.key_decision else 'no'}",
         ]
         if rec.key_decision:
@@ -258,6 +299,15 @@ def record_markdown(records: list[DecisionRecord]) -> str:
             lines += [
                 f"- **Route:** {ROUTE_TEXT.get(rec.route or '', rec.route or 'key decision')}",
                 f"- **Notice published:** {notice}",
+                *([f"- **Notice deadline:** {rec.notice_deadline}"] if rec.notice_deadline else []),
+                *(
+                    [
+                        "- **Overview and scrutiny chair told in writing (reg. 10):** "
+                        + (rec.scrutiny_chair_informed or "not recorded")
+                    ]
+                    if rec.route == "general_exception"
+                    else []
+                ),
                 f"- **Decision record published:** {rec.record_published}",
                 f"- **Call-in period ends:** {rec.call_in_end}",
                 f"- **Effective from:** {rec.effective_from}",

@@ -56,11 +56,15 @@ def transitions_of(conn: Connection, plan_ids: set[int]) -> dict[int, list[tuple
 def done_on(
     m: Any, transitions: list[tuple[Any, ...]], met_by: str | None = None
 ) -> dt.date | None:
-    """The London day a missed deadline's work was done: the plan left its stage (or fired its
-    ``met_by`` trigger) on or after the due day; None while it is still outstanding."""
+    """The London day a missed deadline's work was done: its ``met_by`` trigger fired (or, for a
+    deadline without one, the plan left its stage) on or after the due day; None while it is
+    still outstanding. Leaving by another route is not the act: a trail written before deadlines
+    were carried reads the same way."""
     due, stage = m["due"], m["stage"]
     for day, source, trigger in transitions:
-        if day >= due and (source == stage or (met_by is not None and trigger == met_by)):
+        if day < due:
+            continue
+        if trigger == met_by if met_by is not None else source == stage:
             return day
     return None
 
@@ -133,7 +137,9 @@ def missed_deadlines(
         name = pathway.settings.working_days
         policy = policies[name] if name in policies else policies.setdefault(name, get_policy(name))
         if met_on is None:
-            trigger = met_by[pv].get((m["stage"], m["name"]))
+            trigger = met_by[pv].get((m["stage"], m["name"])) or met_by[pv].get(
+                (m.get("carried_from"), m["name"])
+            )
             met_on = done_on(m, moves.get(m["plan_id"], []), trigger)
         days, working = lateness(m["due"], met_on or today, policy)
         out.append(
@@ -148,6 +154,7 @@ def missed_deadlines(
                 "due": m["due"].isoformat(),
                 "owner": m["owner"],
                 "status": m["status"],
+                "standing": "met late" if m["status"] == "met" else "missed",
                 "met_on": met_on.isoformat() if met_on else None,
                 "outstanding": met_on is None,
                 "days_late": days,

@@ -102,7 +102,7 @@ EVENT_COLUMNS = [
 ]
 TABLE_COLUMNS = ["seq", "at", "plan", "kind", "trigger", "from", "to", "actor", "body", "note"]
 MISSED_COLUMNS = [
-    "plan", "subject", "stage", "name", "due", "owner", "status", "met_on", "days_late",
+    "plan", "subject", "stage", "name", "due", "owner", "status", "standing", "met_on", "days_late",
     "working_days_late", "outstanding", "body", "meeting_date", "deadline", "title",
 ]  # fmt: skip
 MISSED_TABLE = [
@@ -111,6 +111,7 @@ MISSED_TABLE = [
     "name",
     "due",
     "owner",
+    "standing",
     "met_on",
     "days_late",
     "working_days_late",

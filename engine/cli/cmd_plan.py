@@ -155,7 +155,15 @@ def plan_advance(
     plan_id: int = typer.Argument(..., metavar="ID", help="The plan."),
     trigger: str = typer.Argument(..., help="The transition to fire."),
     actor: str = typer.Option(..., "--actor", help="E-mail of the person firing it."),
-    set_: list[str] = typer.Option(None, "--set", help="KEY=VALUE content to record (repeatable)."),
+    set_: list[str] = typer.Option(
+        None,
+        "--set",
+        help=(
+            "KEY=VALUE content to record (repeatable). On a decision also: reasons, alternatives, "
+            "interests, dispensations (reg. 12), scrutiny_chair_informed (reg. 10, a date) and "
+            "decision_record_published (a date: call-in runs from it)."
+        ),
+    ),
     note: str = typer.Option(None, "--note", help="A note for the trail."),
     now: str = typer.Option(
         None,
@@ -200,6 +208,7 @@ def plan_status(
 
     Example: govpath plan status 3 --json
     """
+    from engine.audit.lateness import Standing
     from engine.runtime.api import plan_status as status_of
 
     from .output import emit_json
@@ -215,7 +224,8 @@ def plan_status(
     )
     for d in s["deadlines"]:
         flag = "  (cannot be met)" if d["infeasible"] and d["status"] == "open" else ""
-        print(f"  deadline {d['date']}  {d['status']:<7} {d['title']}{flag}")
+        state = Standing(d["standing"], d["days_late"], d["working_days_late"]).text
+        print(f"  deadline {d['date']}  {state:<7} {d['title']}{flag}")
     for a in s["available"]:
         needs = ", ".join(r["name"] + ("" if r["set"] else " (missing)") for r in a["requires"])
         print(

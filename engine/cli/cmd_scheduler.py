@@ -146,6 +146,9 @@ def list_cmd(
             str(r["attempts"]),
         )
     out_console().print(table if rows else "The outbox is empty.")
+    for r in rows:  # why each cancelled message was not sent, in a sentence of its own
+        if r["status"] == "cancelled" and r["cancel_reason"]:
+            print(f"Message {r['id']} was not sent: {r['cancel_reason']}.")
 
 
 @groups.outbox.command("retry")

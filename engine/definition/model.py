@@ -31,6 +31,12 @@ _RULE_HINT = (
 )
 
 
+# Named rules of notices the law requires: a deadline with one of these is never closed silently.
+STATUTORY_NOTICE_RULES = frozenset(
+    {"agenda-publication", "key-decision-notice", "general-exception-notice"}
+)
+
+
 class Record(BaseModel):
     """Base of every definition record: immutable, and unknown keys are errors."""
 
@@ -218,20 +224,56 @@ class Deadline(Record):
     id: Id
     title: str
     rule: str = Field(description=_RULE_HINT)
-    anchor: Literal["gate", "window_start", "window_end", "previous_gate"] = Field(
-        "gate", description="What the rule counts from."
+    anchor: Literal["gate", "window_start", "window_end", "previous_gate", "decision_record"] = (
+        Field(
+            "gate",
+            description=(
+                "What the rule counts from. 'decision_record': the publication of the record of "
+                "the decision that brought the plan to this stage (the call-in period), taken "
+                "from `--set decision_record_published=DATE` on the decision, else the decision "
+                "day; planned from the previous gate."
+            ),
+        )
     )
     owner: str = Field("owner", description="'owner' (the plan's owner) or a role id.")
     action: str = Field("", description="What the owner must do, in a sentence for the reminder.")
     met_by: str | None = Field(
         None,
-        description="Trigger whose firing meets this deadline (default: leaving the stage).",
+        description=(
+            "Trigger whose firing meets this deadline, and nothing else does (default: leaving "
+            "the stage)."
+        ),
+    )
+    on_leave: Literal["carry", "supersede", "refuse"] | None = Field(
+        None,
+        description=(
+            "What happens to this deadline (one with `met_by`) when the plan leaves its stage by "
+            "another trigger and the next stage does not have the same deadline (if it has, the "
+            "deadline is carried there, the same row): 'carry' keeps it open and owed, with its "
+            "reminders and escalations, until its own trigger fires; 'supersede' closes it as "
+            "superseded, saying so in the trail; 'refuse' refuses the transition, naming the "
+            "deadline still owed. Default: 'carry' for a statutory notice (agenda-publication, "
+            "key-decision-notice, general-exception-notice), which may never be superseded; "
+            "'supersede' otherwise."
+        ),
     )
     reminders: tuple[Reminder, ...] = ()
     escalations: tuple[Escalation, ...] = ()
     source: str = Field(
         "", description="Where this deadline comes from (statute, seed paper, or 'local practice')."
     )
+
+    @property
+    def statutory(self) -> bool:
+        """Whether this is a statutory notice deadline, which never closes silently."""
+        return self.rule.strip().lower() in STATUTORY_NOTICE_RULES
+
+    @property
+    def leave_policy(self) -> str:
+        """``on_leave`` with its default filled in."""
+        if self.on_leave is not None:
+            return self.on_leave
+        return "carry" if self.statutory else "supersede"
 
 
 class Stage(Record):

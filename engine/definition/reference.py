@@ -62,6 +62,23 @@ Cabinet Members and Corporate Director`); each step prints once. A meeting is pa
 pathway that carries more than one paper (an approach paper before the plan) gives each stage its
 `paper`, and a paper's lines list only its own stages. The wording ("Past Pathway of Paper" or
 "Past Pathway") and the empty values ("None" or "N/A") are `settings.pathway_lines`.
+
+A deadline is met only by its own act. With `met_by`, only that trigger meets it (on time, early,
+or late once missed: it then reads "met late"). If the plan leaves the stage by another trigger,
+the deadline is carried — the same deadline, not a second one — to the next stage when that stage
+has a deadline of the same id; otherwise its `on_leave` says what happens: `carry` (still owed,
+reminded and escalated where the plan now is), `supersede` (closed, and the transition's trail
+event lists it under `deadlines_superseded`) or `refuse` (the transition is refused, naming the
+deadline still owed). Statutory notices (`agenda-publication`, `key-decision-notice`,
+`general-exception-notice`) default to `carry` and may never be superseded. Without `met_by`,
+leaving the stage is the act (a period such as the call-in period).
+
+A decision transition (`decision: true`) may record with `--set` the statutory content of its
+record (reg. 12): `reasons`, `alternatives` (considered and rejected), `interests` (conflicts of
+interest declared) and `dispensations` (granted); on the general exception route,
+`scrutiny_chair_informed` (the day the overview and scrutiny chair was told in writing, reg. 10);
+and `decision_record_published`, from which call-in runs (a deadline with
+`anchor: decision_record`).
 """
 
 

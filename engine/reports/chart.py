@@ -134,7 +134,7 @@ def _plan_row(p: PlanRoute, y: float, sc: Scale, colours: dict[str, str]) -> lis
         x = sc.mid(d.due)
         dy = y + 30
         if d.missed:
-            how = f"missed by {d.late_days} days ({d.late_working_days} working days)"
+            how = d.standing
             tip = f"{d.title} due {d.due.isoformat()}: {how}; owner {d.owner}"
             out.append(
                 f'<g class="missed"><circle cx="{x}" cy="{dy}" r="5" fill="{MISSED}">'

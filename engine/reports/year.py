@@ -46,7 +46,24 @@ class DeadlineMark:
 
     @property
     def missed(self) -> bool:
+        """Late: missed and outstanding, or met after its day (drawn red on the chart)."""
         return self.status == "missed" or (self.met_on is not None and self.met_on > self.due)
+
+    @property
+    def standing(self) -> str:
+        """'met late (11 days, 7 working days late), met 2018-06-19', 'missed (…), still
+        outstanding', 'met 2018-05-01': the words every report uses (engine.audit.lateness)."""
+        from engine.audit.lateness import Standing
+
+        if self.met_on is not None and self.met_on > self.due:
+            late = Standing("met late", self.late_days, self.late_working_days)
+            return f"{late.text}, met {self.met_on.isoformat()}"
+        if self.status == "missed":
+            late = Standing("missed", self.late_days, self.late_working_days)
+            return f"{late.text}, still outstanding"
+        if self.status == "met":
+            return f"met {self.met_on.isoformat()}" if self.met_on else "met"
+        return self.status
 
 
 @dataclass
@@ -164,6 +181,7 @@ def collect_year(conn: Connection, pathway_id: str, *, today: dt.date) -> YearRe
     totals = {
         "plans": len(plan_ids),
         "met": 0,
+        "met_late": 0,
         "missed": 0,
         "open": 0,
         "decisions": 0,
@@ -185,7 +203,9 @@ def collect_year(conn: Connection, pathway_id: str, *, today: dt.date) -> YearRe
                 d.name, d.title, d.stage, d.due, d.status, met_on, late[0], late[1], d.owner
             )
             marks.append(mark)
-            if mark.missed:
+            if mark.missed and mark.met_on is not None:
+                totals["met_late"] += 1
+            elif mark.missed:
                 totals["missed"] += 1
             elif d.status == "met":
                 totals["met"] += 1

@@ -275,6 +275,10 @@ def start_plan(
     return plan_status(engine, pid)
 
 
+def _standing_json(s: Any) -> dict[str, Any]:
+    return {**s.as_json(), "met_on": _iso(s.met_on)}
+
+
 def _iso(value: Any) -> Any:
     return value.isoformat() if isinstance(value, dt.date | dt.datetime) else value
 
@@ -298,6 +302,11 @@ def plan_status(engine: Engine, plan_id: int, now: dt.datetime | None = None) ->
         erows = conn.execute(select(ae).where(ae.c.plan_id == plan_id).order_by(ae.c.seq)).all()
     types = {c.id: c.type for c in pathway.content}
     stage = pathway.stage(plan.state)
+    from calendars.workdays import get_policy
+    from engine.audit.lateness import standing
+
+    policy = get_policy(pathway.settings.working_days)
+    today = local_today(pathway, _now(now))
     available = []
     for t in pathway.transitions_from(plan.state):
         needed = guards.required_content(pathway, t, stage)
@@ -344,6 +353,8 @@ def plan_status(engine: Engine, plan_id: int, now: dt.datetime | None = None) ->
                 "infeasible": bool(r.infeasible),
                 "meeting_id": r.meeting_id,
                 "owner": r.owner,
+                "carried_from": r.carried_from,
+                **_standing_json(standing(r.status, r.due, as_utc(r.met_at), policy, today)),
             }
             for r in drows
         ],

@@ -1,16 +1,19 @@
-"""A plan's deadlines and their reminder schedules: made on entering a stage, met on leaving it.
+"""A plan's deadlines and their reminder schedules: made on entering a stage, met by their own act.
 
 Deadlines come from :func:`calendars.timeline.build_timeline` over the meetings in the database
 (cached per pathway version, calendar revision and day). On entering a stage the plan gets that
 stage's deadline rows (status ``open``), each carrying its ``schedule``: the reminders (skipped
 when already past) and escalations, with their recipients and times, written in the same
 transaction. The sweep turns an open deadline's schedule into ``notices`` rows before it claims
-any (:func:`make_notices`). On leaving a stage — or when a deadline's ``met_by`` trigger fires —
-its open deadlines become ``met`` (the transition's event lists them), their schedule is cleared
-and their pending outbox rows ``cancelled``; notices already made lapse when the sweep reaches
-them (it sends nothing for a deadline that is no longer open). Recipients: ``owner`` → the plan
-owner's e-mail; a role → ``role:ID``; ``escalates_to`` → the owner's manager (``reports_to``),
-else ``role:<owner role's escalates_to>``.
+any (:func:`make_notices`). A transition settles the plan's owed deadlines
+(:func:`leave_deadlines`): one whose ``met_by`` is the trigger firing is met (late if it was
+already missed); one without ``met_by`` is met by leaving its stage; the stage's others are
+carried to the next stage (the same row; ``carried_from`` keeps the stage that made it), or
+superseded, or the transition refused, as ``on_leave`` says — the event lists each. Pending
+outbox rows of deadlines closed are cancelled with the reason; notices already made lapse when
+the sweep reaches them, and delivery asks again before it sends (:mod:`engine.scheduler.owed`).
+Recipients: ``owner`` → the plan owner's e-mail; a role → ``role:ID``; ``escalates_to`` → the
+owner's manager (``reports_to``), else ``role:<owner role's escalates_to>``.
 """
 
 from __future__ import annotations
@@ -67,6 +70,45 @@ def _s() -> dict[str, Any]:
     built = {
         "revision": select(calendar_revision.c.revision).where(calendar_revision.c.id == 1),
         "insert_deadline": Prepared(insert(d).values({c: bindparam(c) for c in _DEADLINE_COLUMNS})),
+        "owed_of_plan": Prepared(
+            select(d.c.id, d.c.name, d.c.stage, d.c.status, d.c.carried_from, d.c.due)
+            .where(
+                d.c.plan_id == bindparam("pid"),
+                d.c.status.in_([bindparam("s_open", "open"), bindparam("s_missed", "missed")]),
+            )
+            .order_by(d.c.id)
+        ),
+        # met by its own act: an open deadline met on time or early, a missed one met late
+        "meet_owed": Prepared(
+            update(d)
+            .where(
+                d.c.id == bindparam("did"),
+                d.c.status.in_([bindparam("s_open", "open"), bindparam("s_missed", "missed")]),
+            )
+            .values(
+                status="met", met_at=bindparam("now"), updated_at=bindparam("now"), schedule=null()
+            )
+        ),
+        "supersede": Prepared(
+            update(d)
+            .where(d.c.id == bindparam("did"), d.c.status == "open")
+            .values(status="superseded", updated_at=bindparam("now"), schedule=null())
+        ),
+        # the same row goes on with the plan: its schedule and messages stay
+        "carry": Prepared(
+            update(d)
+            .where(d.c.id == bindparam("did"))
+            .values(
+                stage=bindparam("dest"),
+                carried_from=bindparam("origin"),
+                updated_at=bindparam("now"),
+            )
+        ),
+        "cancel_outbox_why": Prepared(
+            update(outbox)
+            .where(outbox.c.deadline_id == bindparam("did"), outbox.c.status == "pending")
+            .values(status="cancelled", cancel_reason=bindparam("why"))
+        ),
         "open_of_plan": Prepared(
             select(d.c.id, d.c.name, d.c.stage, d.c.status).where(
                 d.c.plan_id == bindparam("pid"),
@@ -112,7 +154,7 @@ def _s() -> dict[str, Any]:
                     )
                 ),
             )
-            .values(status="cancelled")
+            .values(status="cancelled", cancel_reason="the plan left the deadline's stage")
         ),
         "cancel_notices": Prepared(
             update(notices)
@@ -122,19 +164,18 @@ def _s() -> dict[str, Any]:
         "cancel_outbox": Prepared(
             update(outbox)
             .where(outbox.c.deadline_id == bindparam("did"), outbox.c.status == "pending")
-            .values(status="cancelled")
+            .values(status="cancelled", cancel_reason=bindparam("why"))
         ),
     }
     _stmts.update(built)
     return _stmts
 
 
-def _cancel_messages(conn: Any, dids: list[int]) -> None:
-    """Cancel the scheduled notices and pending outbox rows of these deadlines."""
+def _cancel_messages(conn: Any, dids: list[int], why: str) -> None:
+    """Cancel the scheduled notices and pending outbox rows of these deadlines, saying WHY."""
     s = _s()
-    keys = [{"did": did} for did in dids]
-    s["cancel_notices"].executemany(conn, keys)
-    s["cancel_outbox"].executemany(conn, keys)
+    s["cancel_notices"].executemany(conn, [{"did": did} for did in dids])
+    s["cancel_outbox"].executemany(conn, [{"did": did, "why": why} for did in dids])
 
 
 def timeline(
@@ -212,12 +253,32 @@ def _recipient(pathway: Pathway, plan: PlanRef, who: str, deadline_owner: str) -
 
 
 def enter_stage(
-    conn: Any, pathway: Pathway, plan: PlanRef, stage_id: str, tl: Any, now: dt.datetime
+    conn: Any,
+    pathway: Pathway,
+    plan: PlanRef,
+    stage_id: str,
+    tl: Any,
+    now: dt.datetime,
+    carried: set[str] | frozenset[str] = frozenset(),
+    decision_record: dt.date | None = None,
 ) -> list[dict[str, Any]]:
-    """Insert the stage's deadlines for PLAN, each with its reminder schedule; returns them."""
+    """Insert the stage's deadlines for PLAN, each with its reminder schedule; returns them.
+
+    Deadlines named in CARRIED came with the plan from the stage it left (the same rows) and
+    are not made again. Those anchored on ``decision_record`` count from DECISION_RECORD (the day
+    the record of the decision that brought the plan here was published), when known.
+    """
     if tl is None or not pathway.stage(stage_id).deadlines:
         return []
-    resolved = [rd for rd in tl.stage(stage_id).deadlines if rd.due is not None]
+    resolved = [rd for rd in tl.stage(stage_id).deadlines if rd.id not in carried]
+    if decision_record is not None and any(rd.anchor == "decision_record" for rd in resolved):
+        from calendars.timeline import re_anchor
+
+        resolved = [
+            re_anchor(pathway, rd, decision_record) if rd.anchor == "decision_record" else rd
+            for rd in resolved
+        ]
+    resolved = [rd for rd in resolved if rd.due is not None]
     if not resolved:  # no meeting to count from: the timeline reports it as a problem
         return []
     from engine.zone import local_date
@@ -384,13 +445,128 @@ def close_deadlines(
     # sweep already made are left: it drops a notice whose deadline is no longer open when its
     # time comes (and delivery checks again), so a transition does not rewrite reminder rows.
     if pending_messages:
-        s["cancel_outbox"].executemany(conn, [{"did": row[0]} for row in chosen])
+        why = "the plan left the deadline's stage"
+        s["cancel_outbox"].executemany(conn, [{"did": row[0], "why": why} for row in chosen])
     still_open = [row for row in chosen if row[3] == "open"]  # a missed one stays missed
     if still_open:
         s["meet"].executemany(
             conn, [{"did": r[0], "new_status": status, "now": now} for r in still_open]
         )
     return [{"deadline": r[1], "stage": r[2], "deadline_id": r[0]} for r in still_open]
+
+
+def declaration(pathway: Pathway, stage_id: str | None, name: str) -> Any:
+    """The definition of deadline NAME in stage STAGE_ID, or None."""
+    if stage_id is None:
+        return None
+    try:
+        stage = pathway.stage(stage_id)
+    except (KeyError, StopIteration, ValueError):
+        return None
+    return next((d for d in stage.deadlines if d.id == name), None)
+
+
+@dataclass
+class Leaving:
+    """What a transition did to a plan's deadlines, for its trail event."""
+
+    met: list[dict[str, Any]]
+    carried: list[dict[str, Any]]
+    superseded: list[dict[str, Any]]
+
+    @property
+    def carried_names(self) -> set[str]:
+        return {c["deadline"] for c in self.carried}
+
+    def event_data(self) -> dict[str, Any]:
+        """The keys of the transition's event: only those with something in them."""
+        out: dict[str, Any] = {}
+        if self.met:
+            out["deadlines_met"] = self.met
+        if self.carried:
+            out["deadlines_carried"] = self.carried
+        if self.superseded:
+            out["deadlines_superseded"] = self.superseded
+        return out
+
+
+def _long_date(day: dt.date | str) -> str:
+    if isinstance(day, str):  # SQLite's raw cursor gives the ISO text
+        day = dt.date.fromisoformat(day[:10])
+    return f"{day.day} {day:%B %Y}"
+
+
+def leave_deadlines(
+    conn: Any,
+    pathway: Pathway,
+    *,
+    plan_id: int,
+    source: str,
+    dest: str,
+    trigger: str,
+    now: dt.datetime,
+    pending_messages: bool = True,
+) -> Leaving:
+    """Settle the plan's owed deadlines as TRIGGER takes it from SOURCE to DEST.
+
+    A deadline with ``met_by`` is met only when one of its own triggers fires (on time, early,
+    or late when it was already missed). Leaving its stage by another route carries it — the
+    same row — to DEST when DEST has the same deadline; otherwise its ``on_leave`` decides:
+    ``carry`` (still owed, reminded and escalated: the default for statutory notices),
+    ``supersede`` (closed, and the event says so) or ``refuse`` (Refused, naming what is owed).
+    A deadline without ``met_by`` is met by leaving its stage, as before. Pending messages of
+    deadlines met, superseded or left behind are cancelled with the reason.
+    """
+    from engine.errors import Refused
+
+    s = _s()
+    leaving = source != dest
+    rows = s["owed_of_plan"].rows(conn, {"pid": plan_id})
+    out = Leaving([], [], [])
+    if not rows:
+        return out
+    meet: list[dict[str, Any]] = []
+    carry: list[dict[str, Any]] = []
+    supersede: list[dict[str, Any]] = []
+    cancel: list[dict[str, Any]] = []
+    dest_names = {d.id for d in pathway.stage(dest).deadlines} if leaving else set()
+    for did, name, stage, status, carried_from, due in rows:
+        decl = declaration(pathway, stage, name) or declaration(pathway, carried_from, name)
+        item = {"deadline": name, "stage": stage, "deadline_id": did}
+        met_by = decl.met_by if decl is not None else None
+        if met_by == trigger or (leaving and stage == source and met_by is None):
+            meet.append({"did": did, "now": now})
+            cancel.append({"did": did, "why": f"the deadline was met when '{trigger}' fired"})
+            out.met.append(item if status == "open" else {**item, "late": True})
+            continue
+        if not leaving or stage != source:
+            continue
+        policy = "carry" if name in dest_names else decl.leave_policy
+        if policy == "refuse":
+            raise Refused(
+                f"plan {plan_id} still owes '{decl.title}' (due {_long_date(due)}); "
+                f"'{trigger}' would leave it behind. Fire '{met_by}' first."
+            )
+        if policy == "carry":
+            carry.append({"did": did, "dest": dest, "origin": carried_from or source, "now": now})
+            out.carried.append({**item, "to": dest})
+        elif status == "open":
+            supersede.append({"did": did, "now": now})
+            cancel.append(
+                {"did": did, "why": f"the deadline was superseded when '{trigger}' fired"}
+            )
+            out.superseded.append(item)
+        else:  # missed, and the plan has moved on: it stays missed, its messages are not owed
+            cancel.append({"did": did, "why": f"the plan left stage '{source}' for '{dest}'"})
+    if cancel and pending_messages:
+        s["cancel_outbox_why"].executemany(conn, cancel)
+    if meet:
+        s["meet_owed"].executemany(conn, meet)
+    if supersede:
+        s["supersede"].executemany(conn, supersede)
+    if carry:
+        s["carry"].executemany(conn, carry)
+    return out
 
 
 def met_by_pairs(pathway: Pathway, trigger: str) -> set[tuple[str, str]]:
@@ -411,7 +587,7 @@ def refresh_plan(
 
     resolved = {rd.id: rd for rd in tl.stage(stage_id).deadlines}
     rows = conn.execute(
-        select(d.c.id, d.c.name, d.c.due).where(
+        select(d.c.id, d.c.name, d.c.due, d.c.carried_from).where(
             d.c.plan_id == plan.id, d.c.stage == stage_id, d.c.status == "open"
         )
     ).all()
@@ -421,6 +597,8 @@ def refresh_plan(
     changed = []
     for row in rows:
         rd = resolved.get(row.name)
+        if rd is None and row.carried_from:  # carried on: counted as the stage that made it
+            rd = next((x for x in tl.stage(row.carried_from).deadlines if x.id == row.name), None)
         if rd is None or rd.due is None:
             continue
         infeasible = bool(rd.infeasible) or rd.due < today
@@ -436,7 +614,8 @@ def refresh_plan(
                 schedule=encode_schedule(schedule(pathway, plan, rd, now)),
             )
         )
-        _cancel_messages(conn, [row.id])  # notices made from the old schedule
+        # notices made from the old schedule
+        _cancel_messages(conn, [row.id], "its meeting moved; the deadline was worked out again")
         changed.append(
             {"name": row.name, "before": row.due, "due": rd.due, "infeasible": infeasible}
         )

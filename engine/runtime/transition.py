@@ -183,8 +183,9 @@ def decide(
                 pathway, plan.id, plan.subject, plan.owner, who.roles, trigger, t.roles
             )
         )
+    raw, record = decision_content(pathway, t, raw)
     values = guards.parse_assignments(pathway, raw) if raw else {}
-    step = _step(conn, plan, pathway, compiled, way, values, now)
+    step = _step(conn, plan, pathway, compiled, way, values, now, record=record)
     if t.join is None:
         return [step]
     return _join(conn, step, trigger, now)
@@ -200,6 +201,7 @@ def _step(
     now: dt.datetime,
     *,
     who: str = "",
+    record: dict[str, Any] | None = None,
 ) -> Step:
     t = way.transition
     fields = {**plan.fields, **values} if values else plan.fields
@@ -223,8 +225,59 @@ def _step(
     decision_date = gate.date if gate is not None else today
     notice = guards.notice_check(pathway, t, fields, decision_date)
     if t.decision:
-        step.data["decision"] = _decision(pathway, t, fields, gate, decision_date, notice)
+        step.data["decision"] = _decision(
+            pathway, t, {**fields, **(record or {})}, gate, decision_date, notice
+        )
     return step
+
+
+# The statutory content of an executive decision's record (Local Authorities (Executive
+# Arrangements) (Meetings and Access to Information) (England) Regulations 2012, reg. 12), and
+# the general exception's written notice to the scrutiny chair (reg. 10): given with ``--set`` on
+# a decision transition, kept in its trail event (not in the plan's content).
+DECISION_TEXT = {
+    "reasons": "the reasons for the decision",
+    "alternatives": "alternative options considered and rejected",
+    "interests": "conflicts of interest declared by members consulted",
+    "dispensations": "dispensations granted in respect of those conflicts",
+}
+DECISION_DATES = {
+    "scrutiny_chair_informed": "the day the chair of the overview and scrutiny committee was "
+    "told in writing (general exception, reg. 10)",
+    "decision_record_published": "the day the record of the decision was published",
+}
+
+
+def decision_content(
+    pathway: Pathway, t: Transition, raw: dict[str, str]
+) -> tuple[dict[str, str], dict[str, Any]]:
+    """Split ``--set`` values into the plan's content and a decision's record (RAW, RECORD).
+
+    On a decision transition the reg. 12 keys (reasons, alternatives, interests, dispensations)
+    and the dates ``scrutiny_chair_informed`` and ``decision_record_published`` are the record's,
+    unless the pathway has content of that name. A general exception decision without
+    ``scrutiny_chair_informed`` is flagged by its decision record.
+    """
+    if not t.decision:
+        return raw, {}
+    content = {c.id for c in pathway.content}
+    keys = (set(DECISION_TEXT) | set(DECISION_DATES)) - content
+    record: dict[str, Any] = {}
+    rest: dict[str, str] = {}
+    for key, value in raw.items():
+        name = key.strip()
+        if name not in keys:
+            rest[key] = value
+        elif name in DECISION_DATES:
+            record[name] = guards.coerce_value("date", value, f"{name} ({DECISION_DATES[name]})")
+            record[name] = _iso_day(record[name])
+        else:
+            record[name] = value.strip()
+    return rest, record
+
+
+def _iso_day(value: Any) -> str:
+    return value.isoformat() if isinstance(value, dt.date) else str(value)
 
 
 def _decision(pathway, t, fields, gate, decision_date, notice) -> dict[str, Any]:
@@ -232,19 +285,28 @@ def _decision(pathway, t, fields, gate, decision_date, notice) -> dict[str, Any]
     from calendars.workdays import get_policy
 
     policy = get_policy(pathway.settings.working_days)
-    return {
+    published = fields.get("decision_record_published")
+    # call-in runs from publication of the decision record (the decision day until recorded)
+    record_day = dt.date.fromisoformat(str(published)[:10]) if published else decision_date
+    out = {
         "body": gate.body if gate is not None else (None),
         "meeting_date": decision_date.isoformat(),
         "route": notice.get("route", t.notice),
         "notice_published": notice.get("notice_published"),
         "clear_days": notice.get("clear_days"),
-        "call_in_end": parse_rule("call-in-end").apply(decision_date, policy).isoformat(),
-        "effective_from": parse_rule("effective-from").apply(decision_date, policy).isoformat(),
+        "call_in_end": parse_rule("call-in-end").apply(record_day, policy).isoformat(),
+        "effective_from": parse_rule("effective-from").apply(record_day, policy).isoformat(),
         "reasons": fields.get("reasons"),
         "alternatives": fields.get("alternatives"),
         "interests": fields.get("interests"),
+        "dispensations": fields.get("dispensations"),
         "value": fields.get("decision_value"),
     }
+    if published:
+        out["record_published"] = record_day.isoformat()
+    if fields.get("scrutiny_chair_informed"):
+        out["scrutiny_chair_informed"] = str(fields["scrutiny_chair_informed"])[:10]
+    return out
 
 
 def _join(conn: Any, first: Step, trigger: str, now: dt.datetime) -> list[Step]:
@@ -360,24 +422,35 @@ def write(
                 f"plan {plan.id} was changed by someone else while you were advancing it; nothing "
                 "was written. Look at `govpath plan status` and try again."
             )
-    met: list[list[dict[str, Any]]] = []
+    met: list[dict[str, Any]] = []
     for st in steps:
         plan, pathway, way = st.plan, st.pathway, st.route
-        leaving, met_by = way.leaving, way.met_by
-        closed: list[dict[str, Any]] = []
-        if (leaving and way.source.deadlines) or met_by:
-            closed = dl.close_deadlines(
-                conn,
-                plan_id=plan.id,
-                stage_id=plan.state if leaving else None,
-                met_by_names=met_by,
-                now=now,
-                pending_messages=plan.pending_messages,
-            )
-        met.append(closed)
-        if leaving and way.dest.deadlines:
+        settled = dl.leave_deadlines(
+            conn,
+            pathway,
+            plan_id=plan.id,
+            source=plan.state,
+            dest=st.dest,
+            trigger=trigger,
+            now=now,
+            pending_messages=plan.pending_messages,
+        )
+        met.append(settled.event_data())
+        if way.leaving and way.dest.deadlines:
             ref = plan_ref(pathway, plan, owner_roles(st.compiled, plan.subject)[0])
-            dl.enter_stage(conn, pathway, ref, st.dest, st.timeline, now)
+            record_day = (st.data.get("decision") or {}).get("record_published") or (
+                (st.data.get("decision") or {}).get("meeting_date")
+            )
+            dl.enter_stage(
+                conn,
+                pathway,
+                ref,
+                st.dest,
+                st.timeline,
+                now,
+                carried=settled.carried_names,
+                decision_record=dt.date.fromisoformat(record_day) if record_day else None,
+            )
     # one event per plan moved: the deadlines it met are part of it, as the content it set is
     events = [
         {
@@ -395,7 +468,7 @@ def write(
                 **st.data,
                 "plan_version": st.plan.version + 1,
                 **({"fields": st.values} if st.values else {}),
-                **({"deadlines_met": closed} if closed else {}),
+                **closed,
             },
         }
         for st, closed in zip(steps, met, strict=True)

@@ -82,6 +82,61 @@ def row_values(
     return values
 
 
+def _role_name(definition: dict[str, Any], role: str) -> str:
+    for r in definition.get("roles", []) or []:
+        if r.get("id") == role:
+            return str(r.get("name") or role.replace("_", " "))
+    return role.replace("_", " ")
+
+
+def _their(action: str) -> str:
+    """An instruction to the owner, as said about them: 'Send your plan.' -> 'send their plan'."""
+    text = action.strip().rstrip(".")
+    if not text:
+        return ""
+    words = [{"your": "their", "you": "they", "Your": "Their"}.get(w, w) for w in text.split(" ")]
+    first = words[0]
+    words[0] = first[:1].lower() + first[1:] if not first[1:2].isupper() else first
+    return " ".join(words)
+
+
+def wording(
+    ctx: Context, settings: Settings, dc: DeadlineContext, recipient: str
+) -> dict[str, Any]:
+    """What the templates need to speak to RECIPIENT in plain English, by name and title.
+
+    ``responsible``: who must do the work (a person's name, or the role's name, e.g. "the
+    Policy and Strategic Relationships team"); ``to_responsible``: whether the message is to
+    them (else it is to their manager or another role, about their deadline); ``instruction``:
+    the deadline's action as an imperative sentence; ``outstanding``: the same said about them
+    ("Fiona Hollis still has to send their division's…"). ``pathway_title`` and ``council``
+    name the plan's pathway and the council without ids.
+    """
+    definition = ctx.definition(dc.plan["version_id"]) or {}
+    owner = dc.deadline["owner"]
+    if owner.startswith("role:"):
+        responsible = "the " + _role_name(definition, owner[5:])
+        to_responsible = recipient in ctx.members(owner[5:])
+    else:
+        responsible = ctx.name(owner)
+        to_responsible = recipient == owner
+    owner_roles = [] if owner.startswith("role:") else ctx.roles(owner)
+    responsible_title = _role_name(definition, owner_roles[0]) if owner_roles else ""
+    action = (dc.deadline.get("action") or "").strip().rstrip(".")
+    instruction = f"{action}." if action else f'Complete "{dc.deadline["title"]}" and record it.'
+    doing = _their(action) or f'complete "{dc.deadline["title"]}"'
+    return {
+        "council": settings.council_name,
+        "pathway_title": definition.get("title") or "",
+        "responsible": responsible,
+        "Responsible": responsible[:1].upper() + responsible[1:],  # to begin a sentence
+        "responsible_title": responsible_title,
+        "to_responsible": to_responsible,
+        "instruction": instruction,
+        "outstanding": f"{responsible[:1].upper() + responsible[1:]} still has to {doing}.",
+    }
+
+
 def deadline_message(
     ctx: Context,
     renderer: Renderer,
@@ -110,6 +165,7 @@ def deadline_message(
         "level": level,
         "today": today,
         "days_left": (dc.deadline["due"] - today).days,
+        **wording(ctx, settings, dc, recipient),
     }
     subject, text, html = renderer.render_kind(kind, context)
     ics = deadline_ics([deadline_item(dc)], name=f"govpath plan {dc.plan['id']}")

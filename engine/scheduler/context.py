@@ -149,9 +149,10 @@ def load_deadlines(
     out: dict[int, DeadlineContext] = {}
     for r in drows:
         plan = prows[r["plan_id"]]
-        stage, action = _stage_and_action(
-            ctx.definition(plan["pathway_version_id"]), r["stage"], r["name"]
-        )
+        definition = ctx.definition(plan["pathway_version_id"])
+        stage, action = _stage_and_action(definition, r["stage"], r["name"])
+        if not action and r.get("carried_from"):  # carried on: its own stage says what to do
+            action = _stage_and_action(definition, r["carried_from"], r["name"])[1]
         meeting = mrows.get(r["meeting_id"]) if r["meeting_id"] is not None else None
         out[r["id"]] = DeadlineContext(
             deadline={

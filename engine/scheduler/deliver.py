@@ -7,11 +7,12 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from engine.config import Settings
-from engine.scheduler.outbox import claim_for_delivery, mark_failed_attempt, mark_sent
+from engine.scheduler.outbox import cancel, claim_for_delivery, mark_failed_attempt, mark_sent
+from engine.scheduler.owed import not_owed
 from engine.store.db import as_utc
 
 if TYPE_CHECKING:
-    from sqlalchemy import Engine
+    from sqlalchemy import Connection, Engine, Transaction
 
     from engine.scheduler.sweep import SweepResult
     from notifications.delivery import FileTransport, Outcome, SmtpTransport
@@ -93,44 +94,47 @@ def deliver_due(
                 continue
             batch.append(Outgoing(r["id"], r["key"], msg))
 
-        def record(outcome: Outcome) -> None:
+        def record(outcome: Outcome, conn: Connection | None = None) -> None:
+            if conn is None:
+                with engine.begin() as own:
+                    record(outcome, own)
+                return
             row = by_id[outcome.id]  # noqa: B023 - called before the loop moves on
-            with engine.begin() as conn:
-                if outcome.ok:
-                    if mark_sent(conn, outcome.id, owner, now):
-                        log.info("%s message sent", row["kind"], extra=_ids(row))
-                        result.delivered += 1
-                        if outcome.where:
-                            result.files.append(outcome.where)
-                        kind = _AUDITED.get(row["kind"])
-                        if kind and row["plan_id"] is not None:
-                            append_audit(
-                                conn,
-                                kind=kind,
-                                at=now,
-                                plan_id=row["plan_id"],
-                                actor=row["recipient"],
-                                data={
-                                    "message_id": row["message_id"],
-                                    "kind": row["kind"],
-                                    "deadline_id": row["deadline_id"],
-                                    "late": bool(row["late"]),
-                                    "subject": row["subject"],
-                                },
-                            )
-                    return
-                status = mark_failed_attempt(
-                    conn,
-                    outcome.id,
-                    owner,
-                    now,
-                    attempts=row["attempts"],
-                    temporary=outcome.temporary,
-                    error=outcome.error,
-                    max_attempts=settings.max_attempts,
-                    base_seconds=settings.retry_base_seconds,
-                    max_seconds=settings.retry_max_seconds,
-                )
+            if outcome.ok:
+                if mark_sent(conn, outcome.id, owner, now):
+                    log.info("%s message sent", row["kind"], extra=_ids(row))
+                    result.delivered += 1
+                    if outcome.where:
+                        result.files.append(outcome.where)
+                    kind = _AUDITED.get(row["kind"])
+                    if kind and row["plan_id"] is not None:
+                        append_audit(
+                            conn,
+                            kind=kind,
+                            at=now,
+                            plan_id=row["plan_id"],
+                            actor=row["recipient"],
+                            data={
+                                "message_id": row["message_id"],
+                                "kind": row["kind"],
+                                "deadline_id": row["deadline_id"],
+                                "late": bool(row["late"]),
+                                "subject": row["subject"],
+                            },
+                        )
+                return
+            status = mark_failed_attempt(
+                conn,
+                outcome.id,
+                owner,
+                now,
+                attempts=row["attempts"],
+                temporary=outcome.temporary,
+                error=outcome.error,
+                max_attempts=settings.max_attempts,
+                base_seconds=settings.retry_base_seconds,
+                max_seconds=settings.retry_max_seconds,
+            )
             log.warning(
                 "%s message not sent (%s): %s",
                 row["kind"],
@@ -143,6 +147,45 @@ def deliver_due(
             else:
                 result.retry_later += 1
 
-        transport.send_batch(batch, record)
+        # A message about a deadline goes out only while it is still owed: asked just before it
+        # is handed over, in the transaction that then marks it sent, which holds the deadline
+        # and plan rows until then (a transition meeting the deadline or moving the plan waits
+        # for the send, or is seen by the check).
+        held: dict[int, tuple[Connection, Transaction]] = {}
+
+        def ready(item: Outgoing) -> bool:
+            row = by_id[item.id]  # noqa: B023 - called before the loop moves on
+            if row["deadline_id"] is None:
+                return True
+            conn = engine.connect()
+            tx = conn.begin()
+            why = not_owed(conn, [row], lock=True)
+            if why:
+                cancel(conn, item.id, owner, why[item.id])
+                tx.commit()
+                conn.close()
+                result.cancelled_at_delivery += 1
+                return False
+            held[item.id] = (conn, tx)  # noqa: B023 - used before the loop moves on
+            return True
+
+        def settle(outcome: Outcome) -> None:
+            found = held.pop(outcome.id, None)  # noqa: B023 - as above
+            if found is None:
+                record(outcome)
+                return
+            conn, tx = found
+            try:
+                record(outcome, conn)
+                tx.commit()
+            finally:
+                conn.close()
+
+        try:
+            transport.send_batch(batch, settle, ready)
+        finally:
+            for conn, tx in held.values():  # handed over but never reported: its lease runs out
+                tx.rollback()
+                conn.close()
         if len(rows) + len(stale) < settings.batch_size:
             return

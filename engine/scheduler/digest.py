@@ -15,11 +15,13 @@ per day; nothing is sent to someone with nothing due, overdue or moved.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import defaultdict
 from typing import Any
 
 from sqlalchemy import Connection, and_, select
 
+from engine.audit.lateness import standing
 from engine.config import Settings
 from engine.scheduler.clock import at_local, local, local_date
 from engine.scheduler.compose import deadline_item, deadline_message, row_values
@@ -114,6 +116,9 @@ def weekly_digest(conn: Connection, now: dt.datetime, settings: Settings, render
         .all()
     )
     ctx = Context(conn)
+    unheld = _unheld_escalations(conn, ctx, week_ago)
+    policy = _policy(settings)
+    met_late = _met_late(conn, week_ago, policy)
     contexts = load_deadlines(conn, ctx, [r.id for r in rows])
     items: dict[str, dict[str, list]] = defaultdict(lambda: {"due": [], "overdue": [], "ids": []})
     everyone: dict[str, list] = {"due": [], "overdue": [], "ids": []}
@@ -125,9 +130,12 @@ def weekly_digest(conn: Connection, now: dt.datetime, settings: Settings, render
             "plan_id": dc.plan["id"],
             "subject": dc.plan["subject"],
             "owner": r.owner,
+            "owner_name": dc.deadline["owner_name"],
             "meeting": f"{dc.meeting['title']} on {dc.meeting['date']}" if dc.meeting else "",
         }
         bucket = "overdue" if r.status == "missed" or r.due < today else "due"
+        if bucket == "overdue":
+            item["standing"] = standing("missed", r.due, None, policy, today).text
         for target in [*(items[p] for p in ctx.resolve("owner", dc)), everyone]:
             target[bucket].append(item)
             target["ids"].append(r.id)
@@ -166,8 +174,11 @@ def weekly_digest(conn: Connection, now: dt.datetime, settings: Settings, render
             "overdue": data["overdue"],
             "moved": mine,
             "horizon_days": HORIZON_DAYS,
+            "unheld": unheld if scope == "all" else [],
+            "council": settings.council_name,
+            "met_late": [x for x in met_late if scope == "all" or x["owner"] == email],
         }
-        if not (data["due"] or data["overdue"] or mine):
+        if not (data["due"] or data["overdue"] or mine or context["unheld"] or context["met_late"]):
             continue  # nothing to say this week
         subject, text, html = renderer.render_kind("digest", context)
         due_ids = [i for i in sorted(ids) if contexts[i].deadline["status"] == "open"]
@@ -193,3 +204,59 @@ def weekly_digest(conn: Connection, now: dt.datetime, settings: Settings, render
         )
         rows[values["key"]] = values
     return insert_messages(conn, list(rows.values()))
+
+
+def _unheld_escalations(conn: Connection, ctx: Context, since: dt.datetime) -> list[dict]:
+    """Escalations of the last week that went to nobody: their role is held by no one."""
+    from engine.store.tables import audit_events as ev
+
+    found = []
+    for r in conn.execute(
+        select(ev.c.plan_id, ev.c.data, ev.c.at, t.plans.c.subject)
+        .join(t.plans, t.plans.c.id == ev.c.plan_id)
+        .where(ev.c.kind == "escalation_unheld", ev.c.at >= since)
+        .order_by(ev.c.seq)
+    ).all():
+        data = r.data
+        while isinstance(data, str):
+            data = json.loads(data)
+        role = str(data.get("to", "")).removeprefix("role:")
+        found.append(
+            {
+                "title": data.get("title") or data.get("deadline"),
+                "due": data.get("due"),
+                "plan_id": r.plan_id,
+                "subject": r.subject,
+                "role": role.replace("_", " "),
+            }
+        )
+    return found
+
+
+def _met_late(conn: Connection, since: dt.datetime, policy: Any) -> list[dict]:
+    """Deadlines met in the last week after their day: "met late", by how much."""
+    from engine.audit.lateness import standing
+    from engine.store.db import as_utc
+
+    d, p = t.deadlines, t.plans
+    out = []
+    for r in conn.execute(
+        select(d.c.title, d.c.due, d.c.met_at, d.c.owner, p.c.id, p.c.subject, p.c.owner)
+        .join(p, p.c.id == d.c.plan_id)
+        .where(d.c.status == "met", d.c.met_at >= since)
+        .order_by(d.c.due, d.c.id)
+    ).all():
+        s = standing("met", r[1], as_utc(r[2]), policy)
+        if s.label == "met late":
+            out.append(
+                {
+                    "title": r[0],
+                    "due": r[1],
+                    "plan_id": r[4],
+                    "subject": r[5],
+                    "owner": r[6],
+                    "standing": s.text,
+                    "met_on": s.met_on,
+                }
+            )
+    return out

@@ -63,16 +63,11 @@ def claim_for_delivery(
     stale = _stale(conn, rows)
     if stale_out is not None:
         stale_out.extend(sorted(stale))
-    if stale:
+    for msg_id, why in sorted(stale.items()):
         conn.execute(
             update(o)
-            .where(o.c.id.in_(sorted(stale)))
-            .values(
-                status="cancelled",
-                lease_until=None,
-                lease_owner=None,
-                last_error="the deadline is no longer open",
-            )
+            .where(o.c.id == msg_id)
+            .values(status="cancelled", lease_until=None, lease_owner=None, cancel_reason=why)
         )
     rows = [r for r in rows if r["id"] not in stale]
     if rows:
@@ -91,29 +86,21 @@ def claim_for_delivery(
     return rows
 
 
-def _stale(conn: Connection, rows: Sequence[dict[str, Any]]) -> set[int]:
-    """Messages whose deadline was met or cancelled after they were queued."""
-    ids = sorted(
-        {r["deadline_id"] for r in rows if r["deadline_id"] is not None and r["kind"] != "digest"}
+def _stale(conn: Connection, rows: Sequence[dict[str, Any]]) -> dict[int, str]:
+    """Messages no longer owed (:mod:`engine.scheduler.owed`), with the reason."""
+    from engine.scheduler.owed import not_owed
+
+    return not_owed(conn, rows)
+
+
+def cancel(conn: Connection, msg_id: int, owner: str, why: str) -> None:
+    """A claimed message no longer owed: cancelled (while we hold its lease), saying WHY."""
+    o = t.outbox
+    conn.execute(
+        update(o)
+        .where(o.c.id == msg_id, o.c.lease_owner == owner, o.c.status == "sending")
+        .values(status="cancelled", lease_until=None, lease_owner=None, cancel_reason=why)
     )
-    if not ids:
-        return set()
-    status = dict(
-        conn.execute(
-            select(t.deadlines.c.id, t.deadlines.c.status).where(t.deadlines.c.id.in_(ids))
-        ).all()
-    )
-    out = set()
-    for r in rows:
-        s = status.get(r["deadline_id"])
-        if s is None or r["kind"] == "digest":
-            continue
-        if r["kind"] == "escalation":
-            if s in ("met", "cancelled"):
-                out.add(r["id"])
-        elif s != "open":
-            out.add(r["id"])
-    return out
 
 
 def mark_sent(conn: Connection, msg_id: int, owner: str, now: dt.datetime) -> bool:
@@ -176,6 +163,7 @@ def as_json(row: dict[str, Any]) -> dict[str, Any]:
         "last_error": row["last_error"],
         "sent_at": sent.isoformat() if sent else None,
         "late": bool(row["late"]),
+        "cancel_reason": row.get("cancel_reason"),
         "message_id": row["message_id"],
         "key": row["key"],
     }

@@ -24,6 +24,7 @@ from engine.scheduler.clock import local, local_date
 from engine.scheduler.compose import deadline_message
 from engine.scheduler.context import Context, load_deadlines
 from engine.scheduler.outbox import insert_messages
+from engine.scheduler.owed import reason_not_owed
 from engine.store import tables as t
 from engine.store.db import as_utc
 
@@ -216,10 +217,10 @@ def _queue(
     cancelled: list[int] = []
     for r in notices:
         dc = contexts.get(r["deadline_id"])
-        status = dc.deadline["status"] if dc else "cancelled"
-        wanted = "missed" if r["kind"] == "escalation" else "open"
-        if status != wanted or (dc and dc.plan["closed"] and r["kind"] != "escalation"):
-            cancelled.append(r["id"])  # met early, cancelled, or (a reminder) already missed
+        if dc is None or reason_not_owed(
+            r["kind"], dc.deadline, dc.plan["state"], bool(dc.plan["closed"])
+        ):
+            cancelled.append(r["id"])  # met, superseded, left behind, or (a reminder) missed
             continue
         groups[(r["deadline_id"], r["kind"], r["recipient"])].append(r)
     handled: list[int] = []
@@ -242,6 +243,24 @@ def _queue(
         people = ctx.resolve(recipient, dc)
         if not people:
             result.no_recipient += 1
+            if kind == "escalation":  # not dropped silently: the trail and the policy team's digest
+                append_audit(
+                    conn,
+                    kind="escalation_unheld",
+                    at=now,
+                    plan_id=dc.plan["id"],
+                    meeting_id=dc.deadline["meeting_id"],
+                    actor=recipient,
+                    data={
+                        "deadline": dc.deadline["name"],
+                        "deadline_id": deadline_id,
+                        "title": dc.deadline["title"],
+                        "due": dc.deadline["due"].isoformat(),
+                        "to": recipient,
+                        "level": level,
+                        "reason": f"nobody holds {recipient.removeprefix('role:')}",
+                    },
+                )
             continue
         for person in people:
             values = deadline_message(

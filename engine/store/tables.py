@@ -155,7 +155,9 @@ deadlines = Table(
     Column("meeting_id", Integer, ForeignKey("meetings.id"), nullable=True),
     Column("due", Date, nullable=False),
     Column("owner", String(320), nullable=False),  # e-mail
-    Column("status", String(20), nullable=False, default="open"),  # open|met|missed|cancelled
+    Column(
+        "status", String(20), nullable=False, default="open"
+    ),  # open|met|missed|cancelled|superseded
     Column("met_at", UtcDateTime(), nullable=True),
     Column("escalation_level", Integer, nullable=False, default=0),
     Column("infeasible", Boolean, nullable=False, default=False),
@@ -163,6 +165,8 @@ deadlines = Table(
     # reminders and escalations not yet made into notices: JSON [[kind, recipient, due_at], …]
     # (written with the deadline; the sweep makes the notice rows and clears it; see 0005)
     Column("schedule", Text, nullable=True),
+    # the stage that made this deadline, when the plan carried it on to another (see 0007)
+    Column("carried_from", String(100), nullable=True),
     Index("ix_deadlines_status_due", "status", "due"),
     Index("ix_deadlines_plan", "plan_id"),
 )
@@ -213,6 +217,7 @@ outbox = Table(
     Column("late", Boolean, nullable=False, default=False),
     Column("created_at", UtcDateTime(), nullable=False),
     Column("sent_at", UtcDateTime(), nullable=True),
+    Column("cancel_reason", Text, nullable=True),  # why it was not sent, in a sentence (0007)
     Index("ix_outbox_status_next", "status", "next_attempt_at"),
     Index("ix_outbox_plan", "plan_id"),
 )
