@@ -63,6 +63,10 @@ class Settings:
     retry_base_seconds: int = 60  # first retry delay; doubles each attempt
     retry_max_seconds: int = 6 * 3600
     batch_size: int = 500
+    audit_signing_key: str = ""  # Ed25519 private key file for checkpoints (outside the database)
+    audit_public_key: str = ""  # its public key (default: the signing key's path + ".pub")
+    audit_witness_file: str = ""  # the append-only file the daily checkpoint is witnessed in
+    auth_required: str = ""  # "true" | "false" | "" (true on PostgreSQL, false on SQLite)
     source: tuple[str, ...] = field(default=(), compare=False)  # where the settings came from
 
     def __post_init__(self) -> None:
@@ -112,6 +116,10 @@ _KEYS: dict[str, tuple[str, tuple[str, str]]] = {
     "retry_base_seconds": ("GOVPATH_RETRY_BASE_SECONDS", ("mail", "retry_base_seconds")),
     "retry_max_seconds": ("GOVPATH_RETRY_MAX_SECONDS", ("mail", "retry_max_seconds")),
     "batch_size": ("GOVPATH_BATCH_SIZE", ("scheduler", "batch_size")),
+    "audit_signing_key": ("GOVPATH_AUDIT_SIGNING_KEY", ("audit", "signing_key")),
+    "audit_public_key": ("GOVPATH_AUDIT_PUBLIC_KEY", ("audit", "public_key")),
+    "audit_witness_file": ("GOVPATH_AUDIT_WITNESS_FILE", ("audit", "witness_file")),
+    "auth_required": ("GOVPATH_AUTH_REQUIRED", ("auth", "required")),
 }
 
 
@@ -145,6 +153,8 @@ def _convert(name: str, raw: Any, where: str) -> Any:
             return tuple(str(i).strip() for i in items if str(i).strip())
     except (TypeError, ValueError):
         raise BadInput(f"{where} must be a number (not {raw!r}).") from None
+    if isinstance(raw, bool):
+        return "true" if raw else "false"
     if not isinstance(raw, str):
         raise BadInput(f"{where} must be a string (not {raw!r}).")
     return raw.strip()
@@ -185,6 +195,11 @@ def _check(values: dict[str, Any], where: dict[str, str]) -> None:
             ZoneInfo(tz)
         except (ZoneInfoNotFoundError, ValueError):
             raise bad("timezone", f"is not a known time zone (not {tz!r}).") from None
+    required = values.get("auth_required", "").lower()
+    if required not in ("", "true", "false", "1", "0", "yes", "no"):
+        raise bad("auth_required", f"must be true or false (not {required!r}).")
+    if required:
+        values["auth_required"] = "true" if required in ("true", "1", "yes") else "false"
     for name in ("mail_from",):
         if name in values and ("\r" in values[name] or "\n" in values[name]):
             raise bad(name, "must not contain a line break.")

@@ -1,4 +1,4 @@
-"""Commands: init, pathway publish, actor add/list, plan …, calendar move, audit verify."""
+"""Commands: init, pathway publish, actor add/list, plan …, calendar move."""
 
 from __future__ import annotations
 
@@ -332,26 +332,3 @@ def calendar_move(
             f"Plan {c['plan']} ({c['subject']}): deadline {c['name']} is now {c['due']}, "
             "which can no longer be met."
         )
-
-
-@groups.audit.command("verify")
-def audit_verify(
-    ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="Print JSON.")
-) -> None:
-    """Check the trail's integrity; exit 0 with the count, or 5 naming the first event that fails.
-
-    Example: govpath audit verify --json
-    """
-    from engine.audit.chain import verify
-    from engine.errors import IntegrityFailure
-
-    from .output import emit_json
-
-    with open_engine(ctx).connect() as conn:
-        result = verify(conn)
-    if as_json:
-        emit_json(result.to_json())
-    if not result.ok:
-        raise IntegrityFailure(f"The decision trail does not verify: {result.reason}")
-    if not as_json:
-        print(f"The decision trail verifies: {result.count} events, chain intact.")

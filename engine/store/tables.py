@@ -262,3 +262,26 @@ audit_head = Table(
     Column("seq", BigInteger, nullable=False),
     Column("hash", String(64), nullable=False),
 )
+
+# Facts about the database itself (migration 0009): ``database_id``, a random identity signed
+# into checkpoints, and ``simulation`` ("1" on a demo's database: any clock is accepted).
+database_facts = Table(
+    "database_facts",
+    metadata,
+    Column("key", String(100), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+# Signed checkpoints of the chain head (migration 0009); witnesses hold copies outside the database.
+audit_checkpoints = Table(
+    "audit_checkpoints",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("seq", BigInteger, nullable=False),
+    Column("hash", String(64), nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("database_id", String(64), nullable=False),
+    Column("key_id", String(64), nullable=False),
+    Column("statement", Text, nullable=False),  # the canonical JSON that was signed
+    Column("signature", Text, nullable=False),  # base64 Ed25519 signature of the statement
+)

@@ -1,0 +1,51 @@
+"""Witnessed trail: a database identity, a simulation mark, and signed checkpoints of the head.
+
+``database_facts`` holds facts about the database itself: ``database_id`` (a random identity made
+here, signed into every checkpoint so a checkpoint of one database never vouches for another) and
+``simulation`` (set by the demo: only a simulated database accepts a clock far from the real one).
+``audit_checkpoints`` keeps every signed checkpoint of the chain head; the witnesses (an
+append-only file, auditors' e-mail) keep copies the database cannot take back.
+
+Revision ID: 0009
+Revises: 0006
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0009"
+down_revision = "0006"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "database_facts",
+        sa.Column("key", sa.String(100), nullable=False),
+        sa.Column("value", sa.Text(), nullable=False),
+        sa.PrimaryKeyConstraint("key", name=op.f("pk_database_facts")),
+    )
+    facts = sa.table("database_facts", sa.column("key"), sa.column("value"))
+    op.bulk_insert(facts, [{"key": "database_id", "value": str(uuid.uuid4())}])
+    op.create_table(
+        "audit_checkpoints",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("seq", sa.BigInteger(), nullable=False),
+        sa.Column("hash", sa.String(64), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("database_id", sa.String(64), nullable=False),
+        sa.Column("key_id", sa.String(64), nullable=False),
+        sa.Column("statement", sa.Text(), nullable=False),
+        sa.Column("signature", sa.Text(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_checkpoints")),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("audit_checkpoints")
+    op.drop_table("database_facts")
