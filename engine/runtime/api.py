@@ -38,6 +38,9 @@ __all__ = [
 ]
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# roles govpath itself gives meaning to, whatever the pathways define: who may act for others and
+# administer people, and who witnesses the trail's checkpoints
+SYSTEM_ROLES = frozenset({"administrator", "auditor", "monitoring_officer"})
 
 
 def _now(now: dt.datetime | None) -> dt.datetime:
@@ -147,7 +150,7 @@ def add_actor(
     roles = sorted({r.strip() for r in roles if r.strip()})
     with engine.begin() as conn:
         known = _known_roles(conn)
-        unknown = [r for r in roles if known and r not in known]
+        unknown = [r for r in roles if known and r not in known | SYSTEM_ROLES]
         if unknown:
             close = difflib.get_close_matches(unknown[0], sorted(known), n=1, cutoff=0.6)
             hint = f" Did you mean '{close[0]}'?" if close else ""
