@@ -67,6 +67,9 @@ class Settings:
     audit_public_key: str = ""  # its public key (default: the signing key's path + ".pub")
     audit_witness_file: str = ""  # the append-only file the daily checkpoint is witnessed in
     auth_required: str = ""  # "true" | "false" | "" (true on PostgreSQL, false on SQLite)
+    oidc_issuer: str = ""  # the identity provider for `govpath login` (device authorization)
+    oidc_client_id: str = ""
+    session_hours: int = 12  # how long a `govpath login` lasts
     source: tuple[str, ...] = field(default=(), compare=False)  # where the settings came from
 
     def __post_init__(self) -> None:
@@ -120,6 +123,9 @@ _KEYS: dict[str, tuple[str, tuple[str, str]]] = {
     "audit_public_key": ("GOVPATH_AUDIT_PUBLIC_KEY", ("audit", "public_key")),
     "audit_witness_file": ("GOVPATH_AUDIT_WITNESS_FILE", ("audit", "witness_file")),
     "auth_required": ("GOVPATH_AUTH_REQUIRED", ("auth", "required")),
+    "oidc_issuer": ("GOVPATH_OIDC_ISSUER", ("auth", "oidc_issuer")),
+    "oidc_client_id": ("GOVPATH_OIDC_CLIENT_ID", ("auth", "oidc_client_id")),
+    "session_hours": ("GOVPATH_SESSION_HOURS", ("auth", "session_hours")),
 }
 
 
@@ -182,6 +188,7 @@ def _check(values: dict[str, Any], where: dict[str, str]) -> None:
         "retry_base_seconds",
         "batch_size",
         "smtp_timeout",
+        "session_hours",
     ):
         if name in values and values[name] <= 0:
             raise bad(name, f"must be more than 0 (not {values[name]}).")

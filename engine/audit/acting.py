@@ -77,6 +77,23 @@ class Acting:
         return {k: v for k, v in asdict(self).items() if v is not None}
 
 
+_default: list[Acting] = []
+
+
 def process_default() -> Acting:
     """The identity of a caller that named none: this process, as a command-line operator."""
-    return Acting.cli()
+    if not _default:
+        _default.append(Acting.cli())
+    return _default[0]
+
+
+def acting_json(acting: Acting | None, on_behalf_of: str | None = None) -> dict[str, Any]:
+    """What an event's ``data["acting"]`` holds: ACTING, or this process acting for ON_BEHALF_OF."""
+    if acting is None:
+        base = process_default()
+        if on_behalf_of:
+            from dataclasses import replace
+
+            base = replace(base, on_behalf_of=on_behalf_of)
+        return base.to_json()
+    return acting.to_json()

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from engine.audit.acting import Acting
 from engine.audit.chain import VerifyResult, append_event, canonical_json, verify
 from engine.errors import BadInput
+from engine.store.facts import database_id
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import (
@@ -124,16 +125,6 @@ def load_public(path: str | Path) -> Ed25519PublicKey:
     if not isinstance(key, Ed25519PublicKey):
         raise BadInput(f"{path} is not an Ed25519 key.")
     return key
-
-
-def database_id(conn: Connection) -> str:
-    """This database's identity (made by migration 0009)."""
-    from sqlalchemy import select
-
-    from engine.store.tables import database_facts as f
-
-    value = conn.execute(select(f.c.value).where(f.c.key == "database_id")).scalar()
-    return value or ""
 
 
 def _witness_line(cp_id: int, statement: str, signature: str) -> str:

@@ -24,7 +24,14 @@ def _pairs(values: list[str] | None, flag: str) -> dict[str, str]:
 
 
 @groups.app.command("init")
-def init(ctx: typer.Context) -> None:
+def init(
+    ctx: typer.Context,
+    simulation: bool = typer.Option(
+        False,
+        "--simulation",
+        help="Mark the database as a simulation: acting commands accept any --now (replays).",
+    ),
+) -> None:
     """Create or upgrade the database schema explicitly (other commands do it on first use).
 
     Example: govpath --db sqlite:///govpath.db init
@@ -39,6 +46,11 @@ def init(ctx: typer.Context) -> None:
         engine.dispose()
     what = "upgraded to" if applied else "already at"
     print(f"Database {url} {what} schema revision {head_revision()}.")
+    if simulation:
+        from engine.store.facts import mark_simulation
+
+        mark_simulation(open_engine(ctx))
+        print("Marked as a simulation: acting commands accept any --now.")
 
 
 @groups.pathway.command("publish")
@@ -54,9 +66,12 @@ def publish(
     """
     from engine.runtime.api import publish_pathway
 
+    from .identity import who_acts
     from .output import emit_json
 
-    result = publish_pathway(open_engine(ctx), path, actor=actor)
+    engine = open_engine(ctx)
+    actor, acting = who_acts(engine, actor, admin=True)
+    result = publish_pathway(engine, path, actor=actor, acting=acting)
     if as_json:
         emit_json(result)
         return
@@ -79,9 +94,12 @@ def actor_add(
     """
     from engine.runtime.api import add_actor
 
+    from .identity import who_acts
     from .output import emit_json
 
-    result = add_actor(open_engine(ctx), email, name, role or [], reports_to=reports_to)
+    engine = open_engine(ctx)
+    _who, acting = who_acts(engine, None, admin=True)
+    result = add_actor(engine, email, name, role or [], reports_to=reports_to, acting=acting)
     if as_json:
         emit_json(result)
         return
@@ -135,11 +153,13 @@ def plan_start(
     """
     from engine.runtime.api import start_plan
 
+    from .identity import who_acts
     from .output import emit_json
 
-    status = start_plan(
-        open_engine(ctx), pathway, subject, owner, actor=actor, now=parse_clock(now)
-    )
+    engine = open_engine(ctx)
+    clock = parse_clock(now)
+    actor, acting = who_acts(engine, actor, now=clock)
+    status = start_plan(engine, pathway, subject, owner, actor=actor, now=clock, acting=acting)
     if as_json:
         emit_json(status)
         return
@@ -154,7 +174,12 @@ def plan_advance(
     ctx: typer.Context,
     plan_id: int = typer.Argument(..., metavar="ID", help="The plan."),
     trigger: str = typer.Argument(..., help="The transition to fire."),
-    actor: str = typer.Option(..., "--actor", help="E-mail of the person firing it."),
+    actor: str = typer.Option(
+        None,
+        "--actor",
+        help="On whose behalf (default: the signed-in person); another person's needs the "
+        "administrator role where sign-in is required.",
+    ),
     set_: list[str] = typer.Option(None, "--set", help="KEY=VALUE content to record (repeatable)."),
     note: str = typer.Option(None, "--note", help="A note for the trail."),
     now: str = typer.Option(
@@ -171,16 +196,15 @@ def plan_advance(
     """
     from engine.runtime.api import advance
 
+    from .identity import who_acts
     from .output import emit_json
 
+    engine = open_engine(ctx)
+    clock = parse_clock(now)
+    values = _pairs(set_, "--set")
+    actor, acting = who_acts(engine, actor, now=clock, needs_actor=True)
     result = advance(
-        open_engine(ctx),
-        plan_id,
-        trigger,
-        actor,
-        fields=_pairs(set_, "--set"),
-        note=note,
-        now=parse_clock(now),
+        engine, plan_id, trigger, actor, fields=values, note=note, now=clock, acting=acting
     )
     if as_json:
         emit_json(result)
@@ -276,11 +300,13 @@ def plan_migrate(
     """
     from engine.runtime.api import migrate_plans
 
+    from .identity import who_acts
     from .output import emit_json
 
-    result = migrate_plans(
-        open_engine(ctx), list(plan_ids), to_version, _pairs(map_, "--map"), actor=actor
-    )
+    engine = open_engine(ctx)
+    mapping = _pairs(map_, "--map")
+    actor, acting = who_acts(engine, actor, admin=True)
+    result = migrate_plans(engine, list(plan_ids), to_version, mapping, actor=actor, acting=acting)
     if as_json:
         emit_json(result)
         return
@@ -306,15 +332,13 @@ def calendar_move(
     """
     from engine.runtime.api import move_meeting
 
+    from .identity import who_acts
     from .output import emit_json
 
-    result = move_meeting(
-        open_engine(ctx),
-        body,
-        parse_date(date, "DATE"),
-        parse_date(new_date, "NEWDATE"),
-        actor=actor,
-    )
+    engine = open_engine(ctx)
+    day, new_day = parse_date(date, "DATE"), parse_date(new_date, "NEWDATE")
+    actor, acting = who_acts(engine, actor, admin=True)
+    result = move_meeting(engine, body, day, new_day, actor=actor, acting=acting)
     if as_json:
         emit_json(result)
         return

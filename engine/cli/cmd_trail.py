@@ -46,7 +46,6 @@ def audit_keygen(
 
     Example: GOVPATH_AUDIT_SIGNING_KEY=/etc/govpath/audit.key govpath audit keygen
     """
-    from engine.audit.acting import Acting
     from engine.audit.chain import append_event
     from engine.audit.checkpoints import keygen
     from engine.errors import BadInput
@@ -60,9 +59,12 @@ def audit_keygen(
             "say where the key goes: set GOVPATH_AUDIT_SIGNING_KEY (or [audit] signing_key in "
             "govpath.toml) to a path outside the database."
         )
+    from .identity import who_acts
+
+    engine = open_engine(ctx)
+    _who, acting = who_acts(engine, None, admin=True)
     result = keygen(path)
-    acting = Acting.cli()
-    with open_engine(ctx).begin() as conn:
+    with engine.begin() as conn:
         append_event(
             conn,
             kind="signing_key_created",
@@ -95,19 +97,22 @@ def audit_checkpoint(
 
     Example: govpath audit checkpoint --to /srv/witness/govpath-checkpoints.jsonl
     """
-    from engine.audit.acting import Acting
     from engine.audit.checkpoints import make_checkpoint
     from engine.store.db import utcnow
 
+    from .identity import who_acts
     from .output import emit_json
 
     settings = _settings()
     witness = to if to is not None else (settings.audit_witness_file or None)
+    engine = open_engine(ctx)
+    clock = parse_clock(now)
+    _who, acting = who_acts(engine, None, now=clock, admin=True)
     result = make_checkpoint(
-        open_engine(ctx),
+        engine,
         settings.audit_signing_key,
-        now=parse_clock(now) or utcnow(),
-        acting=Acting.cli(),
+        now=clock or utcnow(),
+        acting=acting,
         witness_file=witness,
     )
     if as_json:

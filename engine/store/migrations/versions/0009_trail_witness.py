@@ -5,6 +5,8 @@ here, signed into every checkpoint so a checkpoint of one database never vouches
 ``simulation`` (set by the demo: only a simulated database accepts a clock far from the real one).
 ``audit_checkpoints`` keeps every signed checkpoint of the chain head; the witnesses (an
 append-only file, auditors' e-mail) keep copies the database cannot take back.
+``sign_ins`` holds the command line's sessions (only a hash of each token) and
+``sign_in_codes`` the one-time codes sent by e-mail (hashed too).
 
 Revision ID: 0009
 Revises: 0006
@@ -44,8 +46,37 @@ def upgrade() -> None:
         sa.Column("signature", sa.Text(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_checkpoints")),
     )
+    op.create_table(
+        "sign_ins",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("token_hash", sa.String(64), nullable=False),
+        sa.Column("person", sa.String(320), nullable=False),
+        sa.Column("method", sa.String(20), nullable=False),
+        sa.Column("issuer", sa.Text(), nullable=True),
+        sa.Column("subject", sa.Text(), nullable=True),
+        sa.Column("os_user", sa.String(100), nullable=True),
+        sa.Column("host", sa.String(255), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("ended_at", sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_sign_ins")),
+        sa.UniqueConstraint("token_hash", name=op.f("uq_sign_ins_token_hash")),
+    )
+    op.create_table(
+        "sign_in_codes",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("person", sa.String(320), nullable=False),
+        sa.Column("code_hash", sa.String(64), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("used_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_sign_in_codes")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("sign_in_codes")
+    op.drop_table("sign_ins")
     op.drop_table("audit_checkpoints")
     op.drop_table("database_facts")
