@@ -39,6 +39,14 @@ def unguard(conn: Any) -> None:
         conn.execute("DROP TRIGGER IF EXISTS audit_events_no_delete")
     else:
         conn.execute("ALTER TABLE audit_events DISABLE TRIGGER USER")
+        conn.execute("ALTER TABLE audit_head DISABLE TRIGGER USER")
+
+
+def reguard(conn: Any) -> None:
+    """Switch the triggers back on, so that they show as enabled again."""
+    if not isinstance(conn, sqlite3.Connection):
+        conn.execute("ALTER TABLE audit_events ENABLE TRIGGER USER")
+        conn.execute("ALTER TABLE audit_head ENABLE TRIGGER USER")
 
 
 def _rows(conn: Any) -> list[dict[str, Any]]:
@@ -69,6 +77,7 @@ def truncate_tail(url: str, n: int) -> None:
         p = "?" if isinstance(conn, sqlite3.Connection) else "%s"
         conn.execute(f"DELETE FROM audit_events WHERE seq > {p}", (keep[-1]["seq"],))
         _set_head(conn, keep[-1]["seq"], keep[-1]["hash"])
+        reguard(conn)
 
 
 def empty(url: str) -> None:
@@ -77,6 +86,7 @@ def empty(url: str) -> None:
         unguard(conn)
         conn.execute("DELETE FROM audit_events")
         _set_head(conn, 0, GENESIS)
+        reguard(conn)
 
 
 def rebuild(url: str, seq: int, note: str = "nothing happened here") -> None:
@@ -98,6 +108,18 @@ def rebuild(url: str, seq: int, note: str = "nothing happened here") -> None:
                 )
             prev = row["hash"]
         _set_head(conn, rows[-1]["seq"], prev)
+        reguard(conn)
+
+
+def replace_guard_function(url: str) -> None:
+    """As the schema's owner on PostgreSQL: make the append-only function let everything through,
+    leaving the triggers enabled."""
+    with raw(url) as conn:
+        conn.execute(
+            "CREATE OR REPLACE FUNCTION govpath_audit_append_only() RETURNS trigger AS $$ "
+            "BEGIN IF TG_OP = 'DELETE' THEN RETURN OLD; END IF; RETURN NEW; END; $$ "
+            "LANGUAGE plpgsql"
+        )
 
 
 def execute(url: str, sql: str, *params: Any) -> None:

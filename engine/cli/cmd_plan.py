@@ -31,11 +31,27 @@ def init(
         "--simulation",
         help="Mark the database as a simulation: acting commands accept any --now (replays).",
     ),
+    owner_role: str = typer.Option(
+        None, "--owner-role", metavar="ROLE", help="PostgreSQL: the role that owns the schema."
+    ),
+    app_role: str = typer.Option(
+        None,
+        "--app-role",
+        metavar="ROLE",
+        help="PostgreSQL: the role govpath runs as; it may append to the trail, never alter it.",
+    ),
 ) -> None:
     """Create or upgrade the database schema explicitly (other commands do it on first use).
 
-    Example: govpath --db sqlite:///govpath.db init
+    On PostgreSQL, run it as an administrator with --owner-role and --app-role to create both
+    roles, give the schema to the owner and grant the application role only what it needs.
+
+    Example: govpath --db postgresql+psycopg://postgres@db/govpath init --owner-role govpath_owner --app-role govpath_app
     """
+    from engine.errors import BadInput
+
+    if (owner_role is None) != (app_role is None):
+        raise BadInput("give both --owner-role and --app-role, or neither.")
     from engine.store.db import create_db_engine, head_revision, upgrade
 
     url = state(ctx).db_url
@@ -46,6 +62,11 @@ def init(
         engine.dispose()
     what = "upgraded to" if applied else "already at"
     print(f"Database {url} {what} schema revision {head_revision()}.")
+    if owner_role and app_role:
+        from engine.store.pg_roles import set_up_roles
+
+        for line in set_up_roles(open_engine(ctx), owner_role, app_role):
+            print(line[0].upper() + line[1:] + ".")
     if simulation:
         from engine.store.facts import mark_simulation
 

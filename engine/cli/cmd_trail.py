@@ -163,24 +163,26 @@ def audit_verify(
     failures: list[str] = []
     lines: list[str] = []
     with open_engine(ctx).connect() as conn:
+        from engine.store.pg_roles import guard_problems
+
+        guards = guard_problems(conn)
+        if guards:
+            failures.append(f"The decision trail is unguarded: {'; '.join(guards)}.")
+            doc["guards"] = guards
         if checkpoints is not None:
             from engine.audit.checkpoints import load_public, read_witness, verify_against
 
             witnessed = read_witness(checkpoints)
             public = load_public(_public_key_path(public_key))
             cp = verify_against(conn, public, witnessed)
-            doc = {
-                **(cp.chain.to_json() if cp.chain else {"ok": False}),
-                "checkpoints": cp.to_json(),
-            }
-            doc["ok"] = cp.ok
+            doc |= {**(cp.chain.to_json() if cp.chain else {}), "checkpoints": cp.to_json()}
             if cp.ok:
                 lines.append(f"The decision trail agrees with its witnesses: {cp.reason}")
             else:
                 failures.append(f"The decision trail does not verify: {cp.reason}")
         else:
             result = verify(conn)
-            doc = result.to_json()
+            doc |= result.to_json()
             if result.ok:
                 lines.append(f"The decision trail verifies: {result.count} events, chain intact.")
             else:

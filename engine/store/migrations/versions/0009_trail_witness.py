@@ -7,6 +7,8 @@ here, signed into every checkpoint so a checkpoint of one database never vouches
 append-only file, auditors' e-mail) keep copies the database cannot take back.
 ``sign_ins`` holds the command line's sessions (only a hash of each token) and
 ``sign_in_codes`` the one-time codes sent by e-mail (hashed too).
+On PostgreSQL, a deferred constraint trigger lets the chain head move only forward and only onto
+an event of the trail, checked at commit (the append path moves it, then inserts the events).
 
 Revision ID: 0009
 Revises: 0006
@@ -23,6 +25,19 @@ revision = "0009"
 down_revision = "0006"
 branch_labels = None
 depends_on = None
+
+HEAD_FUNCTION = """
+CREATE OR REPLACE FUNCTION govpath_audit_head_forward() RETURNS trigger AS $$
+BEGIN
+    IF NEW.seq < OLD.seq OR (NEW.seq > 0 AND NOT EXISTS (
+        SELECT 1 FROM audit_events WHERE seq = NEW.seq AND hash = NEW.hash)) THEN
+        RAISE EXCEPTION 'the chain head only moves forward, onto an event of the trail'
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    RETURN NULL;
+END;
+$$ LANGUAGE plpgsql;
+"""
 
 
 def upgrade() -> None:
@@ -73,9 +88,19 @@ def upgrade() -> None:
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_sign_in_codes")),
     )
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(HEAD_FUNCTION)
+        op.execute(
+            "CREATE CONSTRAINT TRIGGER audit_head_forward AFTER UPDATE ON audit_head "
+            "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW "
+            "EXECUTE FUNCTION govpath_audit_head_forward()"
+        )
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP TRIGGER IF EXISTS audit_head_forward ON audit_head")
+        op.execute("DROP FUNCTION IF EXISTS govpath_audit_head_forward()")
     op.drop_table("sign_in_codes")
     op.drop_table("sign_ins")
     op.drop_table("audit_checkpoints")
