@@ -87,6 +87,16 @@ def process_default() -> Acting:
     return _default[0]
 
 
+_scheduler: list[dict[str, Any]] = []
+
+
+def scheduler_json() -> dict[str, Any]:
+    """``data["acting"]`` of the scheduler's own events (built once per process)."""
+    if not _scheduler:
+        _scheduler.append(Acting.scheduler().to_json())
+    return _scheduler[0]
+
+
 def acting_json(acting: Acting | None, on_behalf_of: str | None = None) -> dict[str, Any]:
     """What an event's ``data["acting"]`` holds: ACTING, or this process acting for ON_BEHALF_OF."""
     if acting is None:
