@@ -314,3 +314,31 @@ def test_oidc_device_login_records_issuer_and_subject(tmp_path: Path, db_url: st
     proc("plan", "advance", "1", "agree_cmm", env=env, check=0)
     acting = _events(proc, "--plan", "1", "--kind", "transition")[-1]["data"]["acting"]
     assert (acting["person"], acting["issuer"], acting["subject"]) == (CM, issuer, "kcc-0042")
+
+
+def test_old_events_still_verify_and_the_identity_is_hashed(tmp_path: Path, db_url: str) -> None:
+    import datetime as dt
+
+    from engine.audit.chain import append_event
+    from engine.store.db import open_db
+
+    _cli, proc = built(tmp_path, db_url)
+    engine = open_db(db_url)
+    with engine.begin() as conn:  # an event as written before identities were recorded
+        append_event(
+            conn, kind="plan_started", at=dt.datetime.now(dt.UTC), plan_id=9, actor=DIR, data={}
+        )
+    proc("audit", "verify", check=0)
+    old = _events(proc, "--plan", "9")[-1]
+    assert old["by"] is None and old["channel"] is None
+    # the identity is inside the hash: changing who acted shows
+    from tests import trail_attacks as attack
+
+    with attack.raw(db_url) as conn:
+        attack.unguard(conn)
+        conn.execute(
+            'UPDATE audit_events SET data = replace(data, \'"os_user":"\', \'"os_user":"x\') '
+            "WHERE kind = 'actor_added'"
+        )
+        attack.reguard(conn)
+    assert "was altered" in proc("audit", "verify", check=5).stderr
