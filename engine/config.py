@@ -31,8 +31,8 @@ MASK = "********"
 LOG_FORMATS = ("text", "json")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 # The daily checkpoint job calls this function, looked up by name when the job runs: it is
-# ``f(engine, now, settings)``; when the module or function does not exist the job logs and skips.
-CHECKPOINT_JOB = "engine.audit.checkpoint:scheduled_checkpoint"
+# ``f(engine, settings, now)``; when the module or function does not exist the job logs and skips.
+CHECKPOINT_JOB = "engine.audit.checkpoints:daily_checkpoint"
 # Where the settings file is looked for, first found wins (see :func:`find_config`).
 CONFIG_ORDER = ("--config", "GOVPATH_CONFIG", "working folder", "user config folder", "system")
 SYSTEM_CONFIG = "/etc/govpath/govpath.toml"
@@ -86,6 +86,13 @@ class Settings:
     )
     config_file: str = field(default="", compare=False)  # the settings file that won, if any
     config_found_by: str = field(default="", compare=False)  # how it was found (see CONFIG_ORDER)
+    audit_signing_key: str = ""  # Ed25519 private key file for checkpoints (outside the database)
+    audit_public_key: str = ""  # its public key (default: the signing key's path + ".pub")
+    audit_witness_file: str = ""  # the append-only file the daily checkpoint is witnessed in
+    auth_required: str = ""  # "true" | "false" | "" (true on PostgreSQL, false on SQLite)
+    oidc_issuer: str = ""  # the identity provider for `govpath login` (device authorization)
+    oidc_client_id: str = ""
+    session_hours: int = 12  # how long a `govpath login` lasts
     source: tuple[str, ...] = field(default=(), compare=False)  # where the settings came from
 
     def __post_init__(self) -> None:
@@ -142,6 +149,13 @@ _KEYS: dict[str, tuple[str, tuple[str, str]]] = {
     "log_format": ("GOVPATH_LOG_FORMAT", ("logging", "format")),
     "log_level": ("GOVPATH_LOG_LEVEL", ("logging", "level")),
     "log_file": ("GOVPATH_LOG_FILE", ("logging", "file")),
+    "audit_signing_key": ("GOVPATH_AUDIT_SIGNING_KEY", ("audit", "signing_key")),
+    "audit_public_key": ("GOVPATH_AUDIT_PUBLIC_KEY", ("audit", "public_key")),
+    "audit_witness_file": ("GOVPATH_AUDIT_WITNESS_FILE", ("audit", "witness_file")),
+    "auth_required": ("GOVPATH_AUTH_REQUIRED", ("auth", "required")),
+    "oidc_issuer": ("GOVPATH_OIDC_ISSUER", ("auth", "oidc_issuer")),
+    "oidc_client_id": ("GOVPATH_OIDC_CLIENT_ID", ("auth", "oidc_client_id")),
+    "session_hours": ("GOVPATH_SESSION_HOURS", ("auth", "session_hours")),
 }
 
 
@@ -175,6 +189,8 @@ def _convert(name: str, raw: Any, where: str) -> Any:
             return tuple(str(i).strip() for i in items if str(i).strip())
     except (TypeError, ValueError):
         raise BadInput(f"{where} must be a number (not {raw!r}).") from None
+    if isinstance(raw, bool):
+        return "true" if raw else "false"
     if not isinstance(raw, str):
         raise BadInput(f"{where} must be a string (not {raw!r}).")
     return raw.strip()
@@ -213,6 +229,7 @@ def _check(values: dict[str, Any], where: dict[str, str]) -> None:
         "batch_size",
         "smtp_timeout",
         "max_failed_sweeps",
+        "session_hours",
     ):
         if name in values and values[name] <= 0:
             raise bad(name, f"must be more than 0 (not {values[name]}).")
@@ -226,6 +243,11 @@ def _check(values: dict[str, Any], where: dict[str, str]) -> None:
             ZoneInfo(tz)
         except (ZoneInfoNotFoundError, ValueError):
             raise bad("timezone", f"is not a known time zone (not {tz!r}).") from None
+    required = values.get("auth_required", "").lower()
+    if required not in ("", "true", "false", "1", "0", "yes", "no"):
+        raise bad("auth_required", f"must be true or false (not {required!r}).")
+    if required:
+        values["auth_required"] = "true" if required in ("true", "1", "yes") else "false"
     for name in ("mail_from",):
         if name in values and ("\r" in values[name] or "\n" in values[name]):
             raise bad(name, "must not contain a line break.")

@@ -95,6 +95,9 @@ class Cli:
     def _environment(self, env: dict[str, str] | None) -> dict[str, str]:
         full_env = {**os.environ, "PYTHONPATH": str(ROOT), **self.env, **(env or {})}
         full_env.pop("GOVPATH_DEBUG", None)
+        # sign-in stays off unless a test turns it on, and credentials never reach ~/.config
+        full_env.setdefault("GOVPATH_AUTH_REQUIRED", "false")
+        full_env.setdefault("GOVPATH_CREDENTIALS", str(self.cwd / ".govpath" / "credentials.json"))
         if self.db:
             full_env["GOVPATH_DB"] = self.db
         return full_env

@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CALLS: list[tuple[Any, ...]] = []
 
 
-def checkpoint_for_tests(engine: Any, now: dt.datetime, settings: Any) -> None:
+def checkpoint_for_tests(engine: Any, settings: Any, now: dt.datetime) -> None:
     """A stand-in for the trail's checkpoint function, looked up by name like the real one."""
     CALLS.append((engine, now, settings.checkpoint_job))
 
@@ -99,6 +99,11 @@ def test_the_checkpoint_hook_is_called_by_name_and_skips_when_absent(
         assert run_checkpoint("engine", now, absent) is False
     assert "daily checkpoint skipped" in caplog.text
     assert find_checkpoint_job(f"{__name__}:no_such_function") is None
+    # the default names the trail's real checkpoint function
+    from engine.audit.checkpoints import daily_checkpoint
+    from engine.config import CHECKPOINT_JOB
+
+    assert find_checkpoint_job(CHECKPOINT_JOB) is daily_checkpoint
 
 
 def test_the_jobs_fire_at_local_hours_across_the_clock_changes() -> None:

@@ -366,8 +366,12 @@ def _name(row: Any) -> str:
     return f"event seq {row.seq} (id {row.id}, {row.kind}{plan})"
 
 
-def verify(conn: Any) -> VerifyResult:
-    """Recompute the chain in ``seq`` order; the first event altered, removed or reordered."""
+def verify(conn: Any, after: tuple[int, str] | None = None) -> VerifyResult:
+    """Recompute the chain in ``seq`` order; the first event altered, removed or reordered.
+
+    AFTER, a trusted (seq, hash) such as a witnessed checkpoint, starts the check there: only the
+    events after it are read and hashed, chained onto that hash.
+    """
     from sqlalchemy import select
 
     from engine.store.tables import audit_events, audit_head
@@ -377,6 +381,10 @@ def verify(conn: Any) -> VerifyResult:
     prev_hash = GENESIS
     expected = 1
     count = 0
+    if after is not None:
+        query = query.where(t.c.seq > after[0])
+        count, prev_hash = int(after[0]), after[1]
+        expected = count + 1
     seen_hashes: dict[str, int] = {}
     result = conn.execution_options(yield_per=2000).execute(query)
 

@@ -166,8 +166,23 @@ def _utc_iso(value: dt.datetime | None) -> str | None:
     return value.astimezone(dt.UTC).isoformat()
 
 
+def acted(data: dict[str, Any]) -> dict[str, Any]:
+    """Who acted and how, from an event's ``data["acting"]`` (None where it predates it):
+    ``by`` (the signed-in person, else the OS user at the host), ``channel``, ``on_behalf_of``.
+    """
+    acting = data.get("acting")
+    if not isinstance(acting, dict):
+        return {"by": None, "channel": None, "on_behalf_of": None}
+    by = acting.get("person")
+    if not by and acting.get("os_user"):
+        host = acting.get("host")
+        by = f"{acting['os_user']}@{host}" if host else acting["os_user"]
+    return {"by": by, "channel": acting.get("channel"), "on_behalf_of": acting.get("on_behalf_of")}
+
+
 def event_dict(row: Row[Any]) -> dict[str, Any]:
     """One trail event with the CLI's JSON keys."""
+    data = _data(row.data)
     return {
         "id": row.id,
         "seq": row.seq,
@@ -178,10 +193,11 @@ def event_dict(row: Row[Any]) -> dict[str, Any]:
         "from": row.from_state,
         "to": row.to_state,
         "actor": row.actor,
+        **acted(data),
         "body": row.body,
         "meeting": row.meeting_id,
         "note": row.note,
-        "data": _data(row.data),
+        "data": data,
         "hash": row.hash,
     }
 

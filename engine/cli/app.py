@@ -76,4 +76,6 @@ from . import (  # noqa: E402,F401
     cmd_demo,
     cmd_plan,
     cmd_scheduler,
+    cmd_signin,
+    cmd_trail,
 )

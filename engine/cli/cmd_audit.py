@@ -94,13 +94,18 @@ EVENT_COLUMNS = [
     "from",
     "to",
     "actor",
+    "by",
+    "channel",
+    "on_behalf_of",
     "body",
     "meeting",
     "note",
     "data",
     "hash",
 ]
-TABLE_COLUMNS = ["seq", "at", "plan", "kind", "trigger", "from", "to", "actor", "body", "note"]
+TABLE_COLUMNS = [
+    "seq", "at", "plan", "kind", "trigger", "from", "to", "actor", "by", "channel", "body", "note",
+]  # fmt: skip
 MISSED_COLUMNS = [
     "plan", "subject", "stage", "name", "due", "owner", "status", "standing", "met_on", "days_late",
     "working_days_late", "outstanding", "body", "meeting_date", "deadline", "title",

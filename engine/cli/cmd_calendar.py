@@ -57,9 +57,28 @@ def import_cmd(
             patterns.extend((rx, body) for rx in rxs)
     found = read_calendars(files, patterns)
     meetings = [m for f in found for m in f.meetings]
+    from engine.audit.chain import append_event
+    from engine.store.db import utcnow
+
+    from .identity import who_acts
+
     engine = open_engine(ctx)
+    _who, acting = who_acts(engine, None, admin=True)
     with engine.begin() as conn:
         added, updated = upsert_meetings(conn, meetings)
+        if added or updated:
+            append_event(
+                conn,
+                kind="calendar_imported",
+                at=utcnow(),
+                actor=acting.who,
+                data={
+                    "acting": acting.to_json(),
+                    "files": [f.path for f in found],
+                    "added": added,
+                    "updated": updated,
+                },
+            )
     unchanged = len({(m.source, m.key) for m in meetings}) - added - updated
     notes = [n for f in found for n in f.notes]
     if as_json:

@@ -1,4 +1,4 @@
-"""Commands: init, pathway publish, actor add/list, plan …, calendar move, audit verify."""
+"""Commands: init, pathway publish, actor add/list, plan …, calendar move."""
 
 from __future__ import annotations
 
@@ -24,11 +24,34 @@ def _pairs(values: list[str] | None, flag: str) -> dict[str, str]:
 
 
 @groups.app.command("init")
-def init(ctx: typer.Context) -> None:
+def init(
+    ctx: typer.Context,
+    simulation: bool = typer.Option(
+        False,
+        "--simulation",
+        help="Mark the database as a simulation: acting commands accept any --now (replays).",
+    ),
+    owner_role: str = typer.Option(
+        None, "--owner-role", metavar="ROLE", help="PostgreSQL: the role that owns the schema."
+    ),
+    app_role: str = typer.Option(
+        None,
+        "--app-role",
+        metavar="ROLE",
+        help="PostgreSQL: the role govpath runs as; it may append to the trail, never alter it.",
+    ),
+) -> None:
     """Create or upgrade the database schema explicitly (other commands do it on first use).
 
-    Example: govpath --db sqlite:///govpath.db init
+    On PostgreSQL, run it as an administrator with --owner-role and --app-role to create both
+    roles, give the schema to the owner and grant the application role only what it needs.
+
+    Example: govpath --db postgresql+psycopg://postgres@db/govpath init --owner-role govpath_owner --app-role govpath_app
     """
+    from engine.errors import BadInput
+
+    if (owner_role is None) != (app_role is None):
+        raise BadInput("give both --owner-role and --app-role, or neither.")
     from engine.store.db import create_db_engine, head_revision, upgrade
 
     url = state(ctx).db_url
@@ -39,13 +62,25 @@ def init(ctx: typer.Context) -> None:
         engine.dispose()
     what = "upgraded to" if applied else "already at"
     print(f"Database {url} {what} schema revision {head_revision()}.")
+    if owner_role and app_role:
+        from engine.store.pg_roles import set_up_roles
+
+        for line in set_up_roles(open_engine(ctx), owner_role, app_role):
+            print(line[0].upper() + line[1:] + ".")
+    if simulation:
+        from engine.store.facts import mark_simulation
+
+        mark_simulation(open_engine(ctx))
+        print("Marked as a simulation: acting commands accept any --now.")
 
 
 @groups.pathway.command("publish")
 def publish(
     ctx: typer.Context,
     path: str = typer.Argument(..., help="The pathway definition (YAML)."),
-    actor: str = typer.Option(None, "--actor", help="Who publishes it (recorded in the trail)."),
+    actor: str | None = typer.Option(
+        None, "--actor", help="Who publishes it (recorded in the trail)."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Register a definition version in the database (the same content twice is one version).
@@ -54,9 +89,12 @@ def publish(
     """
     from engine.runtime.api import publish_pathway
 
+    from .identity import who_acts
     from .output import emit_json
 
-    result = publish_pathway(open_engine(ctx), path, actor=actor)
+    engine = open_engine(ctx)
+    actor, acting = who_acts(engine, actor, admin=True)
+    result = publish_pathway(engine, path, actor=actor, acting=acting)
     if as_json:
         emit_json(result)
         return
@@ -79,9 +117,12 @@ def actor_add(
     """
     from engine.runtime.api import add_actor
 
+    from .identity import who_acts
     from .output import emit_json
 
-    result = add_actor(open_engine(ctx), email, name, role or [], reports_to=reports_to)
+    engine = open_engine(ctx)
+    _who, acting = who_acts(engine, None, admin=True)
+    result = add_actor(engine, email, name, role or [], reports_to=reports_to, acting=acting)
     if as_json:
         emit_json(result)
         return
@@ -120,7 +161,7 @@ def plan_start(
         ..., "--subject", help="What the plan is about (directorate, division)."
     ),
     owner: str = typer.Option(..., "--owner", help="E-mail of the person who owns it."),
-    actor: str = typer.Option(None, "--actor", help="Who starts it (default: the owner)."),
+    actor: str | None = typer.Option(None, "--actor", help="Who starts it (default: the owner)."),
     now: str = typer.Option(
         None,
         "--now",
@@ -135,11 +176,13 @@ def plan_start(
     """
     from engine.runtime.api import start_plan
 
+    from .identity import who_acts
     from .output import emit_json
 
-    status = start_plan(
-        open_engine(ctx), pathway, subject, owner, actor=actor, now=parse_clock(now)
-    )
+    engine = open_engine(ctx)
+    clock = parse_clock(now)
+    actor, acting = who_acts(engine, actor, now=clock)
+    status = start_plan(engine, pathway, subject, owner, actor=actor, now=clock, acting=acting)
     if as_json:
         emit_json(status)
         return
@@ -154,7 +197,12 @@ def plan_advance(
     ctx: typer.Context,
     plan_id: int = typer.Argument(..., metavar="ID", help="The plan."),
     trigger: str = typer.Argument(..., help="The transition to fire."),
-    actor: str = typer.Option(..., "--actor", help="E-mail of the person firing it."),
+    actor: str | None = typer.Option(
+        None,
+        "--actor",
+        help="On whose behalf (default: the signed-in person); another person's needs the "
+        "administrator role where sign-in is required.",
+    ),
     set_: list[str] = typer.Option(
         None,
         "--set",
@@ -179,16 +227,16 @@ def plan_advance(
     """
     from engine.runtime.api import advance
 
+    from .identity import who_acts
     from .output import emit_json
 
+    engine = open_engine(ctx)
+    clock = parse_clock(now)
+    values = _pairs(set_, "--set")
+    acting_for, acting = who_acts(engine, actor, now=clock, needs_actor=True)
+    assert acting_for is not None  # needs_actor: who_acts refuses rather than answer None
     result = advance(
-        open_engine(ctx),
-        plan_id,
-        trigger,
-        actor,
-        fields=_pairs(set_, "--set"),
-        note=note,
-        now=parse_clock(now),
+        engine, plan_id, trigger, acting_for, fields=values, note=note, now=clock, acting=acting
     )
     if as_json:
         emit_json(result)
@@ -277,7 +325,7 @@ def plan_migrate(
         ..., "--to-version", help="The pathway version to move them to."
     ),
     map_: list[str] = typer.Option(None, "--map", help="OLD=NEW stage mapping (repeatable)."),
-    actor: str = typer.Option(None, "--actor", help="Who migrates them (recorded)."),
+    actor: str | None = typer.Option(None, "--actor", help="Who migrates them (recorded)."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Move running plans to another version of their pathway; refused when a state has no mapping.
@@ -286,11 +334,13 @@ def plan_migrate(
     """
     from engine.runtime.api import migrate_plans
 
+    from .identity import who_acts
     from .output import emit_json
 
-    result = migrate_plans(
-        open_engine(ctx), list(plan_ids), to_version, _pairs(map_, "--map"), actor=actor
-    )
+    engine = open_engine(ctx)
+    mapping = _pairs(map_, "--map")
+    actor, acting = who_acts(engine, actor, admin=True)
+    result = migrate_plans(engine, list(plan_ids), to_version, mapping, actor=actor, acting=acting)
     if as_json:
         emit_json(result)
         return
@@ -307,7 +357,7 @@ def calendar_move(
     body: str = typer.Argument(..., help="The body whose meeting moved (its id, e.g. pr_cc)."),
     date: str = typer.Argument(..., help="The meeting's date (YYYY-MM-DD)."),
     new_date: str = typer.Argument(..., metavar="NEWDATE", help="Its new date (YYYY-MM-DD)."),
-    actor: str = typer.Option(None, "--actor", help="Who records the move."),
+    actor: str | None = typer.Option(None, "--actor", help="Who records the move."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Record that a meeting moved; deadlines of open plans follow it.
@@ -316,15 +366,13 @@ def calendar_move(
     """
     from engine.runtime.api import move_meeting
 
+    from .identity import who_acts
     from .output import emit_json
 
-    result = move_meeting(
-        open_engine(ctx),
-        body,
-        require_date(date, "DATE"),
-        require_date(new_date, "NEWDATE"),
-        actor=actor,
-    )
+    engine = open_engine(ctx)
+    day, new_day = require_date(date, "DATE"), require_date(new_date, "NEWDATE")
+    actor, acting = who_acts(engine, actor, admin=True)
+    result = move_meeting(engine, body, day, new_day, actor=actor, acting=acting)
     if as_json:
         emit_json(result)
         return
@@ -342,26 +390,3 @@ def calendar_move(
             f"Plan {c['plan']} ({c['subject']}): deadline {c['name']} is now {c['due']}, "
             "which can no longer be met."
         )
-
-
-@groups.audit.command("verify")
-def audit_verify(
-    ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="Print JSON.")
-) -> None:
-    """Check the trail's integrity; exit 0 with the count, or 5 naming the first event that fails.
-
-    Example: govpath audit verify --json
-    """
-    from engine.audit.chain import verify
-    from engine.errors import IntegrityFailure
-
-    from .output import emit_json
-
-    with open_engine(ctx).connect() as conn:
-        result = verify(conn)
-    if as_json:
-        emit_json(result.to_json())
-    if not result.ok:
-        raise IntegrityFailure(f"The decision trail does not verify: {result.reason}")
-    if not as_json:
-        print(f"The decision trail verifies: {result.count} events, chain intact.")

@@ -169,8 +169,10 @@ class Year:
         from calendars.store import upsert_meetings
         from engine.runtime import api
         from engine.store.db import open_db
+        from engine.store.facts import mark_simulation
 
         self.engine = open_db(self.db_url)
+        mark_simulation(self.engine)  # a simulated year: its clock is not the real one
         start = at(first, 9)
         with self.engine.begin() as conn:
             upsert_meetings(conn, self.meetings, now=start)

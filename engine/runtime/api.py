@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from engine.audit.acting import Acting, acting_json
 from engine.audit.chain import append_event
 from engine.errors import BadInput, NotFound
 from engine.runtime import deadlines as dl
@@ -38,6 +39,9 @@ __all__ = [
 ]
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# roles govpath itself gives meaning to, whatever the pathways define: who may act for others and
+# administer people, and who witnesses the trail's checkpoints
+SYSTEM_ROLES = frozenset({"administrator", "auditor", "monitoring_officer"})
 
 
 def _now(now: dt.datetime | None) -> dt.datetime:
@@ -47,7 +51,11 @@ def _now(now: dt.datetime | None) -> dt.datetime:
 
 
 def publish_pathway(
-    engine: Engine, path: str | Path, actor: str | None = None, now: dt.datetime | None = None
+    engine: Engine,
+    path: str | Path,
+    actor: str | None = None,
+    now: dt.datetime | None = None,
+    acting: Acting | None = None,
 ) -> dict[str, Any]:
     """Publish PATH: ``{pathway, version, hash, new}``; same content, same version."""
     from sqlalchemy import func, select
@@ -96,8 +104,9 @@ def publish_pathway(
                     conn,
                     kind="pathway_published",
                     at=now,
-                    actor=actor,
+                    actor=actor or _operator(acting),
                     data={
+                        "acting": acting_json(acting, actor),
                         "pathway": pathway.id,
                         "version": version,
                         "hash": digest,
@@ -110,6 +119,14 @@ def publish_pathway(
         except IntegrityError:  # someone published the same pathway at the same moment: look again
             continue
     raise BadInput(f"could not publish {path}: it kept colliding with concurrent publications.")
+
+
+def _operator(acting: Acting | None) -> str | None:
+    """Who the trail names as having done an administrative act: the signed-in person, else the
+    operator's account on its host."""
+    from engine.audit.acting import process_default
+
+    return (acting or process_default()).who
 
 
 def _known_roles(conn: Any) -> set[str]:
@@ -130,8 +147,13 @@ def add_actor(
     roles: list[str] | tuple[str, ...],
     reports_to: str | None = None,
     now: dt.datetime | None = None,
+    acting: Acting | None = None,
 ) -> dict[str, Any]:
-    """Add a person with their roles, or update them (roles replaced) when the e-mail is known."""
+    """Add a person with their roles, or update them (roles replaced) when the e-mail is known.
+
+    The trail event names who did it (ACTING: the signed-in person or the operator), with the
+    person added and their roles in its data.
+    """
     from sqlalchemy import delete, select
 
     from engine.store.tables import actor_roles, actors
@@ -147,7 +169,7 @@ def add_actor(
     roles = sorted({r.strip() for r in roles if r.strip()})
     with engine.begin() as conn:
         known = _known_roles(conn)
-        unknown = [r for r in roles if known and r not in known]
+        unknown = [r for r in roles if known and r not in known | SYSTEM_ROLES]
         if unknown:
             close = difflib.get_close_matches(unknown[0], sorted(known), n=1, cutoff=0.6)
             hint = f" Did you mean '{close[0]}'?" if close else ""
@@ -174,7 +196,13 @@ def add_actor(
         for role in roles:
             conn.execute(actor_roles.insert().values(actor_id=aid, role=role))
         info = {"email": email, "name": name, "roles": roles, "reports_to": reports_to, "new": new}
-        append_event(conn, kind="actor_added", at=now, actor=email, data=info)
+        append_event(
+            conn,
+            kind="actor_added",
+            at=now,
+            actor=_operator(acting),
+            data={**info, "acting": acting_json(acting)},
+        )
     return info
 
 
@@ -207,6 +235,7 @@ def start_plan(
     owner: str,
     actor: str | None = None,
     now: dt.datetime | None = None,
+    acting: Acting | None = None,
 ) -> dict[str, Any]:
     """Start a plan on the newest published version of PATHWAY_ID; returns its status."""
     from sqlalchemy import select
@@ -266,6 +295,7 @@ def start_plan(
                 "version": row.version,
                 "subject": subject.strip(),
                 "owner": owner,
+                "acting": acting_json(acting, actor),
             },
         )
         if dl.needs_timeline(pathway, pathway.initial):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
+from engine.audit.acting import Acting, acting_json, process_default
 from engine.audit.chain import append_events
 from engine.errors import NotFound
 from engine.runtime import deadlines as dl
@@ -54,6 +55,7 @@ def move_meeting(
     new_date: dt.date,
     actor: str | None = None,
     now: dt.datetime | None = None,
+    acting: Acting | None = None,
 ) -> dict[str, Any]:
     """Move BODY's meeting on DATE to NEW_DATE; open deadlines tied to it follow (one transaction).
 
@@ -99,11 +101,15 @@ def move_meeting(
         moved = {
             "kind": "meeting_moved",
             "at": now,
-            "actor": actor,
+            "actor": actor or (acting or process_default()).who,
             "body": body,
             "meeting_id": row.id,
         }
-        span = {"from": date.isoformat(), "to": new_date.isoformat()}
+        span = {
+            "from": date.isoformat(),
+            "to": new_date.isoformat(),
+            "acting": acting_json(acting, actor),
+        }
         for pid, stage in pairs:
             plan = load_plan(conn, pid)
             if plan.closed_at is not None:

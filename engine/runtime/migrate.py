@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
+from engine.audit.acting import Acting, acting_json
 from engine.audit.chain import append_event
 from engine.errors import BadInput, Conflict, NotFound, Refused
 from engine.runtime import deadlines as dl
@@ -22,6 +23,7 @@ def migrate_plans(
     mapping: dict[str, str],
     actor: str | None = None,
     now: dt.datetime | None = None,
+    acting: Acting | None = None,
 ) -> dict[str, Any]:
     """Pin PLAN_IDS to version TO_VERSION of their pathway, each plan's state renamed by MAPPING.
 
@@ -126,6 +128,7 @@ def migrate_plans(
                             "to_version": to_version,
                             "mapping": dict(mapping),
                             "plan_version": plan.version + 1,
+                            "acting": acting_json(acting, actor),
                         },
                     )
                 )

@@ -24,8 +24,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from engine.audit.acting import Acting, acting_json
 from engine.audit.chain import append_event, append_events
-from engine.errors import Conflict, GovpathError, Refused
+from engine.errors import BadInput, Conflict, GovpathError, Refused
 from engine.runtime import deadlines as dl
 from engine.runtime import guards, roles
 from engine.runtime.prepared import HotConnection, hot_transaction
@@ -394,7 +395,13 @@ def shared(values: dict[str, Any], fields: dict[str, Any]) -> dict[str, Any]:
 
 
 def write(
-    conn: Any, steps: list[Step], trigger: str, actor: str, note: str | None, now: dt.datetime
+    conn: Any,
+    steps: list[Step],
+    trigger: str,
+    actor: str,
+    note: str | None,
+    now: dt.datetime,
+    acting: dict[str, Any] | None = None,
 ) -> list[int]:
     """Write the decided steps in CONN's transaction; Conflict when a plan changed meanwhile.
 
@@ -469,6 +476,7 @@ def write(
                 "plan_version": st.plan.version + 1,
                 **({"fields": st.values} if st.values else {}),
                 **closed,
+                **({"acting": acting} if acting else {}),
             },
         }
         for st, closed in zip(steps, met, strict=True)
@@ -515,6 +523,7 @@ def record_refusal(
     note: str | None,
     reason: str,
     now: dt.datetime,
+    acting: dict[str, Any] | None = None,
 ) -> None:
     """The refusal as a trail event in its own transaction; Conflict if the plan moved meanwhile."""
     with conn.begin():
@@ -534,7 +543,11 @@ def record_refusal(
             from_state=plan.state,
             actor=actor,
             note=note,
-            data={"reason": reason, "fields": dict(raw)},
+            data={
+                "reason": reason,
+                "fields": dict(raw),
+                **({"acting": acting} if acting else {}),
+            },
         )
 
 
@@ -547,14 +560,21 @@ def advance(
     note: str | None = None,
     now: dt.datetime | None = None,
     expected_version: int | None = None,
+    acting: Acting | None = None,
 ) -> dict[str, Any]:
     """Fire TRIGGER on plan PLAN_ID as ACTOR with ``--set`` FIELDS; one write transaction.
+
+    ACTING says who fired it and how (the signed-in person, the channel); without it, this
+    process's operator acting for ACTOR is recorded.
 
     Returns ``{id, trigger, from, to, state, plan_version, seq, plans}`` (``plans``: every plan the
     step moved — more than one for a join). Raises Refused (recorded), Conflict or NotFound.
     """
     now = now or utcnow()
     actor = actor.strip().lower()
+    if not actor:
+        raise BadInput("an act needs the e-mail address of the person acting (it was empty).")
+    who_acted = acting_json(acting, actor)
     raw = dict(fields or {})
     plan: PlanRow | None = None
     with HotConnection(engine) as conn:  # one pooled connection, one transaction
@@ -570,11 +590,11 @@ def advance(
                         f"plan {plan.id} is at version {plan.version}, not {expected_version}; "
                         "nothing was written."
                     )
-                seqs = write(conn, steps, trigger, actor, note, now)
+                seqs = write(conn, steps, trigger, actor, note, now, who_acted)
         except Refused as refusal:  # rolled back: nothing of the step was written
             if plan is None:
                 raise
-            record_refusal(conn, plan, trigger, actor, raw, note, str(refusal), now)
+            record_refusal(conn, plan, trigger, actor, raw, note, str(refusal), now, who_acted)
             raise
     first = steps[0]
     return {

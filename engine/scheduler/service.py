@@ -7,8 +7,8 @@ Three jobs, all in the council's time zone (``settings.timezone``):
 - ``digest``: a cron job on ``digest_day`` at ``digest_hour`` (the sweep it runs sends the digest;
   its idempotency key keeps it to one a week however often it runs);
 - ``checkpoint``: a cron job every day at ``checkpoint_hour``, and once at start, calling the
-  function named by ``checkpoint_job`` (``module:function``, called as ``f(engine, now,
-  settings)``, which should make at most one checkpoint a day); while that function does not
+  function named by ``checkpoint_job`` (``module:function``, called as ``f(engine, settings,
+  now)``, which should make at most one checkpoint a day); while that function does not
   exist the job logs that it skipped.
 
 Jobs never overlap (one worker, max_instances=1), missed runs coalesce into one and none is
@@ -62,7 +62,7 @@ def run_checkpoint(engine: Engine, now: dt.datetime, settings: Settings) -> bool
             "daily checkpoint skipped: %s does not exist in this version", settings.checkpoint_job
         )
         return False
-    job(engine, now, settings)
+    job(engine, settings, now)
     log.info("daily checkpoint made by %s", settings.checkpoint_job)
     return True
 

@@ -61,10 +61,13 @@ class SweepResult:
 
 
 def append_audit(conn: Connection, **event: Any) -> None:
-    """Append to the decision trail (engine.audit.chain)."""
+    """Append to the decision trail (engine.audit.chain), as the scheduler process."""
+    from engine.audit.acting import scheduler_json
     from engine.audit.chain import append_event
 
-    append_event(conn, **event)
+    append_event(
+        conn, **{**event, "data": {**(event.get("data") or {}), "acting": scheduler_json()}}
+    )
 
 
 def run_sweep(

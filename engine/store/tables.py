@@ -267,3 +267,56 @@ audit_head = Table(
     Column("seq", BigInteger, nullable=False),
     Column("hash", String(64), nullable=False),
 )
+
+# Facts about the database itself (migration 0009): ``database_id``, a random identity signed
+# into checkpoints, and ``simulation`` ("1" on a demo's database: any clock is accepted).
+database_facts = Table(
+    "database_facts",
+    metadata,
+    Column("key", String(100), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+# Signed checkpoints of the chain head (migration 0009); witnesses hold copies outside the database.
+audit_checkpoints = Table(
+    "audit_checkpoints",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("seq", BigInteger, nullable=False),
+    Column("hash", String(64), nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("database_id", String(64), nullable=False),
+    Column("key_id", String(64), nullable=False),
+    Column("statement", Text, nullable=False),  # the canonical JSON that was signed
+    Column("signature", Text, nullable=False),  # base64 Ed25519 signature of the statement
+)
+
+# The command line's sign-ins (migration 0009): only the sha256 of each session token is kept.
+sign_ins = Table(
+    "sign_ins",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("person", String(320), nullable=False),  # e-mail of the person signed in
+    Column("method", String(20), nullable=False),  # email-code | oidc
+    Column("issuer", Text, nullable=True),  # the identity provider (oidc)
+    Column("subject", Text, nullable=True),  # the person's subject at that provider
+    Column("os_user", String(100), nullable=True),
+    Column("host", String(255), nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False),
+    Column("ended_at", UtcDateTime(), nullable=True),  # logout
+)
+
+# One-time sign-in codes sent by e-mail (migration 0009): hashed, short-lived, few attempts.
+sign_in_codes = Table(
+    "sign_in_codes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("person", String(320), nullable=False),
+    Column("code_hash", String(64), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False),
+    Column("used_at", UtcDateTime(), nullable=True),
+    Column("attempts", Integer, nullable=False, default=0),
+)

@@ -1,0 +1,1 @@
+"""Signing the command line in as a person: sessions, e-mailed one-time codes, OIDC device flow."""
