@@ -140,6 +140,7 @@ def _handlers(app: FastAPI) -> None:
     from urllib.parse import quote
 
     from engine.errors import NotFound
+    from engine.web.pages.staff import NotAllowed
 
     @app.exception_handler(SignInRequired)
     async def _signed_out(request: Request, exc: SignInRequired) -> Response:
@@ -158,6 +159,16 @@ def _handlers(app: FastAPI) -> None:
             title="Your form could not be sent",
             message="The form had expired or did not come from this site, so nothing was "
             "changed. Go back, reload the page and try again.",
+        )
+
+    @app.exception_handler(NotAllowed)
+    async def _not_allowed(request: Request, exc: NotAllowed) -> Response:
+        return render(
+            request,
+            "problem.html",
+            status_code=403,
+            title="You cannot use this page",
+            message=exc.sentence,
         )
 
     @app.exception_handler(NotFound)
