@@ -85,7 +85,8 @@ async def _sessions(request: Request, call_next: Callable[[Request], Awaitable[R
     request.state.nonce = secrets.token_urlsafe(16)
     new_pre = None
     path = request.url.path
-    if not path.startswith(("/static/", "/healthz")):
+    looked = not path.startswith(("/static/", "/healthz"))
+    if looked:
         token = unsign(ctx.key, request.cookies.get(COOKIE))
         if token:
             from starlette.concurrency import run_in_threadpool
@@ -101,7 +102,8 @@ async def _sessions(request: Request, call_next: Callable[[Request], Awaitable[R
     if new_pre is not None and not _sets(response, COOKIE):
         set_cookie(response, ctx, PRE_COOKIE, new_pre)
     if (
-        request.state.session is None
+        looked
+        and request.state.session is None
         and request.cookies.get(COOKIE)
         and not _sets(response, COOKIE)
     ):
