@@ -52,6 +52,7 @@ def test_dashboard_lists_every_plan_with_rag_and_filters(site):
     page = client.get("/dashboard").text
     assert "Finance and Procurement" in page and "Human Resources" in page
     assert "2 plans." in page
+    assert f'<a class="govuk-link" href="/plans/{site["mine"]}">Finance and Procurement</a>' in page
     only = client.get("/dashboard", params={"owner": DIRECTOR}).text
     assert "Finance and Procurement" in only and "Human Resources" not in only
     # the headline priorities are due on 31 October: overdue once the clock passes it
