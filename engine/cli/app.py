@@ -78,4 +78,5 @@ from . import (  # noqa: E402,F401
     cmd_scheduler,
     cmd_signin,
     cmd_trail,
+    cmd_web,
 )

@@ -385,6 +385,7 @@ def plan_status(engine: Engine, plan_id: int, now: dt.datetime | None = None) ->
                 "owner": r.owner,
                 "carried_from": r.carried_from,
                 **_standing_json(standing(r.status, r.due, as_utc(r.met_at), policy, today)),
+                "met_at": _iso(as_utc(r.met_at)),
             }
             for r in drows
         ],
