@@ -28,6 +28,7 @@ DEFAULT_DB = "sqlite:///govpath.db"
 TLS_MODES = ("none", "starttls", "tls")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MASK = "********"
+DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,7 @@ class Settings:
     retry_base_seconds: int = 60  # first retry delay; doubles each attempt
     retry_max_seconds: int = 6 * 3600
     batch_size: int = 500
+    base_url: str = DEFAULT_BASE_URL  # where the web application is reached; e-mails link under it
     source: tuple[str, ...] = field(default=(), compare=False)  # where the settings came from
 
     def __post_init__(self) -> None:
@@ -112,6 +114,7 @@ _KEYS: dict[str, tuple[str, tuple[str, str]]] = {
     "retry_base_seconds": ("GOVPATH_RETRY_BASE_SECONDS", ("mail", "retry_base_seconds")),
     "retry_max_seconds": ("GOVPATH_RETRY_MAX_SECONDS", ("mail", "retry_max_seconds")),
     "batch_size": ("GOVPATH_BATCH_SIZE", ("scheduler", "batch_size")),
+    "base_url": ("GOVPATH_BASE_URL", ("web", "base_url")),
 }
 
 
@@ -185,9 +188,24 @@ def _check(values: dict[str, Any], where: dict[str, str]) -> None:
             ZoneInfo(tz)
         except (ZoneInfoNotFoundError, ValueError):
             raise bad("timezone", f"is not a known time zone (not {tz!r}).") from None
+    if "base_url" in values:
+        values["base_url"] = _base_url(values["base_url"], where.get("base_url", "base_url"))
     for name in ("mail_from",):
         if name in values and ("\r" in values[name] or "\n" in values[name]):
             raise bad(name, "must not contain a line break.")
+
+
+def _base_url(raw: str, where: str) -> str:
+    """The web application's address: http(s), a host, an optional path; no query or secret."""
+    from urllib.parse import urlsplit
+
+    url = raw.strip().rstrip("/")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise BadInput(f"{where} must be an http:// or https:// address (not {raw!r}).")
+    if parts.query or parts.fragment or parts.username or parts.password:
+        raise BadInput(f"{where} must not carry a query, a fragment or a password.")
+    return url
 
 
 def load_settings(

@@ -130,6 +130,7 @@ def _context(subject: str = "Finance") -> dict:
         "level": 0,
         "today": dt.date(2012, 12, 6),
         "days_left": 14,
+        "link": "http://127.0.0.1:8000/plans/1",
     }
 
 

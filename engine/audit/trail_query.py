@@ -247,19 +247,22 @@ class TrailRecord:
         return self.kind == "transition" and isinstance(self.data.get("decision"), dict)
 
 
-SYSTEM_KINDS = frozenset({"deadline_missed", "digest", "papers_due", "meeting_moved"})
+# what the scheduler records on its own (its actor is the person concerned, not one who acted)
+SCHEDULER_KINDS = frozenset(
+    {"deadline_missed", "reminder_sent", "escalation_sent", "papers_due", "digest", "digest_sent"}
+)
 
 
 def channel_of(event: Mapping[str, Any]) -> str:
-    """Where an event came from: its recorded channel, else the CLI for a person's act, the
-    scheduler for what it does on its own, and ``system`` for anything else without an actor."""
+    """Where an event came from: its recorded channel, else the scheduler for what it records on
+    its own, the CLI for a person's act, and ``system`` for anything else without an actor."""
     data = event.get("data") or {}
     recorded = data.get("channel") or data.get("via")
     if isinstance(recorded, str) and recorded:
         return recorded
-    if event.get("actor"):
-        return "cli"
-    return "scheduler" if event.get("kind") in SYSTEM_KINDS else "system"
+    if event.get("kind") in SCHEDULER_KINDS:
+        return "scheduler"
+    return "cli" if event.get("actor") else "system"
 
 
 def actor_names(conn: Connection, emails: set[str]) -> dict[str, str]:

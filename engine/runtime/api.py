@@ -37,6 +37,8 @@ __all__ = [
     "start_plan",
 ]
 
+# roles govpath itself knows, beside those the pathways define: an auditor reads the trail
+COUNCIL_ROLES = ("auditor",)
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -147,6 +149,7 @@ def add_actor(
     roles = sorted({r.strip() for r in roles if r.strip()})
     with engine.begin() as conn:
         known = _known_roles(conn)
+        known |= set(COUNCIL_ROLES) if known else set()
         unknown = [r for r in roles if known and r not in known]
         if unknown:
             close = difflib.get_close_matches(unknown[0], sorted(known), n=1, cutoff=0.6)

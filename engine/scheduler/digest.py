@@ -26,6 +26,7 @@ from engine.scheduler.compose import deadline_item, deadline_message, row_values
 from engine.scheduler.context import Context, load_deadlines
 from engine.scheduler.outbox import insert_messages
 from engine.store import tables as t
+from notifications.links import dashboard_link
 from notifications.message import deadline_ics, message_key
 
 HORIZON_DAYS = 14
@@ -166,6 +167,7 @@ def weekly_digest(conn: Connection, now: dt.datetime, settings: Settings, render
             "overdue": data["overdue"],
             "moved": mine,
             "horizon_days": HORIZON_DAYS,
+            "link": dashboard_link(settings.base_url),
         }
         if not (data["due"] or data["overdue"] or mine):
             continue  # nothing to say this week
