@@ -102,14 +102,18 @@ def test_verify_is_recorded_with_who_ran_it(demo_url: str) -> None:
     engine = open_db(demo_url)
     with engine.connect() as conn:
         before = verify(conn).count
-    result, seq = verify_and_record(engine, AUDITOR, channel="web", context={"signed_in": AUDITOR})
+    result, seq = verify_and_record(engine, AUDITOR, channel="web", context={"token_id": "7"})
     assert result.ok and result.count == before and seq == before + 1
     with engine.connect() as conn:
         row = conn.execute(text("SELECT kind, actor, data FROM audit_events WHERE seq = :s"),
                            {"s": seq}).one()  # fmt: skip
         assert verify(conn).ok  # the recorded check is part of a sound chain
     assert (row.kind, row.actor) == ("audit_verified", AUDITOR)
-    assert json.loads(row.data)["count"] == before and json.loads(row.data)["channel"] == "web"
+    assert json.loads(row.data)["count"] == before and json.loads(row.data)["acting"] == {
+        "channel": "web",
+        "person": AUDITOR,
+        "token_id": "7",
+    }
     # tamper with one event: the check names it, and that too is recorded
     with engine.begin() as conn:
         conn.execute(text("DROP TRIGGER IF EXISTS audit_events_no_update"))
@@ -128,3 +132,6 @@ def test_a_director_is_refused_the_trail_and_the_refusal_is_recorded(demo_url: s
     with engine.connect() as conn:
         page = run_query(conn, TrailQuery(kinds=("access_refused",)))
     assert [(e["actor"], e["note"]) for e in page.rows] == [(DIRECTOR, "/audit")]
+    with engine.connect() as conn:
+        (record,) = trail_records(conn, page.rows)
+    assert (record.channel, record.signed_in, record.actor_name) == ("web", DIRECTOR, "Alex Okafor")

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from engine.audit.chain import VerifyResult, append_event, verify
 from engine.audit.decisions import DecisionRecord, decision_records
+from engine.audit.trail_query import acting
 from engine.errors import NotFound
 
 if TYPE_CHECKING:
@@ -123,7 +124,7 @@ def verify_and_record(
             kind="audit_verified",
             at=now,
             actor=actor.strip().lower(),
-            data={**result.to_json(), "channel": channel, **(context or {})},
+            data={**result.to_json(), "acting": acting(channel, actor, **(context or {}))},
         )
     return result, seq
 

@@ -235,7 +235,7 @@ class TrailRecord:
     actor_name: str | None
     channel: str  # cli | web | api | scheduler | system
     signed_in: str | None  # for web and API: the identity that signed in
-    token: int | None  # for API: the personal access token's id
+    token: str | None  # for API: the personal access token's id
     body: str | None
     meeting: int | None
     note: str | None
@@ -253,11 +253,25 @@ SCHEDULER_KINDS = frozenset(
 )
 
 
+def acting(channel: str, person: str | None, **extra: Any) -> dict[str, Any]:
+    """What an event's ``data["acting"]`` holds for an act through CHANNEL by PERSON (signed in),
+    with EXTRA such as ``token_id``; the same keys as the runtime's own record of who acted."""
+    values = {"channel": channel, "person": person, **extra}
+    return {k: v for k, v in values.items() if v is not None}
+
+
+def acting_of(event: Mapping[str, Any]) -> dict[str, Any]:
+    """Who acted and how, as the event records it (``data["acting"]``: channel, person,
+    token_id…); older events carry none."""
+    data = event.get("data") or {}
+    acting = data.get("acting")
+    return acting if isinstance(acting, dict) else {}
+
+
 def channel_of(event: Mapping[str, Any]) -> str:
     """Where an event came from: its recorded channel, else the scheduler for what it records on
     its own, the CLI for a person's act, and ``system`` for anything else without an actor."""
-    data = event.get("data") or {}
-    recorded = data.get("channel") or data.get("via")
+    recorded = acting_of(event).get("channel")
     if isinstance(recorded, str) and recorded:
         return recorded
     if event.get("kind") in SCHEDULER_KINDS:
@@ -285,8 +299,9 @@ def trail_records(conn: Connection, events: list[dict[str, Any]]) -> list[TrailR
     out = []
     for e in events:
         data = e.get("data") or {}
-        signed_in = data.get("signed_in") or data.get("identity")
-        token = data.get("token_id")
+        acting = acting_of(e)
+        signed_in = acting.get("person")
+        token = acting.get("token_id")
         out.append(
             TrailRecord(
                 seq=e["seq"],
@@ -301,7 +316,7 @@ def trail_records(conn: Connection, events: list[dict[str, Any]]) -> list[TrailR
                 actor_name=names.get(e["actor"]) if e.get("actor") else None,
                 channel=channel_of(e),
                 signed_in=str(signed_in) if signed_in else None,
-                token=token if isinstance(token, int) else None,
+                token=str(token) if token not in (None, "") else None,
                 body=e["body"],
                 meeting=e["meeting"],
                 note=e["note"],

@@ -11,6 +11,7 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from engine.audit.chain import append_event
+from engine.audit.trail_query import acting
 from engine.errors import Refused
 
 if TYPE_CHECKING:
@@ -65,6 +66,6 @@ def require_trail_reader(
             at=now or utcnow(),
             actor=email.strip().lower(),
             note=what,
-            data={"reason": reason, "channel": channel, **(context or {})},
+            data={"reason": reason, "acting": acting(channel, email, **(context or {}))},
         )
     raise Refused(reason)

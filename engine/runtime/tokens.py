@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from engine.audit.chain import append_event
+from engine.audit.trail_query import acting
 from engine.errors import BadInput, NotFound, Refused
 
 if TYPE_CHECKING:
@@ -138,7 +139,7 @@ def create_token(
                 "name": name,
                 "scope": scope,
                 "expires_at": expires.astimezone(dt.UTC).isoformat(),
-                "channel": channel,
+                "acting": acting(channel, actor),
             },
         )
     return CreatedToken(int(token_id), name, scope, secret[:12], expires, secret)
@@ -200,7 +201,7 @@ def revoke_token(
             kind="token_revoked",
             at=now,
             actor=actor,
-            data={"token": int(token_id), "channel": channel},
+            data={"token": int(token_id), "acting": acting(channel, actor)},
         )
     return True
 
