@@ -36,4 +36,5 @@ from . import (  # noqa: E402,F401
     cmd_demo,
     cmd_plan,
     cmd_scheduler,
+    cmd_web,
 )

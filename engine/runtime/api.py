@@ -347,6 +347,7 @@ def plan_status(engine: Engine, plan_id: int, now: dt.datetime | None = None) ->
                 "infeasible": bool(r.infeasible),
                 "meeting_id": r.meeting_id,
                 "owner": r.owner,
+                "met_at": _iso(as_utc(r.met_at)),
             }
             for r in drows
         ],

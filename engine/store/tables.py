@@ -279,3 +279,48 @@ access_tokens = Table(
     Column("last_used_at", UtcDateTime(), nullable=True),
     Index("ix_access_tokens_actor", "actor"),
 )
+
+# The web interface (migration 0008): one-time sign-in links (only their hashes), server-side
+# sessions (only the hash of the cookie's identifier), sign-in requests counted for rate limits,
+# and the key that signs cookies when none is configured (shared by every copy of the server).
+web_signin_links = Table(
+    "web_signin_links",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("token_hash", String(64), nullable=False, unique=True),  # sha256 of the link's token
+    Column("email", String(320), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False),
+    Column("used_at", UtcDateTime(), nullable=True),
+)
+
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("token_hash", String(64), nullable=False, unique=True),  # sha256 of the cookie's id
+    Column("email", String(320), nullable=False),
+    Column("method", String(20), nullable=False),  # link | oidc
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("last_seen", UtcDateTime(), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False),  # moves on with activity
+)
+
+web_signin_requests = Table(
+    "web_signin_requests",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("email", String(320), nullable=False),
+    Column("client", String(100), nullable=False),  # the requesting client's address
+    Column("at", UtcDateTime(), nullable=False),
+    Index("ix_web_signin_requests_email_at", "email", "at"),
+    Index("ix_web_signin_requests_client_at", "client", "at"),
+)
+
+web_keys = Table(
+    "web_keys",
+    metadata,
+    Column("name", String(40), primary_key=True),  # "cookie"
+    Column("secret", String(128), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+)

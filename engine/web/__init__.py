@@ -1,0 +1,1 @@
+"""The web interface: Directors, the policy team and auditors act and look in a browser."""

@@ -6,7 +6,7 @@
   an actor by e-mail, as plans and deadlines do.
 
 Revision ID: 0010
-Revises: 0006
+Revises: 0008
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0010"
-down_revision = "0006"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 

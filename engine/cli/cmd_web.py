@@ -1,0 +1,69 @@
+"""``govpath serve`` (the web application under uvicorn) and ``govpath signin-link EMAIL``."""
+
+from __future__ import annotations
+
+import typer
+
+from . import groups
+from .state import state
+
+
+def _web_settings(ctx: typer.Context):
+    from engine.web.settings import load_web_settings
+
+    settings = load_web_settings()
+    return settings.with_(core=settings.core.with_(db_url=state(ctx).db_url))
+
+
+@groups.app.command("serve")
+def serve(
+    ctx: typer.Context,
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
+    port: int = typer.Option(8000, "--port", help="Port to listen on.", min=0, max=65535),
+    workers: int = typer.Option(1, "--workers", help="Worker processes.", min=1),
+) -> None:
+    """Serve the web application over the database (Directors, the policy team, auditors).
+
+    The sign-in links it sends point at GOVPATH_BASE_URL (default http://127.0.0.1:8000).
+
+    Example: govpath --db sqlite:///govpath-demo/govpath.db serve --port 8000
+    """
+    import uvicorn
+
+    from engine.web.app import create_app
+
+    app = create_app(_web_settings(ctx))
+    print(f"Serving {app.title} on http://{host}:{port}/ (Ctrl-C stops it).", flush=True)
+    uvicorn.run(app, host=host, port=port, workers=workers, log_level="warning", access_log=False)
+
+
+@groups.app.command("signin-link")
+def signin_link(
+    ctx: typer.Context,
+    email: str = typer.Argument(..., help="The registered person to sign in."),
+    by: str = typer.Option(
+        None, "--by", help="Who is running this (recorded in the trail; default: this user)."
+    ),
+) -> None:
+    """Print a one-time sign-in link for a registered person (works once, for 15 minutes).
+
+    The administrator's way in for a first sign-in; its issue is recorded in the trail with who
+    ran it. The link's host comes from GOVPATH_BASE_URL (default http://127.0.0.1:8000).
+
+    Example: govpath signin-link dana.finch@kent.example
+    """
+    import getpass
+    import socket
+
+    from engine.store.db import open_db, utcnow
+    from engine.web.auth.links import issue_link
+
+    settings = _web_settings(ctx)
+    engine = open_db(settings.core.db_url)
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = "unknown"
+    ran_by = f"{user} on {socket.gethostname()}"
+    actor = by.strip().lower() if by else None
+    print(issue_link(engine, settings, email, utcnow(), ran_by=ran_by, actor=actor))

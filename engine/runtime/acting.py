@@ -1,0 +1,140 @@
+"""What one person may see and do: a plan's status for them, and the plans that are theirs to act on.
+
+The same rule ``plan advance`` enforces (:mod:`engine.runtime.roles`): a Director acts on the
+plans they own, a Corporate Director on those of people who report to them, a council-wide role
+(policy team, Democratic Services, auditor…) on every plan. The web pages ask here and nowhere
+else, so a form is offered exactly when the runtime would let it fire.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+
+from engine.errors import NotFound
+from engine.runtime import roles
+from engine.runtime.api import plan_status
+from engine.runtime.rows import load_plan_actor, pathway_for, reports_chain
+from engine.runtime.transition import owner_roles
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+
+def plan_status_for(
+    engine: Engine, plan_id: int, email: str, now: dt.datetime | None = None
+) -> dict[str, Any]:
+    """``plan_status`` as EMAIL sees it, or NotFound when they may not see the plan.
+
+    Adds ``acting_roles`` (the roles they act in for this plan) and, on each of ``available``,
+    ``allowed``: whether they may fire it now as far as roles go (content and guards are the
+    runtime's to check when it fires). ``mine`` lists just the allowed ones.
+    """
+    email = email.strip().lower()
+    with engine.connect() as conn:
+        plan, who = load_plan_actor(conn, plan_id, email)
+        pathway, compiled = pathway_for(conn, plan.content_hash)
+        acting = _acting(conn, compiled, plan, who)
+    if not acting:
+        raise NotFound(f"There is no plan {plan_id} that you can see.")
+    status = plan_status(engine, plan_id, now=now)
+    for way in status["available"]:
+        way["allowed"] = bool(acting & set(way["roles"])) and not status["closed"]
+    status["acting_roles"] = sorted(acting)
+    status["content_titles"] = {c.id: c.title for c in pathway.content}
+    status["mine"] = [w for w in status["available"] if w["allowed"]]
+    return status
+
+
+def _acting(conn: Any, compiled: Any, plan: Any, who: Any) -> set[str]:
+    if who is None:
+        return set()
+    return roles.acting_roles(
+        compiled.pathway,
+        plan.subject,
+        plan.owner,
+        who.email,
+        who.roles,
+        lambda: reports_chain(conn, plan.owner),
+        scope=owner_roles(compiled, plan.subject),
+    )
+
+
+def scoped_roles(engine: Engine) -> set[str]:
+    """Roles that act only on some plans (every pathway's owner roles and their managers)."""
+    from sqlalchemy import select
+
+    from engine.store.tables import pathway_versions as pv
+
+    out: set[str] = set()
+    with engine.connect() as conn:
+        hashes = list(conn.execute(select(pv.c.content_hash)).scalars())
+        for h in hashes:
+            pathway, _compiled = pathway_for(conn, h)
+            owners = {roles.owner_role(pathway, u.subject) for u in _units(pathway)}
+            owners.add(roles.owner_role(pathway, ""))
+            for own in owners - {None}:
+                out.add(own)
+                manager = roles.manager_role(pathway, own)
+                if manager:
+                    out.add(manager)
+    return out
+
+
+def _units(pathway: Any) -> list[Any]:
+    fan = pathway.fan_out
+    return list(fan.units) if fan is not None and fan.units else []
+
+
+def reports_under(engine: Engine, email: str) -> set[str]:
+    """Everyone who reports to EMAIL, directly or through others."""
+    from sqlalchemy import select
+
+    from engine.store.tables import actors
+
+    with engine.connect() as conn:
+        pairs = conn.execute(select(actors.c.email, actors.c.reports_to)).all()
+    under: dict[str, list[str]] = {}
+    for person, manager in pairs:
+        if manager:
+            under.setdefault(manager, []).append(person)
+    found: set[str] = set()
+    todo = [email]
+    while todo:
+        for person in under.get(todo.pop(), []):
+            if person not in found:
+                found.add(person)
+                todo.append(person)
+    return found
+
+
+def task_plans(engine: Engine, email: str, held: set[str], limit: int = 500) -> list[int]:
+    """The open plans EMAIL owns or acts for: their own, their reports', and those waiting on a
+    council-wide role they hold (plans whose stage has a transition needing it). Newest first."""
+    from sqlalchemy import and_, or_, select
+
+    from engine.store.tables import pathway_versions as pv
+    from engine.store.tables import plans as p
+
+    email = email.strip().lower()
+    owners = {email} | reports_under(engine, email)
+    wide = set(held) - scoped_roles(engine)
+    clauses = [p.c.owner.in_(sorted(owners))]
+    if wide:
+        with engine.connect() as conn:
+            versions = conn.execute(select(pv.c.id, pv.c.content_hash)).all()
+            for vid, digest in versions:
+                pathway, _c = pathway_for(conn, digest)
+                states = sorted(
+                    {s for t in pathway.transitions if wide & set(t.roles) for s in t.source}
+                )
+                if states:
+                    clauses.append(and_(p.c.pathway_version_id == vid, p.c.state.in_(states)))
+    query = (
+        select(p.c.id)
+        .where(p.c.closed_at.is_(None), or_(*clauses))
+        .order_by(p.c.id.desc())
+        .limit(limit)
+    )
+    with engine.connect() as conn:
+        return list(conn.execute(query).scalars())

@@ -1,0 +1,177 @@
+"""The web application: ``create_app(settings)`` builds it; page modules add their routes.
+
+Nothing is kept in the process between requests but read-only settings: sessions, links and
+rate-limit counts live in the database, so several copies can run behind a load balancer.
+"""
+
+from __future__ import annotations
+
+import importlib
+import secrets
+from typing import TYPE_CHECKING, Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from engine.web.auth.csrf import CsrfRefused
+from engine.web.auth.current import SignInRequired
+from engine.web.auth.sessions import COOKIE, PRE_COOKIE, load_session, sign, unsign
+from engine.web.auth.tokens import cookie_key, new_token
+from engine.web.context import HERE, WebContext, make_jinja, render
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
+    from engine.web.settings import WebSettings
+
+# Each module has ``router`` (a fastapi.APIRouter); see engine/web/README.md.
+PAGE_MODULES = (
+    "engine.web.pages.signin",
+    "engine.web.pages.tasks",
+    "engine.web.pages.plans",
+    "engine.web.pages.dashboard",
+    "engine.web.pages.calendar",
+    "engine.web.pages.people",
+)
+
+
+def create_app(settings: WebSettings, clock: Any = None) -> FastAPI:
+    """The ASGI application over the database in SETTINGS (its schema brought up to date)."""
+    from engine.store.db import open_db, utcnow
+
+    engine = open_db(settings.core.db_url)
+    key = cookie_key(engine, settings.secret_key, utcnow())
+    app = FastAPI(title=settings.council_name, docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.web = WebContext(
+        settings=settings, engine=engine, key=key, jinja=make_jinja(), clock=clock
+    )
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    app.middleware("http")(_sessions)
+    _handlers(app)
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> Response:
+        from sqlalchemy import text
+
+        try:
+            with engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except Exception:
+            return PlainTextResponse("the database does not answer\n", status_code=503)
+        return PlainTextResponse("ok\n")
+
+    @app.get("/council.css", include_in_schema=False)
+    def council_css() -> Response:
+        colour = settings.council_colour
+        return Response(
+            f":root{{--govuk-brand-colour:{colour};}}\n"
+            f".govpath-header{{background-color:{colour};border-bottom-color:{colour};}}\n",
+            media_type="text/css",
+            headers={"Cache-Control": "public, max-age=300"},
+        )
+
+    for name in PAGE_MODULES:
+        app.include_router(importlib.import_module(name).router)
+    return app
+
+
+async def _sessions(request: Request, call_next: Callable[[Request], Awaitable[Response]]):
+    """Find the session (or the signed-out visitor's CSRF binding) and set safe headers."""
+    ctx: WebContext = request.app.state.web
+    request.state.session = None
+    request.state.person = None
+    request.state.pre_token = None
+    request.state.nonce = secrets.token_urlsafe(16)
+    new_pre = None
+    path = request.url.path
+    if not path.startswith(("/static/", "/healthz")):
+        token = unsign(ctx.key, request.cookies.get(COOKIE))
+        if token:
+            from starlette.concurrency import run_in_threadpool
+
+            request.state.session = await run_in_threadpool(
+                load_session, ctx.engine, ctx.settings, token, ctx.now()
+            )
+        if request.state.session is None:
+            request.state.pre_token = unsign(ctx.key, request.cookies.get(PRE_COOKIE))
+            if request.state.pre_token is None:
+                new_pre = request.state.pre_token = new_token()
+    response = await call_next(request)
+    if new_pre is not None and not _sets(response, COOKIE):
+        set_cookie(response, ctx, PRE_COOKIE, new_pre)
+    if (
+        request.state.session is None
+        and request.cookies.get(COOKIE)
+        and not _sets(response, COOKIE)
+    ):
+        response.delete_cookie(COOKIE, path="/")
+    if not path.startswith("/static/"):
+        response.headers.setdefault("Cache-Control", "no-store")
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Referrer-Policy"] = "same-origin"
+    response.headers["Content-Security-Policy"] = (
+        f"default-src 'self'; script-src 'self' 'nonce-{request.state.nonce}'; "
+        "style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; "
+        "base-uri 'none'"
+    )
+    return response
+
+
+def _sets(response: Response, name: str) -> bool:
+    """Whether RESPONSE already sets (or deletes) cookie NAME."""
+    return any(h.startswith(f"{name}=") for h in response.headers.getlist("set-cookie"))
+
+
+def set_cookie(response: Response, ctx: WebContext, name: str, token: str) -> None:
+    """A signed, HttpOnly, SameSite=Lax cookie; Secure when the site is served over https."""
+    response.set_cookie(
+        name,
+        sign(ctx.key, token),
+        httponly=True,
+        samesite="lax",
+        secure=ctx.settings.secure_cookies,
+        path="/",
+    )
+
+
+def _handlers(app: FastAPI) -> None:
+    from urllib.parse import quote
+
+    from engine.errors import NotFound
+
+    @app.exception_handler(SignInRequired)
+    async def _signed_out(request: Request, exc: SignInRequired) -> Response:
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"error": "sign in first."}, status_code=401)
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        where = "/sign-in" if target == "/" else f"/sign-in?next={quote(target, safe='')}"
+        return RedirectResponse(where, status_code=303)
+
+    @app.exception_handler(CsrfRefused)
+    async def _csrf(request: Request, exc: CsrfRefused) -> Response:
+        return render(
+            request,
+            "problem.html",
+            status_code=403,
+            title="Your form could not be sent",
+            message="The form had expired or did not come from this site, so nothing was "
+            "changed. Go back, reload the page and try again.",
+        )
+
+    @app.exception_handler(NotFound)
+    async def _not_found(request: Request, exc: NotFound) -> Response:
+        return render(
+            request, "problem.html", status_code=404, title="Page not found", message=str(exc)
+        )
+
+    @app.exception_handler(404)
+    async def _404(request: Request, exc: Exception) -> Response:
+        return render(
+            request,
+            "problem.html",
+            status_code=404,
+            title="Page not found",
+            message="There is nothing at this address.",
+        )

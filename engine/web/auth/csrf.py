@@ -1,0 +1,39 @@
+"""CSRF: every form carries a token bound to the session (or, signed out, to the browser).
+
+A page puts ``csrf_token(request)`` in a hidden ``csrf_token`` field (the layout's ``csrf_field()``
+does it); a POST route depends on :func:`require_csrf`, so a POST without a valid token is refused
+before anything is read or written.
+"""
+
+from __future__ import annotations
+
+from fastapi import Request
+
+from engine.web.auth.tokens import mac, same
+
+FIELD = "csrf_token"
+
+
+class CsrfRefused(Exception):
+    """The form's CSRF token is missing or wrong: nothing was done."""
+
+
+def _binding(request: Request) -> str:
+    session = getattr(request.state, "session", None)
+    if session is not None:
+        return "s:" + session.token
+    return "p:" + (getattr(request.state, "pre_token", None) or "")
+
+
+def csrf_token(request: Request) -> str:
+    """The token this visitor's forms must carry."""
+    return mac(request.app.state.web.key, "csrf", _binding(request))
+
+
+async def require_csrf(request: Request) -> None:
+    """A dependency for every POST route: refuse (403, nothing done) without a valid token."""
+    form = await request.form()
+    sent = form.get(FIELD)
+    binding = _binding(request)
+    if not isinstance(sent, str) or binding in ("p:", "s:") or not same(sent, csrf_token(request)):
+        raise CsrfRefused()

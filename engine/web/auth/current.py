@@ -1,0 +1,75 @@
+"""Who is signed in: the :func:`current_person` dependency every page but sign-in uses.
+
+    from engine.web.auth import Person, current_person
+
+    @router.get("/thing")
+    def thing(request: Request, person: Person = Depends(current_person)): ...
+
+Signed out, it raises :class:`SignInRequired`, which the app turns into a redirect to the
+sign-in page (HTML) or a 401 (the JSON API).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from fastapi import Request
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+
+@dataclass(frozen=True)
+class Person:
+    """A signed-in person: a govpath actor, with their roles."""
+
+    email: str
+    name: str
+    roles: frozenset[str]
+    reports_to: str | None = None
+
+    def has(self, *roles: str) -> bool:
+        """Whether they hold any of ROLES (council-wide roles such as policy_team, auditor)."""
+        return bool(self.roles & set(roles))
+
+
+class SignInRequired(Exception):
+    """Nobody is signed in (or the session ended): go to the sign-in page."""
+
+
+def find_person(engine: Engine, email: str) -> Person | None:
+    """The actor with EMAIL, or None when govpath does not know them."""
+    from sqlalchemy import select
+
+    from engine.store.tables import actor_roles, actors
+
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(actors.c.email, actors.c.name, actors.c.reports_to, actor_roles.c.role)
+            .select_from(actors.outerjoin(actor_roles, actor_roles.c.actor_id == actors.c.id))
+            .where(actors.c.email == email.strip().lower())
+        ).all()
+    if not rows:
+        return None
+    first = rows[0]
+    return Person(
+        email=first.email,
+        name=first.name,
+        roles=frozenset(r.role for r in rows if r.role),
+        reports_to=first.reports_to,
+    )
+
+
+def current_person(request: Request) -> Person:
+    """The signed-in person; raises SignInRequired when nobody is."""
+    session = getattr(request.state, "session", None)
+    if session is None:
+        raise SignInRequired()
+    person = getattr(request.state, "person", None)
+    if person is None:
+        person = find_person(request.app.state.web.engine, session.email)
+        if person is None:  # removed since they signed in
+            raise SignInRequired()
+        request.state.person = person
+    return person

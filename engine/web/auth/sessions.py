@@ -1,0 +1,106 @@
+"""Server-side sessions: the cookie holds a signed random id, the database only its hash.
+
+A new id is made at every sign-in (no fixation), a session ends after inactivity or at sign-out,
+and every copy of the server sees the same sessions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from engine.web.auth.tokens import digest, mac, new_token, same
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from engine.web.settings import WebSettings
+
+COOKIE = "govpath_session"
+PRE_COOKIE = "govpath_pre"  # binds a signed-out visitor's forms to their browser (CSRF)
+TOUCH_EVERY = dt.timedelta(seconds=60)  # how often activity moves the expiry on (fewer writes)
+
+
+@dataclass(frozen=True)
+class Session:
+    """A live session: whose it is and its raw id (from the cookie)."""
+
+    email: str
+    token: str
+    method: str
+
+
+def sign(key: str, token: str) -> str:
+    """The cookie's value: the token and its MAC."""
+    return f"{token}.{mac(key, 'cookie', token)[:32]}"
+
+
+def unsign(key: str, value: str | None) -> str | None:
+    """The token inside a cookie value, or None when it was not signed by KEY."""
+    if not value or "." not in value:
+        return None
+    token, _, tag = value.rpartition(".")
+    return token if token and same(tag, mac(key, "cookie", token)[:32]) else None
+
+
+def start_session(
+    engine: Engine, settings: WebSettings, email: str, method: str, now: dt.datetime
+) -> str:
+    """A new session for EMAIL; its raw id (put it in the cookie). Old expired sessions go."""
+    from sqlalchemy import delete
+
+    from engine.store.tables import web_sessions as ws
+
+    token = new_token()
+    with engine.begin() as conn:
+        conn.execute(delete(ws).where(ws.c.expires_at < now))
+        conn.execute(
+            ws.insert().values(
+                token_hash=digest(token),
+                email=email,
+                method=method,
+                created_at=now,
+                last_seen=now,
+                expires_at=_expiry(settings, now, now),
+            )
+        )
+    return token
+
+
+def _expiry(settings: WebSettings, created: dt.datetime, now: dt.datetime) -> dt.datetime:
+    idle = now + dt.timedelta(minutes=settings.session_idle_minutes)
+    return min(idle, created + dt.timedelta(hours=settings.session_max_hours))
+
+
+def load_session(
+    engine: Engine, settings: WebSettings, token: str, now: dt.datetime
+) -> Session | None:
+    """The live session with id TOKEN, its expiry moved on by this activity; None if none."""
+    from sqlalchemy import select
+
+    from engine.store.db import as_utc
+    from engine.store.tables import web_sessions as ws
+
+    with engine.connect() as conn:
+        row = conn.execute(select(ws).where(ws.c.token_hash == digest(token))).first()
+    if row is None or as_utc(row.expires_at) <= now:
+        return None
+    if now - as_utc(row.last_seen) >= TOUCH_EVERY:
+        with engine.begin() as conn:
+            conn.execute(
+                ws.update()
+                .where(ws.c.id == row.id)
+                .values(last_seen=now, expires_at=_expiry(settings, as_utc(row.created_at), now))
+            )
+    return Session(email=row.email, token=token, method=row.method)
+
+
+def end_session(engine: Engine, token: str) -> None:
+    """Sign out: the session is gone on every copy of the server."""
+    from sqlalchemy import delete
+
+    from engine.store.tables import web_sessions as ws
+
+    with engine.begin() as conn:
+        conn.execute(delete(ws).where(ws.c.token_hash == digest(token)))

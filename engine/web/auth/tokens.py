@@ -1,0 +1,58 @@
+"""Random tokens, their hashes, and the key that signs cookies (configured, or kept in the database)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import datetime as dt
+
+    from sqlalchemy import Engine
+
+
+def new_token() -> str:
+    """A fresh 256-bit token, URL-safe."""
+    return secrets.token_urlsafe(32)
+
+
+def digest(token: str) -> str:
+    """What the database keeps of a token: its SHA-256, hex."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def mac(key: str, *parts: str) -> str:
+    """An HMAC-SHA256 of PARTS under KEY, hex."""
+    return hmac.new(key.encode("utf-8"), "|".join(parts).encode("utf-8"), "sha256").hexdigest()
+
+
+def same(a: str, b: str) -> bool:
+    return hmac.compare_digest(a.encode("utf-8"), b.encode("utf-8"))
+
+
+def cookie_key(engine: Engine, configured: str, now: dt.datetime) -> str:
+    """The configured secret key, else the one kept in the database (made once, shared by all)."""
+    if configured:
+        return configured
+    from sqlalchemy import select
+    from sqlalchemy.exc import IntegrityError
+
+    from engine.store.tables import web_keys
+
+    with engine.connect() as conn:
+        found = conn.execute(select(web_keys.c.secret).where(web_keys.c.name == "cookie")).first()
+    if found:
+        return found.secret
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                web_keys.insert().values(name="cookie", secret=new_token(), created_at=now)
+            )
+    except IntegrityError:  # another copy of the server made it first: use theirs
+        pass
+    with engine.connect() as conn:
+        return conn.execute(
+            select(web_keys.c.secret).where(web_keys.c.name == "cookie")
+        ).scalar_one()

@@ -1,0 +1,78 @@
+"""What every request can reach: the settings, the database engine, the cookie key, the templates."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
+    from sqlalchemy import Engine
+
+    from engine.web.settings import WebSettings
+
+HERE = Path(__file__).parent
+
+
+@dataclass
+class WebContext:
+    """The application's shared, read-only state (no per-person state lives in the process)."""
+
+    settings: WebSettings
+    engine: Engine
+    key: str
+    jinja: Environment
+    clock: Any = None  # a callable returning "now" (tests, the demo); None: the real time
+
+    def now(self) -> dt.datetime:
+        if self.clock is not None:
+            return self.clock()
+        from engine.store.db import utcnow
+
+        return utcnow()
+
+
+def make_jinja() -> Environment:
+    """Our templates, with govuk-frontend-jinja's under the ``govuk_frontend_jinja/`` prefix."""
+    from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, PrefixLoader
+
+    loader = ChoiceLoader(
+        [
+            FileSystemLoader(str(HERE / "templates")),
+            PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),
+        ]
+    )
+    env = Environment(loader=loader, autoescape=True, trim_blocks=True, lstrip_blocks=True)
+    from engine.web.filters import install
+
+    install(env)
+    return env
+
+
+def web(request: Request) -> WebContext:
+    """The application's WebContext from a request."""
+    return request.app.state.web
+
+
+def render(request: Request, template: str, status_code: int = 200, **values: Any) -> HTMLResponse:
+    """TEMPLATE rendered with VALUES and what every page needs (person, CSRF token, council)."""
+    from engine.web.auth.csrf import csrf_token
+
+    ctx = web(request)
+    page = ctx.jinja.get_template(template)
+    html = page.render(
+        request=request,
+        person=getattr(request.state, "person", None),
+        signed_in=getattr(request.state, "session", None) is not None,
+        csrf=csrf_token(request),
+        council=ctx.settings,
+        nonce=getattr(request.state, "nonce", ""),
+        path=request.url.path,
+        **values,
+    )
+    return HTMLResponse(html, status_code=status_code)

@@ -1,0 +1,35 @@
+"""Jinja filters for dates as people read them in the UK ("Tuesday 8 January 2013")."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from zoneinfo import ZoneInfo
+
+LONDON = ZoneInfo("Europe/London")
+
+
+def longdate(value: Any) -> str:
+    """'8 January 2013' from a date or ISO text; '' for nothing."""
+    if not value:
+        return ""
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value) if "T" in value else dt.date.fromisoformat(value)
+    if isinstance(value, dt.datetime):
+        value = value.astimezone(LONDON).date()
+    return f"{value.day} {value:%B %Y}"
+
+
+def longtime(value: Any) -> str:
+    """'8 January 2013 at 14:05' (London time) from an aware datetime or ISO text."""
+    if not value:
+        return ""
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    local = value.astimezone(LONDON)
+    return f"{local.day} {local:%B %Y} at {local:%H:%M}"
+
+
+def install(env: Any) -> None:
+    env.filters["longdate"] = longdate
+    env.filters["longtime"] = longtime

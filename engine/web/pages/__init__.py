@@ -1,0 +1,1 @@
+"""Page modules, one per audience; each has a ``router`` that app.py includes."""

@@ -1,0 +1,136 @@
+"""The web server's settings: base URL, council name and colour, sessions, sign-in and OIDC.
+
+Read from ``[web]`` and ``[oidc]`` in ``govpath.toml`` and from ``GOVPATH_*`` (environment wins),
+beside the database and mail settings that :mod:`engine.config` reads.
+
+>>> s = load_web_settings(env={"GOVPATH_BASE_URL": "https://gov.example/"}, path="/nonexistent")
+>>> s.base_url, s.secure_cookies, s.link_minutes
+('https://gov.example', True, 15)
+>>> load_web_settings(env={"GOVPATH_COUNCIL_COLOUR": "red"}, path="/nonexistent")
+Traceback (most recent call last):
+...
+engine.errors.BadInput: GOVPATH_COUNCIL_COLOUR must be a colour such as #1d70b8 (not 'red').
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from engine.config import Settings, _read_toml, load_settings
+from engine.errors import BadInput
+
+DEFAULT_BASE_URL = "http://127.0.0.1:8000"
+
+
+@dataclass(frozen=True)
+class WebSettings:
+    """What the web application reads from configuration (``core`` is the shared Settings)."""
+
+    core: Settings = field(default_factory=Settings)
+    base_url: str = DEFAULT_BASE_URL
+    council_name: str = "Council governance pathway"
+    council_colour: str = "#1d70b8"
+    secret_key: str = ""  # signs cookies; empty: a key kept in the database, shared by every copy
+    session_idle_minutes: int = 30  # a session ends after this long without a request
+    session_max_hours: int = 12  # and this long after sign-in, whatever happens
+    link_minutes: int = 15  # a sign-in link works once, for this long
+    link_limit_per_address: int = 5  # sign-in links asked for one address per window
+    link_limit_per_client: int = 20  # sign-in links asked from one client per window
+    link_window_minutes: int = 15
+    oidc_issuer: str = ""  # e.g. https://login.microsoftonline.com/TENANT/v2.0
+    oidc_client_id: str = ""
+    oidc_client_secret: str = ""
+    oidc_name: str = "your council account"  # "Sign in with …"
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Cookies carry ``Secure`` whenever the site is served over https."""
+        return self.base_url.startswith("https://")
+
+    @property
+    def oidc_enabled(self) -> bool:
+        return bool(self.oidc_issuer and self.oidc_client_id)
+
+    def with_(self, **changes: Any) -> WebSettings:
+        """A copy with some settings changed (tests and the CLI's flags)."""
+        return replace(self, **changes)
+
+
+# setting -> (environment variable, (toml section, key))
+_KEYS: dict[str, tuple[str, tuple[str, str]]] = {
+    "base_url": ("GOVPATH_BASE_URL", ("web", "base_url")),
+    "council_name": ("GOVPATH_COUNCIL_NAME", ("web", "council_name")),
+    "council_colour": ("GOVPATH_COUNCIL_COLOUR", ("web", "council_colour")),
+    "secret_key": ("GOVPATH_SECRET_KEY", ("web", "secret_key")),
+    "session_idle_minutes": ("GOVPATH_SESSION_IDLE_MINUTES", ("web", "session_idle_minutes")),
+    "session_max_hours": ("GOVPATH_SESSION_MAX_HOURS", ("web", "session_max_hours")),
+    "link_minutes": ("GOVPATH_LINK_MINUTES", ("web", "link_minutes")),
+    "link_limit_per_address": ("GOVPATH_LINK_LIMIT_PER_ADDRESS", ("web", "link_limit_per_address")),
+    "link_limit_per_client": ("GOVPATH_LINK_LIMIT_PER_CLIENT", ("web", "link_limit_per_client")),
+    "link_window_minutes": ("GOVPATH_LINK_WINDOW_MINUTES", ("web", "link_window_minutes")),
+    "oidc_issuer": ("GOVPATH_OIDC_ISSUER", ("oidc", "issuer")),
+    "oidc_client_id": ("GOVPATH_OIDC_CLIENT_ID", ("oidc", "client_id")),
+    "oidc_client_secret": ("GOVPATH_OIDC_CLIENT_SECRET", ("oidc", "client_secret")),
+    "oidc_name": ("GOVPATH_OIDC_NAME", ("oidc", "name")),
+}
+_INTS = {
+    "session_idle_minutes",
+    "session_max_hours",
+    "link_minutes",
+    "link_limit_per_address",
+    "link_limit_per_client",
+    "link_window_minutes",
+}
+_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+def load_web_settings(
+    env: Mapping[str, str] | None = None,
+    path: str | os.PathLike | None = None,
+    core: Settings | None = None,
+) -> WebSettings:
+    """WebSettings from PATH (default ``GOVPATH_CONFIG`` or ``govpath.toml``) and the environment."""
+    env = os.environ if env is None else env
+    path = Path(path if path is not None else env.get("GOVPATH_CONFIG", "govpath.toml"))
+    data = _read_toml(path)
+    values: dict[str, Any] = {}
+    for name, (var, (section, key)) in _KEYS.items():
+        where, raw = None, None
+        sect = data.get(section)
+        if isinstance(sect, dict) and key in sect:
+            where, raw = f"{path}: [{section}] {key}", sect[key]
+        if env.get(var, "") != "":
+            where, raw = var, env[var]
+        if where is None:
+            continue
+        if name in _INTS:
+            try:
+                values[name] = int(raw)
+                if values[name] <= 0:
+                    raise ValueError
+            except (TypeError, ValueError):
+                raise BadInput(f"{where} must be a whole number above 0 (not {raw!r}).") from None
+        else:
+            values[name] = str(raw).strip()
+    base = values.get("base_url", DEFAULT_BASE_URL).rstrip("/")
+    if not re.match(r"^https?://[^/\s]+", base):
+        raise BadInput(f"GOVPATH_BASE_URL must start with http:// or https:// (not {base!r}).")
+    values["base_url"] = base
+    colour = values.get("council_colour", "#1d70b8")
+    if not _COLOUR.match(colour):
+        raise BadInput(
+            f"{_where('council_colour', data, env, path)} must be a colour such as #1d70b8 "
+            f"(not {colour!r})."
+        )
+    core = core or load_settings(env=env, path=path)
+    return WebSettings(core=core, **values)
+
+
+def _where(name: str, data: dict[str, Any], env: Mapping[str, str], path: Path) -> str:
+    var, (section, key) = _KEYS[name]
+    return var if env.get(var, "") != "" else f"{path}: [{section}] {key}"
