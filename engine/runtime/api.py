@@ -132,8 +132,12 @@ def add_actor(
     roles: list[str] | tuple[str, ...],
     reports_to: str | None = None,
     now: dt.datetime | None = None,
+    by: str | None = None,
 ) -> dict[str, Any]:
-    """Add a person with their roles, or update them (roles replaced) when the e-mail is known."""
+    """Add a person with their roles, or update them (roles replaced) when the e-mail is known.
+
+    BY is who made the change (the trail's actor); without it, the person themselves.
+    """
     from sqlalchemy import delete, select
 
     from engine.store.tables import actor_roles, actors
@@ -177,7 +181,8 @@ def add_actor(
         for role in roles:
             conn.execute(actor_roles.insert().values(actor_id=aid, role=role))
         info = {"email": email, "name": name, "roles": roles, "reports_to": reports_to, "new": new}
-        append_event(conn, kind="actor_added", at=now, actor=email, data=info)
+        who = by.strip().lower() if by else email
+        append_event(conn, kind="actor_added", at=now, actor=who, data=info)
     return info
 
 

@@ -54,12 +54,38 @@ def move_meeting(
     new_date: dt.date,
     actor: str | None = None,
     now: dt.datetime | None = None,
+    *,
+    dry_run: bool = False,
 ) -> dict[str, Any]:
     """Move BODY's meeting on DATE to NEW_DATE; open deadlines tied to it follow (one transaction).
 
     Returns ``{meeting, plans_updated, deadlines, infeasible}``; ``infeasible`` lists the plans'
-    deadlines that can no longer be met (already past, or impossible by their rule).
+    deadlines that can no longer be met (already past, or impossible by their rule). With
+    ``dry_run`` the same work is done and rolled back: a preview of exactly what would move.
     """
+    try:
+        return _move(engine, body, date, new_date, actor, now, dry_run)
+    except _Preview as preview:
+        return preview.result
+
+
+class _Preview(Exception):
+    """Raised inside the transaction of a dry run, so that everything it did rolls back."""
+
+    def __init__(self, result: dict[str, Any]) -> None:
+        super().__init__("preview")
+        self.result = result
+
+
+def _move(
+    engine: Engine,
+    body: str,
+    date: dt.date,
+    new_date: dt.date,
+    actor: str | None,
+    now: dt.datetime | None,
+    dry_run: bool,
+) -> dict[str, Any]:
     from sqlalchemy import select
 
     from calendars.store import load_meetings
@@ -134,17 +160,20 @@ def move_meeting(
         events.append(
             {**moved, "data": {**span, "original_date": original.isoformat(), "plans": updated}}
         )
+        result = {
+            "meeting": {
+                "id": row.id,
+                "body": body,
+                "title": row.title,
+                "date": new_date.isoformat(),
+                "original_date": original.isoformat(),
+                "status": "moved",
+            },
+            "plans_updated": updated,
+            "deadlines": changed_all,
+            "infeasible": infeasible,
+        }
+        if dry_run:
+            raise _Preview(result)
         append_events(conn, events)
-    return {
-        "meeting": {
-            "id": row.id,
-            "body": body,
-            "title": row.title,
-            "date": new_date.isoformat(),
-            "original_date": original.isoformat(),
-            "status": "moved",
-        },
-        "plans_updated": updated,
-        "deadlines": changed_all,
-        "infeasible": infeasible,
-    }
+    return result

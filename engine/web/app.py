@@ -93,7 +93,8 @@ async def _sessions(request: Request, call_next: Callable[[Request], Awaitable[R
     request.state.nonce = secrets.token_urlsafe(16)
     new_pre = None
     path = request.url.path
-    if not path.startswith(("/static/", "/healthz")):
+    looked = not path.startswith(("/static/", "/healthz"))
+    if looked:
         token = unsign(ctx.key, request.cookies.get(COOKIE))
         if token:
             from starlette.concurrency import run_in_threadpool
@@ -109,7 +110,8 @@ async def _sessions(request: Request, call_next: Callable[[Request], Awaitable[R
     if new_pre is not None and not _sets(response, COOKIE):
         set_cookie(response, ctx, PRE_COOKIE, new_pre)
     if (
-        request.state.session is None
+        looked
+        and request.state.session is None
         and request.cookies.get(COOKIE)
         and not _sets(response, COOKIE)
     ):
@@ -148,6 +150,7 @@ def _handlers(app: FastAPI) -> None:
     from urllib.parse import quote
 
     from engine.errors import NotFound, Refused
+    from engine.web.pages.staff import NotAllowed
 
     @app.exception_handler(SignInRequired)
     async def _signed_out(request: Request, exc: SignInRequired) -> Response:
@@ -172,6 +175,16 @@ def _handlers(app: FastAPI) -> None:
     async def _refused(request: Request, exc: Refused) -> Response:
         return render(request, "problem.html", status_code=403,
                       title="You cannot open this page", message=str(exc))  # fmt: skip
+
+    @app.exception_handler(NotAllowed)
+    async def _not_allowed(request: Request, exc: NotAllowed) -> Response:
+        return render(
+            request,
+            "problem.html",
+            status_code=403,
+            title="You cannot use this page",
+            message=exc.sentence,
+        )
 
     @app.exception_handler(NotFound)
     async def _not_found(request: Request, exc: NotFound) -> Response:

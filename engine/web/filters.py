@@ -30,6 +30,13 @@ def longtime(value: Any) -> str:
     return f"{local.day} {local:%B %Y} at {local:%H:%M}"
 
 
+def human(name: Any) -> str:
+    """'submit_headlines' -> 'Submit headlines': an id as a person reads it."""
+    text = str(name or "").replace("_", " ").strip()
+    return text[:1].upper() + text[1:]
+
+
 def install(env: Any) -> None:
+    env.filters["human"] = human
     env.filters["longdate"] = longdate
     env.filters["longtime"] = longtime

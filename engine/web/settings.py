@@ -10,6 +10,8 @@ beside the database and mail settings that :mod:`engine.config` reads.
 Traceback (most recent call last):
 ...
 engine.errors.BadInput: GOVPATH_COUNCIL_COLOUR must be a colour such as #1d70b8 (not 'red').
+>>> round(contrast_with_white("#1d70b8"), 1)
+5.2
 """
 
 from __future__ import annotations
@@ -127,8 +129,25 @@ def load_web_settings(
             f"{_where('council_colour', data, env, path)} must be a colour such as #1d70b8 "
             f"(not {colour!r})."
         )
+    if contrast_with_white(colour) < 4.5:
+        raise BadInput(
+            f"{_where('council_colour', data, env, path)} {colour} is too light: the council's "
+            "name is white on it, and needs a contrast ratio of at least 4.5 to 1 (WCAG 2.2 AA)."
+        )
     core = core or load_settings(env=env, path=path)
     return WebSettings(core=core, **values)
+
+
+def contrast_with_white(colour: str) -> float:
+    """WCAG contrast ratio of white text on COLOUR (#rrggbb)."""
+
+    def channel(hex2: str) -> float:
+        c = int(hex2, 16) / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(colour[i : i + 2]) for i in (1, 3, 5))
+    luminance = 0.2126 * r + 0.7152 * g + 0.0722 * b
+    return 1.05 / (luminance + 0.05)
 
 
 def _where(name: str, data: dict[str, Any], env: Mapping[str, str], path: Path) -> str:

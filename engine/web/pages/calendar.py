@@ -1,7 +1,154 @@
-"""The policy team's calendar pages."""
+"""The policy team's calendar: meetings, the pathway's timeline, and moving a meeting.
+
+Moving is two steps, the GOV.UK "check answers" pattern: the preview is the runtime's own move
+done and rolled back (every deadline that would move, every notice that would become
+infeasible), then the confirmation makes the same move for real, recorded with who made it.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import datetime as dt
+from typing import Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import Response
+
+from engine.errors import GovpathError
+from engine.web.auth import Person, require_csrf
+from engine.web.context import render, web
+from engine.web.pages.plans import local_today
+from engine.web.pages.staff import policy_officer
 
 router = APIRouter()
+
+
+def _meetings(engine) -> list[Any]:
+    from calendars.store import load_meetings
+
+    with engine.connect() as conn:
+        return load_meetings(conn)
+
+
+def _timeline(engine, pathway_id: str, today: dt.date) -> Any:
+    """The newest published version of PATHWAY_ID resolved against the stored calendar."""
+    from sqlalchemy import select
+
+    from calendars.store import load_meetings
+    from calendars.timeline import build_timeline
+    from engine.runtime.rows import pathway_for
+    from engine.store.tables import pathway_versions as pv
+
+    with engine.connect() as conn:
+        digest = conn.execute(
+            select(pv.c.content_hash)
+            .where(pv.c.pathway_id == pathway_id)
+            .order_by(pv.c.version.desc())
+            .limit(1)
+        ).scalar()
+        if digest is None:
+            return None
+        pathway, _c = pathway_for(conn, digest)
+        return build_timeline(pathway, load_meetings(conn), today=today)
+
+
+def _parse_date(text: str, what: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError(f"Enter {what} as a real date, like 2013-01-15.") from None
+
+
+@router.get("/calendar")
+def calendar(request: Request, pathway: str = "", person: Person = Depends(policy_officer)):
+    from engine.web.pages.dashboard import pathway_choices
+
+    ctx = web(request)
+    today = local_today(ctx.now())
+    choices = sorted(pathway_choices(ctx.engine))
+    chosen = pathway or (choices[-1] if choices else "")
+    return render(
+        request,
+        "calendar.html",
+        title="Calendar",
+        meetings=_meetings(ctx.engine),
+        timeline=_timeline(ctx.engine, chosen, today) if chosen else None,
+        pathways=choices,
+        chosen=chosen,
+    )
+
+
+@router.get("/calendar/move")
+def move_form(
+    request: Request, body: str, date: str, person: Person = Depends(policy_officer)
+) -> Response:
+    return render(
+        request, "move.html", title="Move a meeting", body=body, date=date, new_date="", errors=[]
+    )
+
+
+@router.post("/calendar/move/check", dependencies=[Depends(require_csrf)])
+def move_check(
+    request: Request,
+    body: str = Form(...),
+    date: str = Form(...),
+    new_date: str = Form(""),
+    person: Person = Depends(policy_officer),
+) -> Response:
+    from engine.runtime.api import move_meeting
+
+    ctx = web(request)
+    try:
+        old, new = _parse_date(date, "the meeting's date"), _parse_date(new_date, "the new date")
+        if old == new:
+            raise ValueError("Enter a new date that is not the meeting's present date.")
+        preview = move_meeting(
+            ctx.engine, body, old, new, actor=person.email, now=ctx.now(), dry_run=True
+        )
+    except (ValueError, GovpathError) as exc:
+        return render(
+            request,
+            "move.html",
+            status_code=400,
+            title="Move a meeting",
+            body=body,
+            date=date,
+            new_date=new_date,
+            errors=[{"text": str(exc), "href": "#new_date"}],
+        )
+    return render(
+        request,
+        "move_check.html",
+        title="Check the move before you confirm it",
+        body=body,
+        date=old.isoformat(),
+        new_date=new.isoformat(),
+        preview=preview,
+    )
+
+
+@router.post("/calendar/move/confirm", dependencies=[Depends(require_csrf)])
+def move_confirm(
+    request: Request,
+    body: str = Form(...),
+    date: str = Form(...),
+    new_date: str = Form(...),
+    person: Person = Depends(policy_officer),
+) -> Response:
+    from engine.runtime.api import move_meeting
+
+    ctx = web(request)
+    try:
+        old, new = _parse_date(date, "the meeting's date"), _parse_date(new_date, "the new date")
+        result = move_meeting(ctx.engine, body, old, new, actor=person.email, now=ctx.now())
+    except (ValueError, GovpathError) as exc:
+        return render(
+            request,
+            "move.html",
+            status_code=400,
+            title="Move a meeting",
+            body=body,
+            date=date,
+            new_date=new_date,
+            errors=[{"text": str(exc), "href": "#new_date"}],
+        )
+    return render(request, "move_done.html", title="Meeting moved", body=body, result=result)

@@ -1,7 +1,102 @@
-"""The policy team's dashboard pages."""
+"""The policy team's dashboard: every plan of a pathway, red/amber/green, with filters."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+
+from engine.runtime.overview import overview
+from engine.web.auth import Person
+from engine.web.context import render, web
+from engine.web.pages.plans import local_today
+from engine.web.pages.staff import policy_officer
 
 router = APIRouter()
+PAGE_SIZE = 50
+
+
+def pathway_choices(engine) -> dict[str, list[tuple[str, str]]]:
+    """Each published pathway's stages (id, title), from its newest version."""
+    from sqlalchemy import select
+
+    from engine.runtime.rows import pathway_for
+    from engine.store.tables import pathway_versions as pv
+
+    out: dict[str, list[tuple[str, str]]] = {}
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(pv.c.pathway_id, pv.c.content_hash).order_by(pv.c.pathway_id, pv.c.version)
+        ).all()
+        for pid, digest in rows:
+            pathway, _c = pathway_for(conn, digest)
+            out[pid] = [(s.id, s.title) for s in pathway.stages]
+    return out
+
+
+def owners(engine) -> list[str]:
+    from sqlalchemy import select
+
+    from engine.store.tables import plans
+
+    with engine.connect() as conn:
+        return list(
+            conn.execute(select(plans.c.owner).distinct().order_by(plans.c.owner)).scalars()
+        )
+
+
+@router.get("/dashboard")
+def dashboard(
+    request: Request,
+    pathway: str = "",
+    stage: str = "",
+    owner: str = "",
+    overdue: str = "",
+    closed: str = "",
+    page: int = 1,
+    person: Person = Depends(policy_officer),
+) -> Response:
+    ctx = web(request)
+    today = local_today(ctx.now())
+    choices = pathway_choices(ctx.engine)
+    if not pathway and choices:
+        pathway = sorted(choices)[-1]
+    page = max(page, 1)
+    lines, total = overview(
+        ctx.engine,
+        today,
+        pathway=pathway or None,
+        state=stage or None,
+        owner=owner or None,
+        overdue_only=bool(overdue),
+        include_closed=bool(closed),
+        limit=PAGE_SIZE,
+        offset=(page - 1) * PAGE_SIZE,
+    )
+    pages = max(1, -(-total // PAGE_SIZE))
+    query = {
+        "pathway": pathway,
+        "stage": stage,
+        "owner": owner,
+        "overdue": overdue,
+        "closed": closed,
+    }
+
+    def href(n: int) -> str:
+        return "/dashboard?" + urlencode({**{k: v for k, v in query.items() if v}, "page": n})
+
+    return render(
+        request,
+        "dashboard.html",
+        title="Dashboard",
+        lines=lines,
+        total=total,
+        today=today,
+        choices=choices,
+        owners=owners(ctx.engine),
+        query=query,
+        page=page,
+        pages=pages,
+        href=href,
+    )
