@@ -176,7 +176,8 @@ def test_an_auditor_filters_downloads_opens_a_decision_and_verifies(site: dict) 
         page.emulate_media(media="print")  # the record prints without the site's navigation
         assert not page.locator(".govuk-service-navigation").is_visible()
         pdf = page.pdf(format="A4")
-        assert pdf.startswith(b"%PDF") and pdf.count(b"/Type /Page\n") <= 2
+        pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
+        assert pdf.startswith(b"%PDF") and 1 <= pages <= 2, pages  # one record, one or two A4s
         page.emulate_media(media="screen")
 
         page.goto(base + "/audit")
