@@ -131,18 +131,33 @@ def _routes(api: FastAPI) -> None:
         state: str | None = Query(None, description="Only plans in this stage."),
         caller: Caller = Depends(api_caller),
     ) -> list[dict[str, Any]]:
-        """Plans with their next open deadline (as `govpath plan list --json`)."""
+        """Plans with their next open deadline (as `govpath plan list --json`): every plan for
+        auditors, Democratic Services and the policy team; for anyone else, the plans they or
+        the people reporting to them own, and those waiting on a council-wide role they hold."""
+        from engine.runtime.access import can_read_trail, roles_of
+        from engine.runtime.acting import reports_under, task_plans
         from engine.runtime.api import list_plans
 
-        return list_plans(web_context(request).engine, pathway, state)
+        engine = web_context(request).engine
+        rows = list_plans(engine, pathway, state)
+        if can_read_trail(engine, caller.email):
+            return rows
+        owners = {caller.email} | reports_under(engine, caller.email)
+        waiting = set(task_plans(engine, caller.email, roles_of(engine, caller.email)))
+        return [r for r in rows if r.get("owner") in owners or r.get("id") in waiting]
 
     @api.get("/plans/{plan_id}", tags=["plans"], responses=ERRORS)
     def plan(request: Request, plan_id: int, caller: Caller = Depends(api_caller)) -> dict:
-        """One plan: deadlines, history and the transitions available now (`plan status`)."""
+        """One plan: deadlines, history and the transitions available now (`plan status`), for
+        someone who may see it (as on its web page), or anyone who reads the trail."""
+        from engine.runtime.access import can_read_trail
+        from engine.runtime.acting import plan_status_for
         from engine.runtime.api import plan_status
 
         ctx = web_context(request)
-        return plan_status(ctx.engine, plan_id, now=ctx.now())
+        if can_read_trail(ctx.engine, caller.email):
+            return plan_status(ctx.engine, plan_id, now=ctx.now())
+        return plan_status_for(ctx.engine, plan_id, caller.email, now=ctx.now())
 
     @api.post("/plans/{plan_id}/advance", tags=["plans"], responses=ACT_ERRORS)
     def advance(

@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import Response
+from fastapi.responses import PlainTextResponse, Response
 
 from engine.audit.export import csv_text, json_text
 from engine.audit.trail_query import TrailQuery, query_from_params, run_query, trail_records
@@ -56,9 +56,12 @@ def _download_query(q: TrailQuery) -> str:
 
 def _download(request: Request, person: Person, fmt: str) -> Response:
     reader(request, person, "/audit." + fmt)
-    query = query_from_params(_params(request))
-    with web(request).engine.connect() as conn:
-        result = run_query(conn, query)
+    try:
+        query = query_from_params(_params(request))
+        with web(request).engine.connect() as conn:
+            result = run_query(conn, query)
+    except BadInput as exc:  # a download has no page to show the error on: one sentence
+        return PlainTextResponse(str(exc) + "\n", status_code=400)
     if fmt == "csv":
         return Response(
             csv_text(result.rows, result.columns),

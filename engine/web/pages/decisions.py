@@ -10,7 +10,7 @@ import datetime as dt
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import Response
+from fastapi.responses import PlainTextResponse, Response
 
 from engine.audit.decisions import ROUTE_TEXT, decision_records
 from engine.audit.export import csv_text
@@ -56,8 +56,8 @@ def _records(request: Request) -> tuple[list[Any], list[dict[str, str]], dict[st
 def decisions_csv(request: Request, person: Person = Depends(current_person)) -> Response:
     reader(request, person, "/decisions.csv")
     records, errors, _ = _records(request)
-    if errors:
-        raise BadInput(errors[0]["text"])
+    if errors:  # a download has no page to show the error on: one sentence, as text
+        return PlainTextResponse(errors[0]["text"] + "\n", status_code=400)
     return Response(
         csv_text([register_row(r) for r in records], REGISTER_COLUMNS),
         media_type="text/csv; charset=utf-8",
