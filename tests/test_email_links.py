@@ -61,3 +61,25 @@ def test_the_base_url_comes_from_the_environment_and_is_checked(tmp_path) -> Non
     ):
         with pytest.raises(BadInput, match="GOVPATH_BASE_URL"):
             load_settings(env={"GOVPATH_BASE_URL": bad}, path=none)
+
+
+def test_every_reminder_of_the_demo_links_to_its_plan(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    from email import message_from_bytes, policy
+
+    from tests.demo_support import demo_database
+
+    mail = demo_database(tmp_path_factory.getbasetemp()).parent / "mail"
+    kinds: dict[str, int] = {}
+    for path in sorted(mail.glob("*.eml")):
+        msg = message_from_bytes(path.read_bytes(), policy=policy.default)
+        kind = msg["X-Govpath-Kind"]
+        kinds[kind] = kinds.get(kind, 0) + 1
+        text = msg.get_body(("plain",)).get_content()
+        if kind in ("reminder", "escalation", "papers_due"):
+            plan = re.search(r"\(plan (\d+)", msg["Subject"]).group(1)
+            assert f"http://127.0.0.1:8000/plans/{plan}" in text, path.name
+        elif kind == "digest":
+            assert re.search(r"http://127.0.0.1:8000/\s", text), path.name
+    assert kinds.get("reminder", 0) > 50 and kinds.get("digest", 0) > 0
