@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -168,3 +169,26 @@ def test_the_openapi_document_validates() -> None:
     assert {"/plans", "/plans/{plan_id}", "/plans/{plan_id}/advance", "/trail", "/decisions",
             "/decisions/{event_id}", "/meetings", "/verify", "/me"} <= paths  # fmt: skip
     assert "403" in doc["paths"]["/plans/{plan_id}/advance"]["post"]["responses"]
+
+
+def test_an_api_act_is_recorded_as_the_persons_through_the_api_with_the_token(
+    demo_url: str,
+) -> None:
+    pytest.importorskip("engine.audit.acting", reason="the runtime records who acted (issue 16)")
+    engine = open_db(demo_url)
+    plan = start_plan(engine, "kcc_2013_14", "Acting plan", DIRECTOR, now=NOW)["id"]
+    act = create_token(engine, DIRECTOR, "writer", "act", now=NOW)
+    body = {"trigger": "submit_headlines", "fields": {"headline_priorities": "h.pdf"}}
+    done = client_for(demo_url).post(
+        f"/api/v1/plans/{plan}/advance", json=body, headers=bearer(act.secret)
+    )
+    assert done.status_code == 200, done.text
+    with engine.connect() as conn:
+        data = conn.execute(
+            select(audit_events.c.data).where(
+                audit_events.c.plan_id == plan, audit_events.c.kind == "transition"
+            )
+        ).scalar_one()
+    acting = json.loads(data)["acting"]
+    assert acting["channel"] == "api" and acting["person"] == DIRECTOR
+    assert acting["token_id"] == str(act.id)
