@@ -68,6 +68,9 @@ def test_downloads_match_the_cli_and_the_page_is_paged(site: dict) -> None:
     assert len(register) == 6
     assert [r["plan"] for r in register if r["route"] == "general exception"] == ["1"]
     assert web.get("/decisions.csv?since=soon").status_code == 400
+    assert '<option value="refusal">refusal</option>' in page  # the kinds to filter by
+    record = web.get(f"/decisions/{next(r for r in register if r['plan'] == '1')['event']}").text
+    assert "Flag" in record and "23 clear days" in record and "general exception: notice" in record
     bad = web.get("/audit.csv?plan=two")
     assert bad.status_code == 400 and bad.text == "plan must be a whole number (not 'two').\n"
 

@@ -29,8 +29,14 @@ def _pathways(engine) -> list[dict[str, str]]:
 
 @router.get("/reports/year")
 def year_report(
-    request: Request, pathway: str | None = None, person: Person = Depends(current_person)
+    request: Request,
+    pathway: str | None = None,
+    today: str | None = None,
+    person: Person = Depends(current_person),
 ) -> Response:
+    """The year for PATHWAY as at TODAY (``YYYY-MM-DD``, as `report year --today`; default today)."""
+    import datetime as dt
+
     from engine.reports.year import collect_year, render_year_body
     from engine.web.filters import LONDON
 
@@ -39,15 +45,24 @@ def year_report(
     pathways = _pathways(ctx.engine)
     if not pathway and len(pathways) == 1:
         pathway = pathways[0]["id"]
-    body = None
+    body, errors = None, []
+    try:
+        day = dt.date.fromisoformat(today) if today else ctx.now().astimezone(LONDON).date()
+    except ValueError:
+        day = ctx.now().astimezone(LONDON).date()
+        errors = [{"text": f"today must be a date written YYYY-MM-DD (not {today!r}).",
+                   "href": "#today"}]  # fmt: skip
     if pathway:
         with ctx.engine.connect() as conn:
-            year = collect_year(conn, pathway, today=ctx.now().astimezone(LONDON).date())
+            year = collect_year(conn, pathway, today=day)
         body = Markup(render_year_body(year))  # autoescaped by the report's own templates
     return render(
         request,
         "year_report.html",
         title="Year report",
+        status_code=400 if errors else 200,
+        errors=errors,
+        today=today or "",
         pathways=pathways,
         pathway=pathway,
         report=body,
