@@ -134,6 +134,21 @@ def _sets(response: Response, name: str) -> bool:
     return any(h.startswith(f"{name}=") for h in response.headers.getlist("set-cookie"))
 
 
+def set_signed(
+    response: Response, ctx: WebContext, name: str, value: str, max_age: int | None = None
+) -> None:
+    """A cookie whose value is already signed (the OIDC flow's), with the same safe flags."""
+    response.set_cookie(
+        name,
+        value,
+        max_age=max_age,
+        httponly=True,
+        samesite="lax",
+        secure=ctx.settings.secure_cookies,
+        path="/",
+    )
+
+
 def set_cookie(response: Response, ctx: WebContext, name: str, token: str) -> None:
     """A signed, HttpOnly, SameSite=Lax cookie; Secure when the site is served over https."""
     response.set_cookie(

@@ -109,3 +109,46 @@ def sign_out(request: Request) -> Response:
     response = RedirectResponse("/sign-in?signed_out=1", status_code=303)
     response.delete_cookie(COOKIE, path="/")
     return response
+
+
+@router.post("/sign-in/oidc", dependencies=[Depends(require_csrf)])
+def oidc_start(request: Request, next: str = Form("/")) -> Response:
+    from engine.web.app import set_signed
+    from engine.web.auth import oidc
+
+    ctx = web(request)
+    if not ctx.settings.oidc_enabled:
+        return RedirectResponse("/sign-in", status_code=303)
+    try:
+        url, flow = oidc.start(ctx.settings, ctx.key, safe_next(next))
+    except BadInput as exc:
+        return render(request, "signin_refused.html", status_code=503, message=str(exc))
+    response = RedirectResponse(url, status_code=303)
+    set_signed(response, ctx, oidc.COOKIE, flow, max_age=oidc.FLOW_SECONDS)
+    return response
+
+
+@router.get("/sign-in/oidc/callback")
+async def oidc_callback(request: Request) -> Response:
+    from engine.web.auth import oidc
+    from engine.web.auth.current import find_person
+
+    ctx = web(request)
+    params = dict(request.query_params)
+    try:
+        email, target = await run_in_threadpool(
+            oidc.finish, ctx.settings, ctx.key, request.cookies.get(oidc.COOKIE), params
+        )
+        person = await run_in_threadpool(find_person, ctx.engine, email)
+        if person is None:
+            raise oidc.OidcRefused(
+                f"{email} is not registered in govpath, so you cannot sign in. Ask the policy "
+                "team to add you."
+            )
+    except oidc.OidcRefused as exc:
+        response = render(request, "signin_refused.html", status_code=403, message=str(exc))
+        response.delete_cookie(oidc.COOKIE, path="/")
+        return response
+    response = await signed_in(request, person.email, "oidc", safe_next(target))
+    response.delete_cookie(oidc.COOKIE, path="/")
+    return response
