@@ -6,12 +6,8 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import re
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -21,95 +17,25 @@ import pytest
 from tests.conftest import Cli
 from tests.demo_support import AUDITOR, DIRECTOR, demo_copy
 from tests.scheduler_support import SmtpServer, free_port
-
-ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = Path("/usr/bin/chromium")
-AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
-
-
-def _need_browser() -> Path:
-    """axe-core's script; skips without Chromium, Playwright or axe (fails under CI)."""
-    import importlib.util
-
-    problem = None
-    spec = importlib.util.find_spec("axe_playwright_python")
-    if not CHROMIUM.exists():
-        problem = "Chromium is not installed at /usr/bin/chromium (apt-get install chromium)"
-    elif importlib.util.find_spec("playwright") is None or spec is None or not spec.origin:
-        problem = "playwright or axe-playwright-python is missing (pip install -e '.[test]')"
-    if problem:
-        if os.environ.get("CI"):
-            pytest.fail(problem)
-        pytest.skip(problem)
-    return Path(spec.origin).parent / "axe.min.js"
-
-
-def check_axe(page: Any, axe: Path) -> None:
-    """Fail on any WCAG 2.0/2.1/2.2 A or AA violation axe-core finds on the page."""
-    page.add_script_tag(path=str(axe))
-    result = page.evaluate(
-        "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})",
-        AXE_TAGS,
-    )
-    problems = [
-        f"{v['id']}: {v['help']} at " + ", ".join(str(n["target"]) for n in v["nodes"][:3])
-        for v in result["violations"]
-    ]
-    assert not problems, f"WCAG problems on {page.url}:\n" + "\n".join(problems)
-
-
-class Serve:
-    """`govpath serve` in a subprocess on a free port, mail to SMTP_PORT."""
-
-    def __init__(self, db_url: str, smtp_port: int) -> None:
-        port = free_port()
-        self.url = f"http://127.0.0.1:{port}"
-        env = {
-            **os.environ,
-            "PYTHONPATH": str(ROOT),
-            "GOVPATH_BASE_URL": self.url,
-            "GOVPATH_CONFIG": "/nonexistent/govpath.toml",
-            "GOVPATH_SMTP_HOST": "127.0.0.1",
-            "GOVPATH_SMTP_PORT": str(smtp_port),
-        }
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "engine", "--db", db_url, "serve", "--port", str(port)],
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError("govpath serve stopped: " + (self.proc.stdout.read() or ""))
-            try:
-                with urllib.request.urlopen(self.url + "/healthz", timeout=1) as r:
-                    if r.status == 200:
-                        return
-            except OSError:
-                time.sleep(0.1)
-        self.stop()
-        raise RuntimeError("govpath serve did not answer /healthz in 30 seconds")
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+from tests.web_browser_support import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    Server,
+    check_accessibility,
+    need_browser,
+)
 
 
 @pytest.fixture
 def site(tmp_path_factory: pytest.TempPathFactory, tmp_path: Path):
-    axe = _need_browser()
+    need_browser()
     url = demo_copy(tmp_path_factory.getbasetemp(), tmp_path / "db")
     smtp = SmtpServer().start()
-    server = Serve(url, smtp.port)
+    env = {"GOVPATH_SMTP_HOST": "127.0.0.1", "GOVPATH_SMTP_PORT": str(smtp.port),
+           "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}  # fmt: skip
+    server = Server(url, free_port(), env)
     try:
-        yield {"url": url, "smtp": smtp, "server": server, "axe": axe, "tmp": tmp_path}
+        yield {"url": url, "smtp": smtp, "server": server, "tmp": tmp_path}
     finally:
         server.stop()
         smtp.stop()
@@ -120,7 +46,7 @@ def sign_in(page: Any, site: dict, email: str, target: str) -> Any:
     base = site["server"].url
     page.goto(base + target)
     assert "/sign-in" in page.url
-    check_axe(page, site["axe"])
+    check_accessibility(page)
     before = len(site["smtp"].messages)
     page.fill("#email", email)
     page.get_by_role("button", name="Send me a sign-in link").click()
@@ -137,22 +63,22 @@ def sign_in(page: Any, site: dict, email: str, target: str) -> Any:
 def test_an_auditor_filters_downloads_opens_a_decision_and_verifies(site: dict) -> None:
     from playwright.sync_api import sync_playwright
 
-    base, axe = site["server"].url, site["axe"]
+    base = site["server"].url
     cli = Cli(site["tmp"], db=site["url"])
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         ctx = browser.new_context(  # bypass_csp: axe-core is injected by the test, not the site
             viewport={"width": 1280, "height": 900}, accept_downloads=True, bypass_csp=True
         )
         page = ctx.new_page()
         sign_in(page, site, AUDITOR, "/audit")
         assert page.url == base + "/audit"
-        check_axe(page, axe)
+        check_accessibility(page)
 
         page.fill("#plan", "3")
         page.click("#apply")
         page.wait_for_url(re.compile(r"/audit\?.*plan=3"))
-        check_axe(page, axe)
+        check_accessibility(page)
         plans = page.locator("#trail tbody tr td:nth-child(3)").all_inner_texts()
         assert plans and set(plans) == {"3"}
         assert page.locator("#trail tbody tr").first.inner_text().count("Priya Quinlan") == 1
@@ -164,13 +90,13 @@ def test_an_auditor_filters_downloads_opens_a_decision_and_verifies(site: dict) 
         assert len(list(csv.DictReader(io.StringIO(downloaded)))) > 5
 
         page.goto(base + "/decisions")
-        check_axe(page, axe)
+        check_accessibility(page)
         assert page.locator("#decisions tbody tr").count() == 6
         marked = page.locator('#decisions tbody tr[data-route="general exception"]')
         assert marked.count() == 1 and "Short notice" in marked.inner_text()
         marked.locator("a").first.click()
         page.wait_for_url(re.compile(r"/decisions/\d+$"))
-        check_axe(page, axe)
+        check_accessibility(page)
         record = page.locator("#record").inner_text()
         assert "general exception" in record and "Call-in period ends" in record
         page.emulate_media(media="print")  # the record prints without the site's navigation
@@ -183,13 +109,13 @@ def test_an_auditor_filters_downloads_opens_a_decision_and_verifies(site: dict) 
         page.goto(base + "/audit")
         page.click("#verify")
         page.wait_for_url(base + "/audit/verify")
-        check_axe(page, axe)
+        check_accessibility(page)
         assert "The trail verifies" in page.locator("#verify-result").inner_text()
         trail = cli("audit", "query", "--kind", "audit_verified", "--format", "json", check=0)
         assert AUDITOR in trail.stdout and '"channel": "web"' in trail.stdout
 
         page.goto(base + "/reports/year")
-        check_axe(page, axe)
+        check_accessibility(page)
         assert page.locator("#year-timeline").is_visible()
         wide = page.evaluate("document.documentElement.scrollWidth")
         assert wide <= 1280, f"the year report scrolls sideways at 1280 px ({wide} px wide)"
@@ -200,16 +126,16 @@ def test_an_auditor_filters_downloads_opens_a_decision_and_verifies(site: dict) 
         page.set_viewport_size({"width": 1280, "height": 900})
 
         page.goto(base + "/tokens")
-        check_axe(page, axe)
+        check_accessibility(page)
         page.fill("#name", "Power BI")
         page.check("#scope")  # read only
         page.click("#create-token")
-        check_axe(page, axe)
+        check_accessibility(page)
         token = page.locator("#new-token").inner_text().strip()
         assert token.startswith("gpat_")
 
         page.goto(base + "/api/v1/docs")
-        check_axe(page, axe)
+        check_accessibility(page)
         browser.close()
 
     api = httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"})
@@ -224,12 +150,12 @@ def test_a_director_is_refused_the_trail_and_it_is_recorded(site: dict) -> None:
 
     cli = Cli(site["tmp"], db=site["url"])
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         page = browser.new_page(bypass_csp=True)
         response = sign_in(page, site, DIRECTOR, "/audit")
         assert response.status == 403 and page.url.endswith("/audit")
         assert "You cannot open this page" in page.content()
-        check_axe(page, site["axe"])
+        check_accessibility(page)
         for path in ("/audit.csv", "/decisions", "/reports/year"):
             assert page.goto(site["server"].url + path).status == 403
         browser.close()
