@@ -258,3 +258,16 @@ def test_next_never_leaves_the_site(site):
     url = link_path(site, DIRECTOR) + "?next=//evil.example/"
     response = client.get(url, follow_redirects=False)
     assert response.headers["location"] == "/"
+
+
+def test_sign_in_requests_are_rate_limited_per_client(site, db_url):
+    app = create_app(web_settings(db_url, link_limit_per_client=3), clock=site["clock"])
+    client = TestClient(app)
+    token = csrf_of(client.get("/sign-in").text)
+    codes = [
+        client.post(
+            "/sign-in", data={"csrf_token": token, "email": f"p{i}@kent.example"}
+        ).status_code
+        for i in range(4)
+    ]
+    assert codes == [200, 200, 200, 429]

@@ -20,7 +20,9 @@ def serve(
     ctx: typer.Context,
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
     port: int = typer.Option(8000, "--port", help="Port to listen on.", min=0, max=65535),
-    workers: int = typer.Option(1, "--workers", help="Worker processes.", min=1),
+    workers: int = typer.Option(
+        1, "--workers", help="Worker processes (they share nothing but the database).", min=1
+    ),
 ) -> None:
     """Serve the web application over the database (Directors, the policy team, auditors).
 
@@ -28,13 +30,29 @@ def serve(
 
     Example: govpath --db sqlite:///govpath-demo/govpath.db serve --port 8000
     """
+    import os
+
     import uvicorn
 
+    settings = _web_settings(ctx)
+    print(
+        f"Serving {settings.council_name} on http://{host}:{port}/ (Ctrl-C stops it).", flush=True
+    )
+    if workers > 1:  # each worker process builds the app from the environment
+        os.environ["GOVPATH_DB"] = settings.core.db_url
+        uvicorn.run(
+            "engine.web.app:app_from_environment",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="warning",
+            access_log=False,
+        )
+        return
     from engine.web.app import create_app
 
-    app = create_app(_web_settings(ctx))
-    print(f"Serving {app.title} on http://{host}:{port}/ (Ctrl-C stops it).", flush=True)
-    uvicorn.run(app, host=host, port=port, workers=workers, log_level="warning", access_log=False)
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning", access_log=False)
 
 
 @groups.app.command("signin-link")

@@ -52,6 +52,7 @@ class DemoResult:
     first_day: dt.date | None = None
     last_day: dt.date | None = None
     seconds: float = 0.0
+    web: dict[str, Any] = field(default_factory=dict)  # the open plan and sign-in links
 
     def summary(self) -> dict[str, Any]:
         """The summary as plain data (no timings), the same on every run with the same seed."""
@@ -439,6 +440,9 @@ def run_demo(
         run_sweep(sim.engine, at(sim.result.last_day or last, 18), settings=settings)
     sim.finish()
     sim.result.report = _year_report(sim)
+    from engine.demo.web import open_for_web
+
+    sim.result.web = open_for_web(sim)
     sim.result.seconds = time.perf_counter() - started
     return sim.result
 

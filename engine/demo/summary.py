@@ -50,4 +50,14 @@ def print_summary(result: DemoResult) -> None:
     console.print(f"  pathway lines:        govpath {db} report pathway 1")
     if result.report:
         console.print(f"  year report (HTML):   {result.report}")
+    if result.web:
+        web = result.web
+        console.print(
+            f"\nIn a browser: govpath {db} serve   (then open http://127.0.0.1:8000/)\n"
+            f"  plan {web['plan']} ({web['pathway']}) is open for {web['people']['director']}.\n"
+            "  One-time sign-in links (each works once, for 15 minutes; "
+            "`govpath signin-link EMAIL` makes more):"
+        )
+        for who, link in web["links"].items():
+            console.print(f"  {who + ':':16} {web['people'][who]}\n    {link}", soft_wrap=True)
     console.print(f"Finished in {result.seconds:.1f} s.")

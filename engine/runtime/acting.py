@@ -138,3 +138,20 @@ def task_plans(engine: Engine, email: str, held: set[str], limit: int = 500) -> 
     )
     with engine.connect() as conn:
         return list(conn.execute(query).scalars())
+
+
+def fields_for(engine: Engine, plan_id: int, email: str, trigger: str) -> list[str]:
+    """The content ids TRIGGER takes on the plan now (empty for an unknown trigger), for a person
+    who may see the plan; NotFound for one who may not (nothing is read on their behalf)."""
+    from engine.runtime import guards
+    from engine.runtime.transition import route
+
+    with engine.connect() as conn:
+        plan, who = load_plan_actor(conn, plan_id, email.strip().lower())
+        pathway, compiled = pathway_for(conn, plan.content_hash)
+        if not _acting(conn, compiled, plan, who):
+            raise NotFound(f"There is no plan {plan_id} that you can see.")
+    way = route(compiled, plan.state, trigger)
+    if way is None:
+        return []
+    return guards.required_content(pathway, way.transition, pathway.stage(plan.state))

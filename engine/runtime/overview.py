@@ -84,11 +84,12 @@ def overview(
         where.append(p.c.state == state)
     if owner:
         where.append(p.c.owner == owner.strip().lower())
-    if overdue_only:
-        where.append(late.c.n > 0)
     if not include_closed:
         where.append(p.c.closed_at.is_(None))
-    base = p.join(pv, p.c.pathway_version_id == pv.c.id).outerjoin(late, late.c.plan_id == p.c.id)
+    base = p.join(pv, p.c.pathway_version_id == pv.c.id)
+    if overdue_only:  # only then: the count of late deadlines is worked out over every plan
+        base = base.join(late, late.c.plan_id == p.c.id)
+        where.append(late.c.n > 0)
     with engine.connect() as conn:
         total = conn.execute(select(func.count()).select_from(base).where(*where)).scalar_one()
         rows = conn.execute(

@@ -84,6 +84,13 @@ def create_app(settings: WebSettings, clock: Any = None) -> FastAPI:
     return app
 
 
+def app_from_environment() -> FastAPI:
+    """The app from ``govpath.toml`` and ``GOVPATH_*`` alone (each ``serve --workers`` process)."""
+    from engine.web.settings import load_web_settings
+
+    return create_app(load_web_settings())
+
+
 async def _sessions(request: Request, call_next: Callable[[Request], Awaitable[Response]]):
     """Find the session (or the signed-out visitor's CSRF binding) and set safe headers."""
     ctx: WebContext = request.app.state.web

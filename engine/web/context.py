@@ -47,7 +47,9 @@ def make_jinja() -> Environment:
             PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),
         ]
     )
-    env = Environment(loader=loader, autoescape=True, trim_blocks=True, lstrip_blocks=True)
+    env = Environment(
+        loader=loader, autoescape=True, trim_blocks=True, lstrip_blocks=True, auto_reload=False
+    )
     from engine.web.filters import install
 
     install(env)

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
 from engine.errors import Conflict, GovpathError, NotFound
-from engine.runtime.acting import plan_status_for
+from engine.runtime.acting import fields_for, plan_status_for
 from engine.web.auth import Person, current_person, require_csrf
 from engine.web.context import render, web
 
@@ -108,9 +108,7 @@ def _fire(
     from engine.runtime.api import advance
 
     ctx = web(request)
-    status = plan_status_for(ctx.engine, plan_id, person.email, now=ctx.now())  # NotFound: 404
-    way = next((w for w in status["available"] if w["trigger"] == trigger), None)
-    names = [r["name"] for r in way["requires"]] if way else []
+    names = fields_for(ctx.engine, plan_id, person.email, trigger)  # NotFound: 404, nothing done
     fields = {
         n: str(form[n]).strip() for n in names if isinstance(form.get(n), str) and form[n].strip()
     }
