@@ -5,8 +5,8 @@ the web reads the API and, read-only, cannot advance. axe-core checks every page
 from __future__ import annotations
 
 import csv
-import json
 import io
+import json
 import re
 import time
 from pathlib import Path
