@@ -8,7 +8,7 @@ Director's plan page, and fires ``submit_headlines`` on a Director's plan (a for
 CSRF token). Printed: the median and p95 of each, and beside the POST the median of the same
 transition made in process with ``runtime.advance`` (what ``govpath plan advance`` does).
 
-    python bench/bench_web.py [--plans 10000] [--clients 8] [--requests 200] [--db URL]
+    python bench/bench_web.py [--plans 10000] [--clients 8] [--requests 200] [--workers 1] [--db URL]
 
 Aim: p95 under 100 ms for pages, and the POST within 2x the in-process advance.
 """
@@ -132,6 +132,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--db", default="")
+    parser.add_argument("--workers", type=int, default=1, help="server processes (serve --workers)")
     args = parser.parse_args()
 
     from engine.runtime.api import advance
@@ -143,7 +144,7 @@ def main() -> None:
     t0 = time.perf_counter()
     council = build(db_url, args.plans)
     print(f"{args.plans} plans in {db_url} ({time.perf_counter() - t0:.1f} s to build)")
-    server = Server(db_url, free_port(), {})
+    server = Server(db_url, free_port(), {}, ("--workers", str(args.workers)))
     try:
         base = server.url
         engine = council["engine"]
@@ -206,7 +207,10 @@ def main() -> None:
     print(line("transition POST (Director)", fired))
     print(line("advance in process (CLI)", inproc))
     ratio = statistics.median(fired) / statistics.median(inproc)
-    print(f"POST / in-process advance: {ratio:.2f}x (aim: within 2x); {args.clients} clients")
+    print(
+        f"POST / in-process advance: {ratio:.2f}x (aim: within 2x); {args.clients} clients, "
+        f"{args.workers} server process(es)"
+    )
 
 
 if __name__ == "__main__":

@@ -176,6 +176,9 @@ def test_director_submits_a_stage_as_themselves(site):
     assert status["state"] == "headlines_submitted"
     assert status["history"][-1]["actor"] == DIRECTOR
     assert status["fields"]["headline_priorities"] == "https://docs.kent.example/h.docx"
+    page = client.get(f"/plans/{plan}?done=submit_headlines").text
+    assert '<a class="govuk-link" href="https://docs.kent.example/h.docx">' in page
+    assert "Done: Submit headlines" in page
 
 
 def test_refusal_is_shown_in_the_error_summary_and_nothing_moves(site):

@@ -86,11 +86,13 @@ def check_accessibility(page: Any) -> None:
 class Server:
     """``govpath serve`` in a subprocess on a free loopback port."""
 
-    def __init__(self, db_url: str, port: int, env: dict[str, str]) -> None:
+    def __init__(
+        self, db_url: str, port: int, env: dict[str, str], extra: tuple[str, ...] = ()
+    ) -> None:
         self.url = f"http://127.0.0.1:{port}"
         full = {**os.environ, **env, "GOVPATH_BASE_URL": self.url, "GOVPATH_CONFIG": "/nonexistent"}
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "engine", "--db", db_url, "serve", "--port", str(port)],
+            [sys.executable, "-m", "engine", "--db", db_url, "serve", "--port", str(port), *extra],
             env=full,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,

@@ -86,7 +86,7 @@ def overview(
         where.append(p.c.owner == owner.strip().lower())
     if not include_closed:
         where.append(p.c.closed_at.is_(None))
-    base = p.join(pv, p.c.pathway_version_id == pv.c.id)
+    base = p
     if overdue_only:  # only then: the count of late deadlines is worked out over every plan
         base = base.join(late, late.c.plan_id == p.c.id)
         where.append(late.c.n > 0)
@@ -100,7 +100,7 @@ def overview(
                 p.c.owner,
                 p.c.state,
                 p.c.closed_at,
-                pv.c.content_hash,
+                p.c.pathway_version_id,
             )
             .select_from(base)
             .where(*where)
@@ -122,17 +122,24 @@ def overview(
                     m.c.date.label("meeting_date"),
                 )
                 .select_from(d.outerjoin(m, m.c.id == d.c.meeting_id))
-                .where(d.c.plan_id.in_(page), d.c.status.in_(("open", "missed")))
+                # by plan only: with the status beside it SQLite picks the status index and
+                # walks every open deadline of every plan; the few others are skipped below
+                .where(d.c.plan_id.in_(page))
                 .order_by(d.c.plan_id, d.c.due, d.c.id)
             ).all()
             if page
             else []
         )
-        titles: dict[str, dict[str, str]] = {}
-        for r in rows:
-            if r.content_hash not in titles:
-                pw, _c = pathway_for(conn, r.content_hash)
-                titles[r.content_hash] = {s.id: s.title for s in pw.stages}
+        versions = {r.pathway_version_id for r in rows}
+        hashes = dict(
+            conn.execute(
+                select(pv.c.id, pv.c.content_hash).where(pv.c.id.in_(versions or {-1}))
+            ).all()
+        )
+        titles: dict[int, dict[str, str]] = {}
+        for vid, digest in hashes.items():
+            pw, _c = pathway_for(conn, digest)
+            titles[vid] = {s.id: s.title for s in pw.stages}
     lines = {
         r.id: PlanLine(
             id=r.id,
@@ -140,12 +147,14 @@ def overview(
             subject=r.subject,
             owner=r.owner,
             state=r.state,
-            stage_title=titles[r.content_hash].get(r.state, r.state),
+            stage_title=titles[r.pathway_version_id].get(r.state, r.state),
             closed=r.closed_at is not None,
         )
         for r in rows
     }
     for r in dls:
+        if r.status not in ("open", "missed"):
+            continue
         line = lines[r.plan_id]
         item = {"name": r.name, "title": r.title, "date": r.due.isoformat()}
         if r.status == "missed" or r.due < today:
