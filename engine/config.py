@@ -36,6 +36,7 @@ CHECKPOINT_JOB = "engine.audit.checkpoints:daily_checkpoint"
 # Where the settings file is looked for, first found wins (see :func:`find_config`).
 CONFIG_ORDER = ("--config", "GOVPATH_CONFIG", "working folder", "user config folder", "system")
 SYSTEM_CONFIG = "/etc/govpath/govpath.toml"
+DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,7 @@ class Settings:
     oidc_issuer: str = ""  # the identity provider for `govpath login` (device authorization)
     oidc_client_id: str = ""
     session_hours: int = 12  # how long a `govpath login` lasts
+    base_url: str = DEFAULT_BASE_URL  # where the web application is reached; e-mails link under it
     source: tuple[str, ...] = field(default=(), compare=False)  # where the settings came from
 
     def __post_init__(self) -> None:
@@ -156,6 +158,7 @@ _KEYS: dict[str, tuple[str, tuple[str, str]]] = {
     "oidc_issuer": ("GOVPATH_OIDC_ISSUER", ("auth", "oidc_issuer")),
     "oidc_client_id": ("GOVPATH_OIDC_CLIENT_ID", ("auth", "oidc_client_id")),
     "session_hours": ("GOVPATH_SESSION_HOURS", ("auth", "session_hours")),
+    "base_url": ("GOVPATH_BASE_URL", ("web", "base_url")),
 }
 
 
@@ -248,9 +251,24 @@ def _check(values: dict[str, Any], where: dict[str, str]) -> None:
         raise bad("auth_required", f"must be true or false (not {required!r}).")
     if required:
         values["auth_required"] = "true" if required in ("true", "1", "yes") else "false"
+    if "base_url" in values:
+        values["base_url"] = _base_url(values["base_url"], where.get("base_url", "base_url"))
     for name in ("mail_from",):
         if name in values and ("\r" in values[name] or "\n" in values[name]):
             raise bad(name, "must not contain a line break.")
+
+
+def _base_url(raw: str, where: str) -> str:
+    """The web application's address: http(s), a host, an optional path; no query or secret."""
+    from urllib.parse import urlsplit
+
+    url = raw.strip().rstrip("/")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise BadInput(f"{where} must be an http:// or https:// address (not {raw!r}).")
+    if parts.query or parts.fragment or parts.username or parts.password:
+        raise BadInput(f"{where} must not carry a query, a fragment or a password.")
+    return url
 
 
 _chosen: list[Path] = []  # the file named by the CLI's --config, for every load in this process

@@ -62,6 +62,10 @@ class Refused(GovpathError):
     exit_code = 3
 
 
+class NotPermitted(Refused):
+    """The actor lacks the role the transition needs (exit 3; HTTP 403). State unchanged."""
+
+
 class Conflict(GovpathError):
     """Someone else changed the plan first; nothing was written; try again."""
 

@@ -138,6 +138,7 @@ def _context(subject: str = "Finance") -> dict:
         "to_responsible": True,
         "instruction": "Send the draft.",
         "outstanding": "Dana still has to send the draft.",
+        "link": "http://127.0.0.1:8000/plans/1",
     }
 
 

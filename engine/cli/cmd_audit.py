@@ -46,27 +46,13 @@ def _write_rows(
     rows: list[dict[str, Any]], fmt: QueryFormat, columns: list[str], title: str
 ) -> None:
     """Rows as JSON, CSV or a table (tables on stdout; JSON and CSV are the only stdout content)."""
-    import json
-
-    from .output import emit_json
+    from engine.audit.export import csv_text, json_text
 
     if fmt is QueryFormat.json:
-        emit_json(rows)
+        sys.stdout.write(json_text(rows))
         return
     if fmt is QueryFormat.csv:
-        import csv
-
-        writer = csv.DictWriter(
-            sys.stdout, fieldnames=columns, extrasaction="ignore", lineterminator="\n"
-        )
-        writer.writeheader()
-        for row in rows:
-            writer.writerow(
-                {
-                    k: json.dumps(v, sort_keys=True) if isinstance(v, dict | list) else v
-                    for k, v in row.items()
-                }
-            )
+        sys.stdout.write(csv_text(rows, columns))
         return
     if not rows:
         sys.stdout.write(f"{title}: nothing matches.\n")
@@ -84,31 +70,8 @@ def _write_rows(
     Console(highlight=False, width=wide).print(table)
 
 
-EVENT_COLUMNS = [
-    "id",
-    "seq",
-    "at",
-    "plan",
-    "kind",
-    "trigger",
-    "from",
-    "to",
-    "actor",
-    "by",
-    "channel",
-    "on_behalf_of",
-    "body",
-    "meeting",
-    "note",
-    "data",
-    "hash",
-]
 TABLE_COLUMNS = [
     "seq", "at", "plan", "kind", "trigger", "from", "to", "actor", "by", "channel", "body", "note",
-]  # fmt: skip
-MISSED_COLUMNS = [
-    "plan", "subject", "stage", "name", "due", "owner", "status", "standing", "met_on", "days_late",
-    "working_days_late", "outstanding", "body", "meeting_date", "deadline", "title",
 ]  # fmt: skip
 MISSED_TABLE = [
     "plan",
@@ -121,7 +84,6 @@ MISSED_TABLE = [
     "days_late",
     "working_days_late",
 ]
-ASOF_COLUMNS = ["plan", "pathway", "subject", "state", "since", "seq"]
 
 
 @groups.audit.command("query")
@@ -195,7 +157,7 @@ def audit_query(
 
     Example: govpath audit query --plan 3 --since 2013-01-01 --decisions --format json
     """
-    from engine.audit.query import EventFilter, moment, query_events
+    from engine.audit.trail_query import TrailQuery, run_query
     from engine.errors import BadInput
 
     from .output import err_console
@@ -204,72 +166,47 @@ def audit_query(
         raise BadInput("--missed and --as-of answer different questions; use one of them.")
     if limit < 0 or offset < 0:
         raise BadInput("--limit and --offset must be 0 or more.")
-    engine = open_engine(ctx)
-    page_limit = limit or None
-    if as_of:
-        from engine.audit.asof import states_as_of
-
-        at = moment(as_of)
-        with engine.connect() as conn:
-            rows = states_as_of(conn, at, plan=plan)
-        _write_rows(rows, fmt, ASOF_COLUMNS, f"Plans as of {at.isoformat()}")
-        return
-    if missed:
-        from engine.audit.missed import missed_deadlines
-
-        with engine.connect() as conn:
-            rows = missed_deadlines(
-                conn,
-                today=_today(today),
-                plan=plan,
-                owner=actor,
-                body=body,
-                since=_day(since, "--since"),
-                until=_day(until, "--until"),
-                limit=None if page_limit is None else page_limit + 1,
-                offset=offset,
-            )
-        more = page_limit is not None and len(rows) > page_limit
-        rows = rows[:page_limit] if more else rows
-        cols = MISSED_TABLE if fmt is QueryFormat.table else MISSED_COLUMNS
-        _write_rows(rows, fmt, cols, "Missed deadlines")
-        if more:
-            err_console().print(
-                f"Showing {len(rows)} missed deadlines from offset {offset}; more match: "
-                f"use --offset {offset + len(rows)}."
-            )
-        return
-    f = EventFilter(
+    query = TrailQuery(
         plan=plan,
         actor=actor,
         body=body,
-        since=moment(since) if since else None,
-        until=moment(until, end=True) if until else None,
+        since=since,
+        until=until,
         decisions=decisions,
         kinds=tuple(kind or ()),
         stage=stage,
-        limit=page_limit,
+        missed=missed,
+        as_of=as_of,
+        limit=limit,
         offset=offset,
-        after_seq=after,
+        after=after,
+        today=_today(today) if missed else None,
     )
-    with engine.connect() as conn:
-        page = query_events(conn, f)
-    if fmt is QueryFormat.table:
+    with open_engine(ctx).connect() as conn:
+        result = run_query(conn, query)
+    rows, columns = result.rows, result.columns
+    if fmt is QueryFormat.table and result.mode == "events":
         import datetime as dt
 
         from engine.audit.query import local
 
-        shown = [
+        rows = [
             {**e, "at": local(dt.datetime.fromisoformat(e["at"])).strftime("%Y-%m-%d %H:%M")}
-            for e in page.events
+            for e in rows
         ]
-        _write_rows(shown, fmt, TABLE_COLUMNS, "Decision trail")
-    else:
-        _write_rows(page.events, fmt, EVENT_COLUMNS, "Decision trail")
-    if page.more:
+        columns = TABLE_COLUMNS
+    elif fmt is QueryFormat.table and result.mode == "missed":
+        columns = MISSED_TABLE
+    _write_rows(rows, fmt, columns, result.title)
+    if result.more and result.mode == "missed":
         err_console().print(
-            f"Showing {len(page.events)} events from offset {offset}; more match: use --offset "
-            f"{offset + len(page.events)} or --after {page.events[-1]['seq']} "
+            f"Showing {len(rows)} missed deadlines from offset {offset}; more match: "
+            f"use --offset {offset + len(rows)}."
+        )
+    elif result.more:
+        err_console().print(
+            f"Showing {len(rows)} events from offset {offset}; more match: use --offset "
+            f"{offset + len(rows)} or --after {rows[-1]['seq']} "
             "(or --limit 0 for all)."
         )
 

@@ -394,6 +394,16 @@ class Year:
         r.mail_received = len(list(self.mail_dir.glob("*.eml")))
 
 
+def _base_url() -> str:
+    """Where the demo's e-mails link to: GOVPATH_BASE_URL (checked), as for `govpath serve`."""
+    import os
+
+    from engine.config import load_settings
+
+    given = {"GOVPATH_BASE_URL": os.environ.get("GOVPATH_BASE_URL", "")}
+    return load_settings(env=given, path="/nonexistent/govpath.toml").base_url
+
+
 def run_demo(
     year: str = "2013-14",
     out: Path = Path("govpath-demo"),
@@ -423,6 +433,7 @@ def run_demo(
             mail_dir=str(sim.mail_dir),
             timezone=sim.pathway.settings.timezone,
             working_days=sim.pathway.settings.working_days,
+            base_url=_base_url(),
         )
         for index, today in enumerate(days(first, last)):
             sim.day(today, settings)

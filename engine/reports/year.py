@@ -272,15 +272,21 @@ def collect_year(conn: Connection, pathway_id: str, *, today: dt.date) -> YearRe
     )
 
 
+def render_year_body(report: YearReport) -> str:
+    """The HTML report's content without its document and styles (the web page embeds it)."""
+    return render_year(report, "body")
+
+
 def render_year(report: YearReport, fmt: str = "html") -> str:
-    """The report as self-contained HTML (``html``) or Markdown (``markdown``)."""
+    """The report as self-contained HTML (``html``) or Markdown (``markdown``); ``body`` is the
+    HTML's content alone."""
     from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
     from engine.reports.chart import stage_colours, year_chart
 
     env = Environment(
         loader=FileSystemLoader(str(TEMPLATES)),
-        autoescape=fmt == "html",
+        autoescape=fmt in ("html", "body"),
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -288,8 +294,9 @@ def render_year(report: YearReport, fmt: str = "html") -> str:
     )
     env.filters["dmy"] = lambda d: d.strftime("%d.%m.%y") if d else ""
     env.filters["long"] = lambda d: f"{d.day} {d:%B %Y}" if d else ""
-    if fmt == "html":
-        return env.get_template("year.html.j2").render(
+    if fmt in ("html", "body"):
+        name = "year.html.j2" if fmt == "html" else "year_body.html.j2"
+        return env.get_template(name).render(
             r=report, chart=year_chart(report), colours=stage_colours(report)
         )
     return env.get_template("year.md.j2").render(r=report)

@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 
 from engine.audit.acting import Acting, acting_json
 from engine.audit.chain import append_event, append_events
-from engine.errors import BadInput, Conflict, GovpathError, Refused
+from engine.errors import BadInput, Conflict, GovpathError, NotPermitted, Refused
 from engine.runtime import deadlines as dl
 from engine.runtime import guards, roles
 from engine.runtime.prepared import HotConnection, hot_transaction
@@ -164,7 +164,7 @@ def decide(
         raise _wrong_state(plan, pathway, trigger)
     t = way.transition
     if who is None:
-        raise Refused(
+        raise NotPermitted(
             f"{actor} is not a known actor, so holds no roles; '{trigger}' needs "
             f"{' or '.join(t.roles)}. Add them with "
             f"`govpath actor add {actor} --name NAME --role ROLE`."
@@ -179,7 +179,7 @@ def decide(
         scope=owner_roles(compiled, plan.subject),
     )
     if not acting & set(t.roles):
-        raise Refused(
+        raise NotPermitted(
             roles.refusal_reason(
                 pathway, plan.id, plan.subject, plan.owner, who.roles, trigger, t.roles
             )

@@ -8,6 +8,7 @@ from typing import Any
 from calendars.ics_export import IcsEvent, uid_for
 from engine.config import Settings
 from engine.scheduler.context import Context, DeadlineContext
+from notifications.links import plan_link
 from notifications.message import (
     HeaderInjection,
     check_address,
@@ -166,6 +167,7 @@ def deadline_message(
         "today": today,
         "days_left": (dc.deadline["due"] - today).days,
         **wording(ctx, settings, dc, recipient),
+        "link": plan_link(settings.base_url, dc.plan["id"]),
     }
     subject, text, html = renderer.render_kind(kind, context)
     ics = deadline_ics([deadline_item(dc)], name=f"govpath plan {dc.plan['id']}")

@@ -28,6 +28,7 @@ from engine.scheduler.compose import deadline_item, deadline_message, row_values
 from engine.scheduler.context import Context, load_deadlines
 from engine.scheduler.outbox import insert_messages
 from engine.store import tables as t
+from notifications.links import dashboard_link
 from notifications.message import deadline_ics, message_key
 
 HORIZON_DAYS = 14
@@ -177,6 +178,7 @@ def weekly_digest(conn: Connection, now: dt.datetime, settings: Settings, render
             "unheld": unheld if scope == "all" else [],
             "council": settings.council_name,
             "met_late": [x for x in met_late if scope == "all" or x["owner"] == email],
+            "link": dashboard_link(settings.base_url),
         }
         if not (data["due"] or data["overdue"] or mine or context["unheld"] or context["met_late"]):
             continue  # nothing to say this week

@@ -319,6 +319,23 @@ sign_in_codes = Table(
     Column("expires_at", UtcDateTime(), nullable=False),
     Column("used_at", UtcDateTime(), nullable=True),
     Column("attempts", Integer, nullable=False, default=0),
+# Personal access tokens for the JSON API (migration 0010): only the token's SHA-256 is stored.
+access_tokens = Table(
+    "access_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("actor", String(320), nullable=False),  # e-mail of the person it acts for
+    Column("name", Text, nullable=False),  # what the person called it
+    Column("token_hash", String(64), nullable=False, unique=True),  # sha256 hex of the token
+    Column("prefix", String(16), nullable=False),  # the first characters, to recognise it by
+    Column("scope", String(10), nullable=False),  # read | act (read and act)
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False),
+    Column("revoked_at", UtcDateTime(), nullable=True),
+    Column("last_used_at", UtcDateTime(), nullable=True),
+    Index("ix_access_tokens_actor", "actor"),
+)
+
 # The web interface (migration 0008): one-time sign-in links (only their hashes), server-side
 # sessions (only the hash of the cookie's identifier), sign-in requests counted for rate limits,
 # and the key that signs cookies when none is configured (shared by every copy of the server).

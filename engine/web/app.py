@@ -33,6 +33,11 @@ PAGE_MODULES = (
     "engine.web.pages.dashboard",
     "engine.web.pages.calendar",
     "engine.web.pages.people",
+    "engine.web.pages.audit",
+    "engine.web.pages.decisions",
+    "engine.web.pages.reports",
+    "engine.web.pages.tokens",
+    "engine.web.pages.api_docs",
 )
 
 
@@ -73,6 +78,9 @@ def create_app(settings: WebSettings, clock: Any = None) -> FastAPI:
 
     for name in PAGE_MODULES:
         app.include_router(importlib.import_module(name).router)
+    from engine.web.api.v1 import create_api
+
+    app.mount("/api/v1", create_api(app.state.web))
     return app
 
 
@@ -163,7 +171,7 @@ def set_cookie(response: Response, ctx: WebContext, name: str, token: str) -> No
 def _handlers(app: FastAPI) -> None:
     from urllib.parse import quote
 
-    from engine.errors import NotFound
+    from engine.errors import NotFound, Refused
     from engine.web.pages.staff import NotAllowed
 
     @app.exception_handler(SignInRequired)
@@ -184,6 +192,11 @@ def _handlers(app: FastAPI) -> None:
             message="The form had expired or did not come from this site, so nothing was "
             "changed. Go back, reload the page and try again.",
         )
+
+    @app.exception_handler(Refused)
+    async def _refused(request: Request, exc: Refused) -> Response:
+        return render(request, "problem.html", status_code=403,
+                      title="You cannot open this page", message=str(exc))  # fmt: skip
 
     @app.exception_handler(NotAllowed)
     async def _not_allowed(request: Request, exc: NotAllowed) -> Response:

@@ -1,0 +1,70 @@
+"""The year report on the web: the same content as `govpath report year`, fitted to the screen."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+from markupsafe import Markup
+
+from engine.web.auth import Person, current_person
+from engine.web.context import render, web
+from engine.web.pages.audit import audit_nav, reader
+
+router = APIRouter()
+
+
+def _pathways(engine) -> list[dict[str, str]]:
+    from sqlalchemy import func, select
+
+    from engine.store.tables import pathway_versions as pv
+
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(pv.c.pathway_id, func.max(pv.c.title), func.max(pv.c.year))
+            .group_by(pv.c.pathway_id)
+            .order_by(pv.c.pathway_id)
+        ).all()
+    return [{"id": r[0], "title": r[1], "year": r[2]} for r in rows]
+
+
+@router.get("/reports/year")
+def year_report(
+    request: Request,
+    pathway: str | None = None,
+    today: str | None = None,
+    person: Person = Depends(current_person),
+) -> Response:
+    """The year for PATHWAY as at TODAY (``YYYY-MM-DD``, as `report year --today`; default today)."""
+    import datetime as dt
+
+    from engine.reports.year import collect_year, render_year_body
+    from engine.web.filters import LONDON
+
+    reader(request, person, "/reports/year")
+    ctx = web(request)
+    pathways = _pathways(ctx.engine)
+    if not pathway and len(pathways) == 1:
+        pathway = pathways[0]["id"]
+    body, errors = None, []
+    try:
+        day = dt.date.fromisoformat(today) if today else ctx.now().astimezone(LONDON).date()
+    except ValueError:
+        day = ctx.now().astimezone(LONDON).date()
+        errors = [{"text": f"today must be a date written YYYY-MM-DD (not {today!r}).",
+                   "href": "#today"}]  # fmt: skip
+    if pathway:
+        with ctx.engine.connect() as conn:
+            year = collect_year(conn, pathway, today=day)
+        body = Markup(render_year_body(year))  # autoescaped by the report's own templates
+    return render(
+        request,
+        "year_report.html",
+        title="Year report",
+        status_code=400 if errors else 200,
+        errors=errors,
+        today=today or "",
+        pathways=pathways,
+        pathway=pathway,
+        report=body,
+        extra_nav=audit_nav("/reports"),
+    )
