@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
+
+if TYPE_CHECKING:
+    from engine.web.settings import WebSettings
 
 from . import groups
 from .state import state
 
 
-def _web_settings(ctx: typer.Context):
+def _web_settings(ctx: typer.Context) -> WebSettings:
     from engine.web.settings import load_web_settings
 
     settings = load_web_settings()

@@ -66,7 +66,7 @@ def move_meeting(
     ``dry_run`` the same work is done and rolled back: a preview of exactly what would move.
     """
     try:
-        return _move(engine, body, date, new_date, actor, now, dry_run)
+        return _move(engine, body, date, new_date, actor, now, acting, dry_run)
     except _Preview as preview:
         return preview.result
 
@@ -86,6 +86,7 @@ def _move(
     new_date: dt.date,
     actor: str | None,
     now: dt.datetime | None,
+    acting: Acting | None,
     dry_run: bool,
 ) -> dict[str, Any]:
     from sqlalchemy import select

@@ -319,6 +319,8 @@ sign_in_codes = Table(
     Column("expires_at", UtcDateTime(), nullable=False),
     Column("used_at", UtcDateTime(), nullable=True),
     Column("attempts", Integer, nullable=False, default=0),
+)
+
 # Personal access tokens for the JSON API (migration 0010): only the token's SHA-256 is stored.
 access_tokens = Table(
     "access_tokens",

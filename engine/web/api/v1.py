@@ -135,8 +135,8 @@ def _routes(api: FastAPI) -> None:
         auditors, Democratic Services and the policy team; for anyone else, the plans they or
         the people reporting to them own, and those waiting on a council-wide role they hold."""
         from engine.runtime.access import can_read_trail, roles_of
-        from engine.runtime.visibility import reports_under, task_plans
         from engine.runtime.api import list_plans
+        from engine.runtime.visibility import reports_under, task_plans
 
         engine = web_context(request).engine
         rows = list_plans(engine, pathway, state)
@@ -151,8 +151,8 @@ def _routes(api: FastAPI) -> None:
         """One plan: deadlines, history and the transitions available now (`plan status`), for
         someone who may see it (as on its web page), or anyone who reads the trail."""
         from engine.runtime.access import can_read_trail
-        from engine.runtime.visibility import plan_status_for
         from engine.runtime.api import plan_status
+        from engine.runtime.visibility import plan_status_for
 
         ctx = web_context(request)
         if can_read_trail(ctx.engine, caller.email):

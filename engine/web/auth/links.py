@@ -12,7 +12,6 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
     from engine.audit.acting import Acting
-
     from engine.web.settings import WebSettings
 
 PATH = "/sign-in/link/"

@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from engine.runtime.visibility import task_plans
 from engine.runtime.overview import overview
+from engine.runtime.visibility import task_plans
 from engine.web.auth import Person, current_person
 from engine.web.context import render, web
 from engine.web.pages.plans import local_today
