@@ -42,6 +42,11 @@ class Outcome:
 
 
 OnResult = Callable[[Outcome], None]
+BeforeSend = Callable[[Outgoing], bool]  # False: the message is no longer ours; skip it
+
+
+def _ours(before_send: BeforeSend | None, item: Outgoing) -> bool:
+    return before_send is None or before_send(item)
 
 
 class FileTransport:
@@ -50,7 +55,9 @@ class FileTransport:
     def __init__(self, mail_dir: str | Path) -> None:
         self.mail_dir = Path(mail_dir)
 
-    def send_batch(self, batch: Sequence[Outgoing], on_result: OnResult) -> None:
+    def send_batch(
+        self, batch: Sequence[Outgoing], on_result: OnResult, before_send: BeforeSend | None = None
+    ) -> None:
         try:
             self.mail_dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -65,6 +72,8 @@ class FileTransport:
                 )
             return
         for item in batch:
+            if not _ours(before_send, item):
+                continue
             target = self.mail_dir / f"{file_stem(item.key)}.eml"
             try:
                 fd, tmp = tempfile.mkstemp(dir=self.mail_dir, prefix=".tmp-", suffix=".eml")
@@ -110,11 +119,15 @@ class SmtpTransport:
         self.validate_certs = validate_certs
         self.cafile = cafile
 
-    def send_batch(self, batch: Sequence[Outgoing], on_result: OnResult) -> None:
+    def send_batch(
+        self, batch: Sequence[Outgoing], on_result: OnResult, before_send: BeforeSend | None = None
+    ) -> None:
         if batch:
-            asyncio.run(self._send(batch, on_result))
+            asyncio.run(self._send(batch, on_result, before_send))
 
-    async def _send(self, batch: Sequence[Outgoing], on_result: OnResult) -> None:
+    async def _send(
+        self, batch: Sequence[Outgoing], on_result: OnResult, before_send: BeforeSend | None
+    ) -> None:
         import aiosmtplib
 
         client = aiosmtplib.SMTP(
@@ -138,6 +151,8 @@ class SmtpTransport:
             return
         try:
             for n, item in enumerate(batch):
+                if not _ours(before_send, item):
+                    continue
                 try:
                     await client.send_message(item.message)
                 except aiosmtplib.SMTPServerDisconnected as exc:

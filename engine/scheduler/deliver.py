@@ -33,6 +33,7 @@ def deliver_due(
 ) -> None:
     """Send every message due at NOW; a crash between send and mark is retried after the lease
     runs out, and the re-send carries the same Message-ID."""
+    from engine.scheduler.lease import LeaseKeeper
     from engine.scheduler.sweep import PROCESS_OWNER, append_audit
     from notifications.delivery import Outgoing, transport_for
     from notifications.message import HeaderInjection, build_email
@@ -85,6 +86,7 @@ def deliver_due(
 
         def record(outcome: Outcome) -> None:
             row = by_id[outcome.id]  # noqa: B023 - called before the loop moves on
+            keeper.done(outcome.id)
             with engine.begin() as conn:
                 if outcome.ok:
                     if mark_sent(conn, outcome.id, owner, now):
@@ -125,6 +127,9 @@ def deliver_due(
             else:
                 result.retry_later += 1
 
-        transport.send_batch(batch, record)
+        # The lease is renewed while the batch is sent, and each message is checked to be still
+        # ours just before it goes: a second scheduler never takes a message being sent.
+        with LeaseKeeper(engine, by_id, owner, now, settings.lease_seconds) as keeper:
+            transport.send_batch(batch, record, before_send=lambda item: keeper.hold(item.id))
         if len(rows) + len(stale) < settings.batch_size:
             return
