@@ -18,7 +18,7 @@ def main(argv: list[str] | None = None) -> None:
     try:
         app(args=argv, prog_name="govpath")  # standalone: exits by itself on success/usage error
     except GovpathError as exc:
-        print(str(exc), file=sys.stderr)
+        print(_scrubbed(str(exc), argv), file=sys.stderr)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         print("govpath: interrupted.", file=sys.stderr)
@@ -26,5 +26,25 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as exc:  # the last line of defence: one sentence, no traceback
         from .output import internal_error
 
-        internal_error(exc)
+        internal_error(exc, lambda text: _scrubbed(text, argv))
         sys.exit(70)
+
+
+def _scrubbed(text: str, argv: list[str] | None) -> str:
+    """TEXT with the passwords of every database URL this run was given masked."""
+    import os
+
+    from engine.redact import scrub
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    urls = [os.environ.get("GOVPATH_DB", "")]
+    for n, arg in enumerate(args):
+        if arg == "--db" and n + 1 < len(args):
+            urls.append(args[n + 1])
+        elif arg.startswith("--db="):
+            urls.append(arg[5:])
+    text = scrub(text, *urls)
+    smtp_password = os.environ.get("GOVPATH_SMTP_PASSWORD", "")
+    if len(smtp_password) >= 4:
+        text = text.replace(smtp_password, "********")
+    return text

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -43,8 +44,11 @@ def out_console():
     return Console(highlight=False, soft_wrap=True)
 
 
-def internal_error(exc: BaseException) -> None:
-    """Report an unexpected failure as one sentence (set GOVPATH_DEBUG=1 for the traceback)."""
+def internal_error(exc: BaseException, clean: Callable[[str], str] = lambda text: text) -> None:
+    """Report an unexpected failure as one sentence (set GOVPATH_DEBUG=1 for the traceback).
+
+    CLEAN hides secrets (database passwords) in the text.
+    """
     import os
 
     if os.environ.get("GOVPATH_DEBUG"):
@@ -52,6 +56,7 @@ def internal_error(exc: BaseException) -> None:
 
         traceback.print_exception(exc)
     msg = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
+    msg = clean(msg)
     print(
         f"govpath: unexpected error ({exc.__class__.__name__}): {msg}. Nothing further was done; "
         "set GOVPATH_DEBUG=1 to see the details and report it.",
