@@ -146,6 +146,7 @@ def weekly_digest(conn: Connection, now: dt.datetime, settings: Settings, render
     for role in settings.digest_roles:
         for email in ctx.members(role):
             recipients.append((email, "all", everyone))
+    undelivered = _undelivered(conn, week_ago) if settings.digest_roles else []
     rows: dict[str, dict[str, Any]] = {}
     seen: set[tuple[str, str]] = set()
     for email, scope, data in recipients:
@@ -166,8 +167,9 @@ def weekly_digest(conn: Connection, now: dt.datetime, settings: Settings, render
             "overdue": data["overdue"],
             "moved": mine,
             "horizon_days": HORIZON_DAYS,
+            "undelivered": undelivered if scope == "all" else [],
         }
-        if not (data["due"] or data["overdue"] or mine):
+        if not (data["due"] or data["overdue"] or mine or context["undelivered"]):
             continue  # nothing to say this week
         subject, text, html = renderer.render_kind("digest", context)
         due_ids = [i for i in sorted(ids) if contexts[i].deadline["status"] == "open"]
@@ -193,3 +195,18 @@ def weekly_digest(conn: Connection, now: dt.datetime, settings: Settings, render
         )
         rows[values["key"]] = values
     return insert_messages(conn, list(rows.values()))
+
+
+def _undelivered(conn: Connection, since: dt.datetime, limit: int = 50) -> list[dict[str, Any]]:
+    """Messages due since SINCE that could not be delivered, with the mail server's words."""
+    o = t.outbox
+    rows = conn.execute(
+        select(o.c.id, o.c.recipient, o.c.subject, o.c.last_error)
+        .where(o.c.status == "failed", o.c.kind != "digest", o.c.due_at >= since)
+        .order_by(o.c.id)
+        .limit(limit)
+    ).all()
+    return [
+        {"id": r.id, "to": r.recipient, "subject": r.subject, "error": r.last_error or ""}
+        for r in rows
+    ]
