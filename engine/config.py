@@ -127,10 +127,16 @@ _KEYS: dict[str, tuple[str, tuple[str, str]]] = {
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
+    from engine.safeio import FileRefused, read_limited
+
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_limited(path, 1024 * 1024, "settings file").decode("utf-8")
     except FileNotFoundError:
         return {}
+    except FileRefused as exc:
+        raise BadInput(f"{path}: the settings file {exc}.") from None
+    except UnicodeDecodeError:
+        raise BadInput(f"{path}: the settings file is not UTF-8 text.") from None
     except OSError as exc:
         raise BadInput(f"{path}: cannot read the settings file: {exc.strerror}.") from None
     try:

@@ -33,7 +33,7 @@ _UNBOUNDED = _c.MAXREPEAT
 def _walk(items: Any, in_repeat: bool) -> str | None:
     for op, av in items:
         if op in _REPEATS:
-            lo, hi, body = av
+            _lo, hi, body = av
             unbounded = hi == _UNBOUNDED or hi > 100
             if hi > 1 and _can_repeat_text(body):
                 return "a repetition inside a repetition, (…+)+ or (…*)*, can take exponential time"

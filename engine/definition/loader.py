@@ -91,9 +91,13 @@ class Parsed:
 
 
 def _read_text(path: Path) -> tuple[str | None, list[Problem]]:
+    from engine.safeio import MAX_DEFINITION_BYTES, FileRefused, read_limited
+
     name = str(path)
     try:
-        raw = path.read_bytes()
+        raw = read_limited(path, MAX_DEFINITION_BYTES, "pathway definition")
+    except FileRefused as exc:
+        return None, [Problem(name, 1, 1, str(exc))]
     except IsADirectoryError:
         return None, [Problem(name, 1, 1, "is a folder, not a definition file")]
     except FileNotFoundError:
@@ -268,8 +272,13 @@ def parse_text(text: str, path: str = "<string>") -> Parsed:
     """Parse YAML text into plain data with positions; never raises for bad input."""
     from ruamel.yaml.constructor import DuplicateKeyError
 
+    from engine.safeio import nesting_problem
+
     pos = Positions()
     problems: list[Problem] = []
+    deep = nesting_problem(text)
+    if deep:
+        return Parsed(path, None, pos, [Problem(path, deep[1], deep[2], deep[0])])
     try:
         doc = _yaml(False).load(text)
     except DuplicateKeyError:
