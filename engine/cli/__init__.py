@@ -23,11 +23,32 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         print("govpath: interrupted.", file=sys.stderr)
         sys.exit(130)
+    except (OverflowError, RecursionError) as exc:
+        print(_scrubbed(_out_of_range(exc), argv), file=sys.stderr)
+        sys.exit(1)
     except Exception as exc:  # the last line of defence: one sentence, no traceback
+        if _is_out_of_range(exc):
+            print(_out_of_range(exc), file=sys.stderr)
+            sys.exit(1)
         from .output import internal_error
 
         internal_error(exc, lambda text: _scrubbed(text, argv))
         sys.exit(70)
+
+
+def _is_out_of_range(exc: BaseException) -> bool:
+    """A database refusing a number too large for its column (PostgreSQL's 'out of range')."""
+    text = str(getattr(exc, "orig", None) or exc).lower()
+    return exc.__class__.__name__ == "DataError" and "out of range" in text
+
+
+def _out_of_range(exc: BaseException) -> str:
+    if isinstance(exc, RecursionError):
+        return "govpath: the input is nested too deeply to be read; nothing was written."
+    return (
+        "govpath: a number given is out of range (ids and counts are at most "
+        "9223372036854775807); nothing was written."
+    )
 
 
 def _scrubbed(text: str, argv: list[str] | None) -> str:

@@ -53,14 +53,16 @@ def _write_rows(rows: list[dict], fmt: QueryFormat, columns: list[str], title: s
     if fmt is QueryFormat.csv:
         import csv
 
+        from engine.safe_output import csv_cell
+
         writer = csv.DictWriter(
             sys.stdout, fieldnames=columns, extrasaction="ignore", lineterminator="\n"
         )
         writer.writeheader()
         for row in rows:
             writer.writerow(
-                {
-                    k: json.dumps(v, sort_keys=True) if isinstance(v, dict | list) else v
+                {  # a cell a spreadsheet would run as a formula is neutralised (OWASP)
+                    k: csv_cell(json.dumps(v, sort_keys=True) if isinstance(v, dict | list) else v)
                     for k, v in row.items()
                 }
             )

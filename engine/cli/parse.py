@@ -42,8 +42,8 @@ def parse_date(text: str | None, flag: str) -> dt.date | None:
 
 def parse_clock(text: str | None, tz: str = "Europe/London") -> dt.datetime | None:
     """``--now``: an aware UTC datetime (naive times are in TZ), or None to use the real clock."""
-    if not text:
-        return None
+    if text is None:
+        return None  # left out: the real clock (an empty --now is an error)
     from engine.scheduler.clock import parse_now
 
     return parse_now(text, tz)

@@ -30,7 +30,15 @@ def parse_now(text: str, tz: str = LONDON) -> dt.datetime:
             "(Europe/London) or 2013-01-02T08:30+00:00."
         ) from None
     if value.tzinfo is None:
-        value = value.replace(tzinfo=ZoneInfo(tz))
+        zone = ZoneInfo(tz)
+        value = value.replace(tzinfo=zone)
+        back = value.astimezone(dt.UTC).astimezone(zone).replace(tzinfo=None)
+        if back != value.replace(tzinfo=None):
+            raise BadInput(
+                f"--now {text!r} does not exist in {tz}: the clocks go forward then; give a "
+                "time outside the skipped hour, or an offset such as +00:00."
+            )
+        # A time that happens twice (clocks going back) is the first of the two, summer time.
     return value.astimezone(dt.UTC)
 
 
