@@ -38,7 +38,7 @@ def one_line(text: Any) -> str:
 def mermaid_label(text: Any) -> str:
     """Text for a quoted Mermaid label: one line, no quote, no HTML, no comment or directive."""
     out = one_line(text).replace('"', "'").replace("<", "‹").replace(">", "›")
-    out = out.replace("%%", "% %").replace("#", "＃")
+    out = out.replace("%%", "% %").replace("#", "＃").replace("\\", "/")
     return out
 
 

@@ -16,6 +16,7 @@ from typing import Any
 MB = 1024 * 1024
 MAX_DEFINITION_BYTES = 32 * MB  # a pathway definition (10,000 stages is about 3 MB)
 MAX_CALENDAR_BYTES = 128 * MB  # a calendar, forward plan or feed (200,000 meetings: ~25 MB)
+MAX_DEFINITION_LINES = 10_000  # a council's pathway is a few hundred lines; bounds reading time
 MAX_YAML_NODES = 5_000_000  # values in a YAML document once its aliases are expanded
 MAX_YAML_DEPTH = 100  # levels of nesting in a YAML document
 

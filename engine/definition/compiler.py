@@ -155,7 +155,8 @@ def mermaid(pathway: Pathway) -> str:
         initial=pathway.initial,
         auto_transitions=False,
         graph_engine="mermaid",
-        title=mermaid_label(pathway.title),
+        # Mermaid front matter is YAML: the title is one quoted value, never keys of its own.
+        title=f'title: "{mermaid_label(pathway.title)}"',
         show_conditions=False,
         show_state_attributes=False,
     )
