@@ -203,3 +203,47 @@ def fast_yaml(typ: str = "rt", pure: bool = True) -> Any:
     yaml = YAML(typ=typ, pure=pure)
     yaml.Resolver = _fast_resolver()
     return yaml
+
+
+def write_private(path: str | os.PathLike[str], data: bytes) -> None:
+    """Write DATA to PATH atomically, readable by its owner only (0600).
+
+    A temporary ``.tmp-*`` file beside it is renamed into place; one left by a killed process is
+    removed by :func:`clean_stale_temporaries` at the next start.
+    """
+    import tempfile
+
+    target = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=target.suffix)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def clean_stale_temporaries(folder: str | os.PathLike[str], older_than: float = 600.0) -> int:
+    """Remove ``.tmp-*`` files in FOLDER older than OLDER_THAN seconds (left by a killed run)."""
+    import time
+
+    removed = 0
+    limit = time.time() - older_than
+    try:
+        entries = list(Path(folder).glob(".tmp-*"))
+    except OSError:
+        return 0
+    for entry in entries:
+        try:
+            if entry.is_file() and entry.stat().st_mtime < limit:
+                entry.unlink()
+                removed += 1
+        except OSError:
+            continue
+    return removed
+
+
+def private_umask() -> None:
+    """From now on, files this process creates are its owner's only (0600, folders 0700)."""
+    os.umask(0o077)

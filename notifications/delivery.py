@@ -58,8 +58,11 @@ class FileTransport:
     def send_batch(
         self, batch: Sequence[Outgoing], on_result: OnResult, before_send: BeforeSend | None = None
     ) -> None:
+        from engine.safeio import clean_stale_temporaries
+
         try:
-            self.mail_dir.mkdir(parents=True, exist_ok=True)
+            self.mail_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+            clean_stale_temporaries(self.mail_dir)  # left by a process that was killed
         except OSError as exc:
             for item in batch:
                 on_result(

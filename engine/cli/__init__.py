@@ -13,8 +13,11 @@ def main(argv: list[str] | None = None) -> None:
     """
     from engine.errors import GovpathError
 
+    from engine.safeio import private_umask
+
     from .app import app
 
+    private_umask()  # databases, reports, exports and mail files: 0600, folders 0700
     try:
         app(args=argv, prog_name="govpath")  # standalone: exits by itself on success/usage error
     except GovpathError as exc:

@@ -173,6 +173,9 @@ def open_db(
             if missing:
                 raise BadInput(missing)
             engine = create_db_engine(url, connect_timeout=connect_timeout)
+            new_file = _sqlite_file(url)
+            if new_file is not None and not new_file.exists():
+                _create_private(new_file)
             try:
                 if not create and not has_schema(engine):
                     engine.dispose()
@@ -188,6 +191,17 @@ def open_db(
                 raise BadInput(_cannot_open(url, exc, connect_timeout)) from None
             _engines[url] = engine
     return engine
+
+
+def _create_private(path: Path) -> None:
+    """Create an empty SQLite file readable by its owner only (its -wal and -shm follow it)."""
+    import os
+
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        os.close(fd)
+    except OSError:
+        pass  # another process made it first, or the folder is missing: SQLite says so
 
 
 def _no_database(url: str) -> str | None:
