@@ -32,7 +32,7 @@ def csv_cell(value: Any) -> Any:
 
 def one_line(text: Any) -> str:
     """TEXT with line breaks and control characters turned into single spaces."""
-    return _CONTROL.sub(" ", str(text)).strip()
+    return _CONTROL.sub(" ", str(text))
 
 
 def mermaid_label(text: Any) -> str:
@@ -48,8 +48,8 @@ def mermaid_id(text: str) -> str:
 
 
 def markdown_text(text: Any) -> str:
-    """Text for a Markdown paragraph or heading: one line, HTML escaped."""
-    return one_line(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Text for a Markdown paragraph or heading: one line, no HTML tags (``&`` stays as written)."""
+    return one_line(text).replace("<", "&lt;").replace(">", "&gt;")
 
 
 def markdown_cell(text: Any) -> str:

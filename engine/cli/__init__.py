@@ -12,7 +12,6 @@ def main(argv: list[str] | None = None) -> None:
     :class:`~engine.errors.GovpathError` prints its sentences on stderr and exits with its code.
     """
     from engine.errors import GovpathError
-
     from engine.safeio import private_umask
 
     from .app import app

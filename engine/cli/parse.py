@@ -55,7 +55,6 @@ READ_ONLY = frozenset(
         "actor list",
         "audit query",
         "audit verify",
-        "calendar export",
         "calendar list",
         "decision list",
         "outbox list",

@@ -95,8 +95,15 @@ def seed_files(year: str) -> tuple[Path, Path]:
 
 
 MARKER = ".govpath-demo"  # written first into a demo's folder: its files may be replaced
-DEMO_FILES = {MARKER, "govpath.db", "govpath.db-wal", "govpath.db-shm", "govpath.db-journal",
-              "year-report.html", "mail"}
+DEMO_FILES = {
+    MARKER,
+    "govpath.db",
+    "govpath.db-wal",
+    "govpath.db-shm",
+    "govpath.db-journal",
+    "year-report.html",
+    "mail",
+}
 
 
 def check_demo_folder(out: Path) -> None:
@@ -113,9 +120,9 @@ def check_demo_folder(out: Path) -> None:
     others = [name for name in entries if name not in DEMO_FILES]
     mail = out / "mail"
     if mail.is_dir():
-        others += [
-            f"mail/{p.name}" for p in sorted(mail.iterdir()) if not p.name.endswith(".eml")
-        ][:3]
+        others += [f"mail/{p.name}" for p in sorted(mail.iterdir()) if not p.name.endswith(".eml")][
+            :3
+        ]
     if others or MARKER not in entries:
         shown = ", ".join((others or entries)[:3])
         raise BadInput(
@@ -129,8 +136,13 @@ def _fresh(out: Path) -> tuple[str, Path]:
     check_demo_folder(out)
     out.mkdir(parents=True, exist_ok=True, mode=0o700)
     (out / MARKER).write_text("govpath demo: this folder is replaced by the next demo run.\n")
-    for name in ("govpath.db", "govpath.db-wal", "govpath.db-shm", "govpath.db-journal",
-                 "year-report.html"):
+    for name in (
+        "govpath.db",
+        "govpath.db-wal",
+        "govpath.db-shm",
+        "govpath.db-journal",
+        "year-report.html",
+    ):
         (out / name).unlink(missing_ok=True)
     mail = out / "mail"
     shutil.rmtree(mail, ignore_errors=True)  # also the temporary files of a run that was killed
