@@ -9,6 +9,7 @@ its size limit is refused by its size; a YAML document whose aliases expand to m
 from __future__ import annotations
 
 import os
+import re
 import stat
 from pathlib import Path
 from typing import Any
@@ -130,6 +131,9 @@ def compose_bounded(yaml: Any, text: str) -> Any:
     return root
 
 
+_SPECIAL = re.compile(r"[\[\]{}'\"#]")
+
+
 def nesting_problem(text: str) -> tuple[str, int, int] | None:
     """A quick look, before the parser recurses, for brackets or indentation nested too deep."""
     limit = f"the document nests more than {MAX_YAML_DEPTH} levels deep"
@@ -138,23 +142,26 @@ def nesting_problem(text: str) -> tuple[str, int, int] | None:
         indent = len(line) - len(line.lstrip(" "))
         if indent > 4 * MAX_YAML_DEPTH:
             return (limit, n, indent + 1)
-        if "[" not in line and "{" not in line and depth == 0:
-            continue
         quote = ""
-        for col, ch in enumerate(line, 1):
+        for m in _SPECIAL.finditer(line):
+            ch, col = m.group(), m.start() + 1
             if quote:
                 if ch == quote:
                     quote = ""
-            elif ch in "'\"" and depth:
-                quote = ch
-            elif ch == "#" and (col == 1 or line[col - 2] in " \t"):
-                break
+            elif ch in "'\"":
+                if depth:
+                    quote = ch
+            elif ch == "#":
+                if col == 1 or line[col - 2] in " \t":
+                    break
             elif ch in "[{":
                 depth += 1
                 if depth > MAX_YAML_DEPTH:
                     return (limit, n, col)
-            elif ch in "]}":
+            else:
                 depth = max(depth - 1, 0)
+        if depth == 0:
+            continue
     return None
 
 

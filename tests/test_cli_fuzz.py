@@ -98,7 +98,7 @@ def test_every_command_is_listed() -> None:
 
 @pytest.mark.filterwarnings("ignore")
 @settings(
-    max_examples=300,
+    max_examples=400,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

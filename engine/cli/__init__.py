@@ -25,6 +25,17 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         print("govpath: interrupted.", file=sys.stderr)
         sys.exit(130)
+    except ValueError as exc:
+        if "null byte" not in str(exc):
+            from .output import internal_error
+
+            internal_error(exc, lambda text: _scrubbed(text, argv))
+            sys.exit(70)
+        print(
+            "govpath: a file name or value holds a NUL character; nothing was done.",
+            file=sys.stderr,
+        )
+        sys.exit(1)
     except (OverflowError, RecursionError) as exc:
         print(_scrubbed(_out_of_range(exc), argv), file=sys.stderr)
         sys.exit(1)
@@ -61,6 +72,7 @@ def _scrubbed(text: str, argv: list[str] | None) -> str:
 
     args = list(sys.argv[1:] if argv is None else argv)
     urls = [os.environ.get("GOVPATH_DB", "")]
+    urls += [arg for arg in args if "://" in arg]  # a URL given anywhere keeps its password hidden
     for n, arg in enumerate(args):
         if arg == "--db" and n + 1 < len(args):
             urls.append(args[n + 1])

@@ -50,7 +50,9 @@ def run_service(
         try:
             result = run_sweep(engine, now, settings=settings)
         except Exception as exc:
-            log.error("sweep at %s failed: %s", now.isoformat(), exc)
+            from engine.redact import scrub
+
+            log.error("sweep at %s failed: %s", now.isoformat(), scrub(str(exc), settings.db_url))
             errors.append(exc)
             return
         if report:
