@@ -173,10 +173,6 @@ class YamlRefused(ValueError):
         self.message, self.line, self.column = message, line, column
 
 
-def path_text(path: str | os.PathLike[str]) -> str:
-    return str(Path(path))
-
-
 def _fast_resolver() -> type:
     """ruamel's resolver without its slowdown: its ``resolve`` appends to a shared list on every
     plain scalar (so reading grows quadratically) and looks the YAML version up each time."""
