@@ -158,8 +158,13 @@ def _rows(text: str, path: str) -> list[Row]:
     from ruamel.yaml import YAML
     from ruamel.yaml.error import YAMLError
 
+    from engine.safeio import YamlRefused, compose_bounded
+
     try:
+        compose_bounded(YAML(typ="rt"), text)  # aliases, self-reference and nesting bounded
         doc = YAML(typ="rt").load(text)
+    except YamlRefused as exc:
+        raise CalendarError([Problem(path, exc.line, exc.column, exc.message)]) from None
     except (YAMLError, ValueError) as exc:
         mark = getattr(exc, "problem_mark", None)
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)

@@ -14,6 +14,7 @@ engine.errors.BadInput: GOVPATH_SMTP_TLS must be one of none, starttls, tls (not
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import tomllib
@@ -23,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.errors import BadInput
+from engine.redact import mask_url
 
 DEFAULT_DB = "sqlite:///govpath.db"
 TLS_MODES = ("none", "starttls", "tls")
@@ -44,12 +46,14 @@ class Settings:
     """Everything the scheduler, the mailer and the CLI read from configuration."""
 
     db_url: str = DEFAULT_DB
+    db_connect_timeout: float = 10.0  # seconds to wait for the database server to answer
     smtp_host: str = ""  # empty: write .eml files into mail_dir instead of sending
     smtp_port: int = 0  # 0: the usual port for smtp_tls (25, 587, 465)
     smtp_user: str = ""
     smtp_password: str = ""
     smtp_tls: str = "none"  # none | starttls | tls
-    smtp_timeout: float = 30.0
+    smtp_timeout: float = 30.0  # seconds for the connection and for each SMTP command
+    smtp_allow_plain_auth: str = ""  # "yes": send the password even without TLS (never by default)
     smtp_cafile: str = ""  # CA bundle to verify the SMTP server's certificate (a council's own CA)
     mail_from: str = "govpath@localhost"
     council_name: str = (
@@ -106,11 +110,16 @@ class Settings:
         """The settings as a dict for display, with the password (and any in the db URL) hidden."""
         out = asdict(self)
         out["smtp_password"] = MASK if self.smtp_password else ""
-        out["db_url"] = re.sub(r"(://[^:/@]*:)[^@]*@", rf"\g<1>{MASK}@", self.db_url)
+        out["db_url"] = mask_url(self.db_url)
         out["digest_roles"] = list(self.digest_roles)
         out["papers_due_rules"] = list(self.papers_due_rules)
         out["source"] = list(self.source)
         return out
+
+    @property
+    def plain_auth_allowed(self) -> bool:
+        """True only when the settings explicitly allow AUTH over an unencrypted connection."""
+        return self.smtp_allow_plain_auth.lower() in ("1", "yes", "true", "on")
 
     def with_(self, **changes: Any) -> Settings:
         """A copy with some settings changed (tests and the CLI's flags)."""
@@ -120,12 +129,14 @@ class Settings:
 # setting name -> (environment variable, [toml section, toml key])
 _KEYS: dict[str, tuple[str, tuple[str, str]]] = {
     "db_url": ("GOVPATH_DB", ("database", "url")),
+    "db_connect_timeout": ("GOVPATH_DB_CONNECT_TIMEOUT", ("database", "connect_timeout")),
     "smtp_host": ("GOVPATH_SMTP_HOST", ("smtp", "host")),
     "smtp_port": ("GOVPATH_SMTP_PORT", ("smtp", "port")),
     "smtp_user": ("GOVPATH_SMTP_USER", ("smtp", "user")),
     "smtp_password": ("GOVPATH_SMTP_PASSWORD", ("smtp", "password")),
     "smtp_tls": ("GOVPATH_SMTP_TLS", ("smtp", "tls")),
     "smtp_timeout": ("GOVPATH_SMTP_TIMEOUT", ("smtp", "timeout")),
+    "smtp_allow_plain_auth": ("GOVPATH_SMTP_ALLOW_PLAIN_AUTH", ("smtp", "allow_plain_auth")),
     "smtp_cafile": ("GOVPATH_SMTP_CAFILE", ("smtp", "cafile")),
     "mail_from": ("GOVPATH_MAIL_FROM", ("mail", "from")),
     "council_name": ("GOVPATH_COUNCIL_NAME", ("mail", "council_name")),
@@ -163,10 +174,16 @@ _KEYS: dict[str, tuple[str, tuple[str, str]]] = {
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
+    from engine.safeio import FileRefused, read_limited
+
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_limited(path, 1024 * 1024, "settings file").decode("utf-8")
     except FileNotFoundError:
         return {}
+    except FileRefused as exc:
+        raise BadInput(f"{path}: the settings file {exc}.") from None
+    except UnicodeDecodeError:
+        raise BadInput(f"{path}: the settings file is not UTF-8 text.") from None
     except OSError as exc:
         raise BadInput(f"{path}: cannot read the settings file: {exc.strerror}.") from None
     try:
@@ -186,7 +203,12 @@ def _convert(name: str, raw: Any, where: str) -> Any:
                 raise ValueError
             return int(raw)
         if kind == "float":
-            return float(raw)
+            if isinstance(raw, bool):
+                raise ValueError
+            number = float(raw)
+            if not math.isfinite(number):
+                raise ValueError
+            return number
         if kind.startswith("tuple"):
             items = raw if isinstance(raw, list | tuple) else str(raw).split(",")
             return tuple(str(i).strip() for i in items if str(i).strip())
@@ -233,8 +255,9 @@ def _check(values: dict[str, Any], where: dict[str, str]) -> None:
         "smtp_timeout",
         "max_failed_sweeps",
         "session_hours",
+        "db_connect_timeout",
     ):
-        if name in values and values[name] <= 0:
+        if name in values and not values[name] > 0:
             raise bad(name, f"must be more than 0 (not {values[name]}).")
     if "smtp_port" in values and not 0 <= values["smtp_port"] <= 65535:
         raise bad("smtp_port", f"must be a port number (not {values['smtp_port']}).")

@@ -55,8 +55,11 @@ class FileTransport:
     def send_batch(
         self, batch: Sequence[Outgoing], on_result: OnResult, ready: Ready | None = None
     ) -> None:
+        from engine.safeio import clean_stale_temporaries
+
         try:
-            self.mail_dir.mkdir(parents=True, exist_ok=True)
+            self.mail_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+            clean_stale_temporaries(self.mail_dir)  # left by a process that was killed
         except OSError as exc:
             for item in batch:
                 on_result(
@@ -110,8 +113,10 @@ class SmtpTransport:
         timeout: float = 30.0,
         validate_certs: bool = True,
         cafile: str = "",
+        allow_plain_auth: bool = False,
     ) -> None:
         self.host, self.port, self.tls = host, port, tls
+        self.allow_plain_auth = allow_plain_auth
         self.user, self.password, self.timeout = user, password, timeout
         self.validate_certs = validate_certs
         self.cafile = cafile
@@ -127,6 +132,16 @@ class SmtpTransport:
     ) -> None:
         import aiosmtplib
 
+        if self.user and self.tls == "none" and not self.allow_plain_auth:
+            # Never send a password in clear text unless the settings say so explicitly.
+            reason = (
+                f"refused to log in to {self.host}:{self.port} over an unencrypted connection; "
+                "set GOVPATH_SMTP_TLS to starttls or tls (or GOVPATH_SMTP_ALLOW_PLAIN_AUTH=yes "
+                "to allow it)"
+            )
+            for item in batch:
+                on_result(Outcome(item.id, ok=False, temporary=True, error=reason))
+            return
         client = aiosmtplib.SMTP(
             hostname=self.host,
             port=self.port,
@@ -142,9 +157,12 @@ class SmtpTransport:
             await client.connect()
         except (aiosmtplib.SMTPException, OSError) as exc:
             client.close()
+            # A 5xx reply here (535: the login was refused) is permanent: the server's words
+            # stay on the message for `outbox list` and the policy team's digest.
             reason = f"cannot connect to {self.host}:{self.port}: {_describe(exc)}"
+            temporary = _temporary(exc)
             for item in batch:
-                on_result(Outcome(item.id, ok=False, temporary=True, error=reason))
+                on_result(Outcome(item.id, ok=False, temporary=temporary, error=reason))
             return
         try:
             for n, item in enumerate(batch):
@@ -212,4 +230,5 @@ def transport_for(settings: Settings) -> FileTransport | SmtpTransport:
         password=settings.smtp_password,
         timeout=settings.smtp_timeout,
         cafile=settings.smtp_cafile,
+        allow_plain_auth=settings.plain_auth_allowed,
     )

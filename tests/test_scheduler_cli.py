@@ -219,6 +219,7 @@ def test_every_command_reads_the_database_from_the_file_govpath_config_names(
     work = tmp_path / "elsewhere"
     work.mkdir()
     cli = Cli(work, env={"GOVPATH_CONFIG": str(config)})
+    cli("init", check=0)  # commands that only read create nothing
     assert json.loads(cli("outbox", "list", "--json", check=0).stdout) == []
     assert db.exists() and not (work / "govpath.db").exists()
     assert json.loads(cli("plan", "list", "--json", check=0).stdout) == []

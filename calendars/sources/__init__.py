@@ -29,9 +29,13 @@ class CalendarFile:
 
 def read_text(path: str | Path) -> str:
     """The file as text (UTF-8, a byte-order mark dropped); CalendarError when unreadable."""
+    from engine.safeio import MAX_CALENDAR_BYTES, FileRefused, read_limited
+
     p = Path(path)
     try:
-        return p.read_bytes().decode("utf-8-sig")
+        return read_limited(p, MAX_CALENDAR_BYTES, "calendar").decode("utf-8-sig")
+    except FileRefused as exc:
+        raise CalendarError([Problem(str(path), 1, 1, str(exc))]) from None
     except FileNotFoundError:
         raise CalendarError([Problem(str(path), 1, 1, "no such file")]) from None
     except IsADirectoryError:

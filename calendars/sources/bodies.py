@@ -57,18 +57,23 @@ class BodyMatcher:
     """
 
     def __init__(self, patterns: Patterns | None = None, *, defaults: bool = True):
-        pairs = _pairs(patterns) + (list(DEFAULT_PATTERNS) if defaults else [])
+        from engine.safe_regex import compile_title_pattern
+
         self.rules: list[tuple[re.Pattern[str], str]] = []
-        for rx, body in pairs:
+        for rx, body in _pairs(patterns):
             try:
-                self.rules.append((re.compile(rx, re.IGNORECASE), body))
-            except re.error as exc:
+                self.rules.append((compile_title_pattern(rx), body))
+            except ValueError as exc:
                 raise BadInput(
-                    f"the title pattern {rx!r} for {body!r} is not a regular expression: {exc}."
+                    f"the title pattern {rx!r} for {body!r} is refused: {exc}."
                 ) from None
+        if defaults:
+            self.rules += [(re.compile(rx, re.IGNORECASE), body) for rx, body in DEFAULT_PATTERNS]
 
     def match(self, title: str) -> str | None:
-        text = " ".join(str(title).split())
+        from engine.safe_regex import MAX_TEXT
+
+        text = " ".join(str(title).split())[:MAX_TEXT]  # bounds the time any pattern can take
         for rx, body in self.rules:
             if rx.search(text):
                 return body

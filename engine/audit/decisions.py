@@ -272,24 +272,26 @@ def record_markdown(records: list[DecisionRecord]) -> str:
     """Decision records as Markdown, one section per decision."""
     if not records:
         return "No decisions have been recorded for this plan.\n"
+    from engine.safe_output import markdown_text as md  # one line each, HTML escaped
+
     first = records[0]
-    lines = [f"# Decision record: plan {first.plan} — {first.subject}", ""]
+    lines = [f"# Decision record: plan {first.plan} — {md(first.subject)}", ""]
     for i, rec in enumerate(records, 1):
         meeting = f"{rec.body_name or rec.body or 'no body'}"
         if rec.meeting_date:
             meeting += f", meeting of {rec.meeting_date}"
         lines += [
-            f"## {i}. {rec.decision}",
+            f"## {i}. {md(rec.decision)}",
             "",
             f"- **Decision:** {rec.decision} "
             f"({rec.from_stage} → {rec.to_stage}, trigger `{rec.trigger}`)",
             f"- **Body and meeting:** {meeting}",
             f"- **Date of decision:** {rec.date} (recorded {rec.recorded_at})",
-            f"- **Decision maker:** {rec.decision_maker or 'not recorded'}",
-            f"- **Reasons:** {rec.reasons or 'not recorded'}",
-            f"- **Alternatives considered and rejected:** {rec.alternatives or 'not recorded'}",
-            f"- **Conflicts of interest declared:** {rec.interests or 'none recorded'}",
-            f"- **Dispensations granted:** {rec.dispensations or 'none recorded'}",
+            f"- **Decision maker:** {md(rec.decision_maker or 'not recorded')}",
+            f"- **Reasons:** {md(rec.reasons or 'not recorded')}",
+            f"- **Alternatives considered and rejected:** {md(rec.alternatives or 'not recorded')}",
+            f"- **Conflicts of interest declared:** {md(rec.interests or 'none recorded')}",
+            f"- **Dispensations granted:** {md(rec.dispensations or 'none recorded')}",
             f"- **Key Decision:** {'yes' if rec.key_decision else 'no'}",
         ]
         if rec.key_decision:
@@ -313,7 +315,7 @@ def record_markdown(records: list[DecisionRecord]) -> str:
                 f"- **Effective from:** {rec.effective_from}",
             ]
         if rec.note:
-            lines.append(f"- **Note:** {rec.note}")
+            lines.append(f"- **Note:** {md(rec.note)}")
         for flag in rec.flags:
             lines.append(f"- **FLAG:** {flag}")
         lines.append("")

@@ -67,7 +67,10 @@ def json_text(obj: Any) -> str:
 
 
 def _cell(value: Any) -> Any:
-    return json.dumps(value, sort_keys=True) if isinstance(value, dict | list) else value
+    """One CSV cell: nested values as sorted JSON; a would-be formula neutralised (OWASP)."""
+    from engine.safe_output import csv_cell
+
+    return csv_cell(json.dumps(value, sort_keys=True) if isinstance(value, dict | list) else value)
 
 
 def write_csv(out: Any, rows: Iterable[Mapping[str, Any]], columns: list[str]) -> None:

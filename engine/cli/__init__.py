@@ -12,7 +12,9 @@ def main(argv: list[str] | None = None) -> None:
     :class:`~engine.errors.GovpathError` prints its sentences on stderr and exits with its code.
     """
     from engine.errors import GovpathError
+    from engine.safeio import private_umask
 
+    private_umask()  # databases, reports, exports and mail files: 0600, folders 0700
     try:
         from .fast import answer
 
@@ -22,14 +24,31 @@ def main(argv: list[str] | None = None) -> None:
 
         app(args=argv, prog_name="govpath")  # standalone: exits by itself on success/usage error
     except GovpathError as exc:
-        print(str(exc), file=sys.stderr)
+        print(_scrubbed(str(exc), argv), file=sys.stderr)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         print("govpath: interrupted.", file=sys.stderr)
         sys.exit(130)
+    except ValueError as exc:
+        if "null byte" not in str(exc):
+            from .output import internal_error
+
+            internal_error(exc, lambda text: _scrubbed(text, argv))
+            sys.exit(70)
+        print(
+            "govpath: a file name or value holds a NUL character; nothing was done.",
+            file=sys.stderr,
+        )
+        sys.exit(1)
+    except (OverflowError, RecursionError) as exc:
+        print(_scrubbed(_out_of_range(exc), argv), file=sys.stderr)
+        sys.exit(1)
     except (
         Exception
     ) as exc:  # the last line of defence: one sentence here, the traceback in the log
+        if _is_out_of_range(exc):
+            print(_out_of_range(exc), file=sys.stderr)
+            sys.exit(1)
         import logging
 
         from engine import logs
@@ -41,7 +60,7 @@ def main(argv: list[str] | None = None) -> None:
         logging.getLogger("govpath.cli").error(
             "unexpected error (%s) running %s", exc.__class__.__name__, _command(argv), exc_info=exc
         )
-        internal_error(exc)
+        internal_error(exc, lambda text: _scrubbed(text, argv))
         sys.exit(70)
 
 
@@ -51,3 +70,39 @@ def _command(argv: list[str] | None) -> str:
     return "govpath " + " ".join(
         [w for w in words if w.replace("-", "").isalpha() and w[0] != "-"][:2]
     )
+
+
+def _is_out_of_range(exc: BaseException) -> bool:
+    """A database refusing a number too large for its column (PostgreSQL's 'out of range')."""
+    text = str(getattr(exc, "orig", None) or exc).lower()
+    return exc.__class__.__name__ == "DataError" and "out of range" in text
+
+
+def _out_of_range(exc: BaseException) -> str:
+    if isinstance(exc, RecursionError):
+        return "govpath: the input is nested too deeply to be read; nothing was written."
+    return (
+        "govpath: a number given is out of range (ids and counts are at most "
+        "9223372036854775807); nothing was written."
+    )
+
+
+def _scrubbed(text: str, argv: list[str] | None) -> str:
+    """TEXT with the passwords of every database URL this run was given masked."""
+    import os
+
+    from engine.redact import scrub
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    urls = [os.environ.get("GOVPATH_DB", "")]
+    urls += [arg for arg in args if "://" in arg]  # a URL given anywhere keeps its password hidden
+    for n, arg in enumerate(args):
+        if arg == "--db" and n + 1 < len(args):
+            urls.append(args[n + 1])
+        elif arg.startswith("--db="):
+            urls.append(arg[5:])
+    text = scrub(text, *urls)
+    smtp_password = os.environ.get("GOVPATH_SMTP_PASSWORD", "")
+    if len(smtp_password) >= 4:
+        text = text.replace(smtp_password, "********")
+    return text

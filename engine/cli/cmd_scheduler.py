@@ -34,7 +34,7 @@ def _settings() -> Settings:
 def _now(text: str | None, settings: Settings) -> dt.datetime:
     from engine.scheduler.clock import parse_now
 
-    return parse_now(text, settings.timezone) if text else dt.datetime.now(dt.UTC)
+    return parse_now(text, settings.timezone) if text is not None else dt.datetime.now(dt.UTC)
 
 
 @groups.scheduler.command("run")
@@ -76,10 +76,10 @@ def run_cmd(
 
     settings = _settings()
     if interval is not None:
-        if interval <= 0:
-            raise BadInput(f"--interval must be more than 0 seconds (not {interval}).")
+        if not 0 < interval < 10**7:  # also refuses nan and inf
+            raise BadInput(f"--interval must be a number of seconds above 0 (not {interval}).")
         settings = settings.with_(sweep_interval=interval)
-    start = _now(now, settings) if now else None
+    start = _now(now, settings) if now is not None else None
     engine = open_engine(ctx)
     console = err_console()
 

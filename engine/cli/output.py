@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
+from collections.abc import Callable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -46,8 +47,11 @@ def out_console() -> Console:
     return Console(highlight=False, soft_wrap=True)
 
 
-def internal_error(exc: BaseException) -> None:
-    """Report an unexpected failure as one sentence (set GOVPATH_DEBUG=1 for the traceback)."""
+def internal_error(exc: BaseException, clean: Callable[[str], str] = lambda text: text) -> None:
+    """Report an unexpected failure as one sentence (set GOVPATH_DEBUG=1 for the traceback).
+
+    CLEAN hides secrets (database passwords) in the text.
+    """
     import os
 
     if os.environ.get("GOVPATH_DEBUG"):
@@ -55,6 +59,7 @@ def internal_error(exc: BaseException) -> None:
 
         traceback.print_exception(exc)
     msg = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
+    msg = clean(msg)
     print(
         f"govpath: unexpected error ({exc.__class__.__name__}): {msg}. Nothing further was done; "
         "the traceback is in the log (or set GOVPATH_DEBUG=1); please report it.",

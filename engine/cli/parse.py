@@ -55,15 +55,42 @@ def require_date(text: str, flag: str) -> dt.date:
 
 def parse_clock(text: str | None, tz: str | None = None) -> dt.datetime | None:
     """``--now``: an aware UTC datetime (naive times are in TZ, else the council's zone), or None."""
-    if not text:
-        return None
+    if text is None:
+        return None  # left out: the real clock (an empty --now is an error)
     from engine.scheduler.clock import parse_now
 
     return parse_now(text, tz)
 
 
+# Commands that only read: they refuse, with a sentence, to create a schema where there is none.
+READ_ONLY = frozenset(
+    {
+        "actor list",
+        "audit query",
+        "audit verify",
+        "calendar list",
+        "decision list",
+        "outbox list",
+        "plan list",
+        "plan status",
+        "report pathway",
+        "report year",
+    }
+)
+
+
+def _command(ctx: typer.Context) -> str:
+    """The command's name without the program's, e.g. ``plan list``."""
+    return " ".join(ctx.command_path.split()[1:])
+
+
 def open_engine(ctx: typer.Context) -> Engine:
     """The database chosen by ``--db``, ``GOVPATH_DB`` or govpath.toml, schema upgraded."""
+    from engine.config import load_settings
     from engine.store.db import open_db
 
-    return open_db(state(ctx).db_url)
+    return open_db(
+        state(ctx).db_url,
+        create=_command(ctx) not in READ_ONLY,
+        connect_timeout=load_settings().db_connect_timeout,
+    )

@@ -144,6 +144,8 @@ def mermaid(pathway: Pathway) -> str:
     """A Mermaid ``stateDiagram-v2`` of PATHWAY, drawn by transitions' diagram extension."""
     from transitions.extensions.diagrams import GraphMachine
 
+    from engine.safe_output import mermaid_label
+
     states, transitions = _machine_spec(pathway)
     token = _Token(pathway.initial)
     GraphMachine(
@@ -153,12 +155,13 @@ def mermaid(pathway: Pathway) -> str:
         initial=pathway.initial,
         auto_transitions=False,
         graph_engine="mermaid",
-        title=pathway.title,
+        # Mermaid front matter is YAML: the title is one quoted value, never keys of its own.
+        title=f'title: "{mermaid_label(pathway.title)}"',
         show_conditions=False,
         show_state_attributes=False,
     )
     text = str(cast(Any, token).get_graph().draw(None))
-    titles = {s.id: (s.title or s.id).replace('"', "'") for s in pathway.stages}
+    titles = {s.id: mermaid_label(s.title or s.id) for s in pathway.stages}
     lines = []
     for line in text.splitlines():
         m = _STATE_LINE.match(line)

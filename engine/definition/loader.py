@@ -94,9 +94,13 @@ class Parsed:
 
 
 def _read_text(path: Path) -> tuple[str | None, list[Problem]]:
+    from engine.safeio import MAX_DEFINITION_BYTES, FileRefused, read_limited
+
     name = str(path)
     try:
-        raw = path.read_bytes()
+        raw = read_limited(path, MAX_DEFINITION_BYTES, "pathway definition")
+    except FileRefused as exc:
+        return None, [Problem(name, 1, 1, str(exc))]
     except IsADirectoryError:
         return None, [Problem(name, 1, 1, "is a folder, not a definition file")]
     except FileNotFoundError:
@@ -271,8 +275,21 @@ def parse_text(text: str, path: str = "<string>") -> Parsed:
     """Parse YAML text into plain data with positions; never raises for bad input."""
     from ruamel.yaml.constructor import DuplicateKeyError
 
+    from engine.safeio import MAX_DEFINITION_LINES, nesting_problem
+
     pos = Positions()
     problems: list[Problem] = []
+    deep = nesting_problem(text)
+    if deep:
+        return Parsed(path, None, pos, [Problem(path, deep[1], deep[2], deep[0])])
+    lines = text.count("\n") + 1
+    if lines > MAX_DEFINITION_LINES:
+        msg = (
+            f"the definition is {lines:,} lines long, over the limit of "
+            f"{MAX_DEFINITION_LINES:,} lines for a pathway (a council's pathway is a few "
+            "hundred); split it into smaller pathways"
+        )
+        return Parsed(path, None, pos, [Problem(path, MAX_DEFINITION_LINES + 1, 1, msg)])
     try:
         doc = _yaml(False).load(text)
     except DuplicateKeyError:

@@ -90,9 +90,18 @@ class Settings(Record):
         description="Wording of the Past/Future Pathway lines of this pathway's papers.",
     )
 
+    url_schemes: tuple[str, ...] = Field(
+        (),
+        description=(
+            "Address schemes accepted in url content besides https and http, e.g. [knet] for "
+            "the intranet's knet:// addresses."
+        ),
+    )
+
     def __hash__(self) -> int:  # ``rules`` is a dict; keep the frozen record hashable
         return hash(
             (
+                self.url_schemes,
                 self.key_decision_threshold,
                 self.working_days,
                 self.timezone,

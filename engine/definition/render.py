@@ -149,9 +149,11 @@ def model_mermaid(pathway: Pathway, transitions: Iterable[Edge] | None = None) -
     approved --> published: publish
     published --> [*]
     """
+    from engine.safe_output import mermaid_label
+
     lines = ["stateDiagram-v2"]
     for st in pathway.stages:
-        label = st.title.replace('"', "'")
+        label = mermaid_label(st.title)
         lines.append(f'    state "{label}" as {st.id}')
     lines.append(f"    [*] --> {pathway.initial}")
     for src, trigger, dest in transitions if transitions is not None else edges(pathway):

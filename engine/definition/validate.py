@@ -582,6 +582,19 @@ class _Checker:
                 f"{did_you_mean(st.working_days, names)} (known: {', '.join(names)})",
             )
 
+    def check_title_patterns(self) -> None:
+        """A body's title patterns must compile and must not be able to take exponential time."""
+        from engine.safe_regex import dangerous
+
+        for i, b in enumerate(self.p.bodies):
+            for j, rx in enumerate(b.title_patterns):
+                why = dangerous(rx)
+                if why:
+                    self.add(
+                        ("bodies", i, "title_patterns", j),
+                        f"title pattern {rx!r} of body '{b.id}' is refused: {why}",
+                    )
+
     def run(self) -> list[Problem]:
         for check in (
             self.check_ids,
@@ -592,6 +605,7 @@ class _Checker:
             self.check_pathway_lines,
             self.check_decisions,
             self.check_settings,
+            self.check_title_patterns,
         ):
             check()
         return self.problems

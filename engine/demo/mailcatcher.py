@@ -30,7 +30,9 @@ class _FolderHandler:
         mid = str(msg.get("Message-ID", "")).strip("<>")
         self.message_ids.append(mid)
         stem = re.sub(r"[^A-Za-z0-9._-]+", "_", mid or f"message-{self.count}")[:120]
-        (self.folder / f"{self.count:05d}-{stem}.eml").write_bytes(data)
+        from engine.safeio import write_private
+
+        write_private(self.folder / f"{self.count:05d}-{stem}.eml", data)
         return "250 Message accepted for delivery"
 
 
@@ -39,7 +41,7 @@ class MailCatcher:
 
     def __init__(self, folder: Path, port: int | None = None):
         self.folder = Path(folder)
-        self.folder.mkdir(parents=True, exist_ok=True)
+        self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         self.port = port or free_port()
         self.handler = _FolderHandler(self.folder)
         self._controller: Any = None

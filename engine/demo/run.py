@@ -95,13 +95,59 @@ def seed_files(year: str) -> tuple[Path, Path]:
     return pathway, calendar
 
 
+MARKER = ".govpath-demo"  # written first into a demo's folder: its files may be replaced
+DEMO_FILES = {
+    MARKER,
+    "govpath.db",
+    "govpath.db-wal",
+    "govpath.db-shm",
+    "govpath.db-journal",
+    "year-report.html",
+    "mail",
+}
+
+
+def check_demo_folder(out: Path) -> None:
+    """Refuse (BadInput) a folder holding anything but an earlier demo's files; touch nothing."""
+    from engine.errors import BadInput
+
+    if not out.exists():
+        return
+    if not out.is_dir():
+        raise BadInput(f"--out {out} is a file, not a folder; choose a new folder with --out.")
+    entries = sorted(p.name for p in out.iterdir())
+    if not entries:
+        return
+    others = [name for name in entries if name not in DEMO_FILES]
+    mail = out / "mail"
+    if mail.is_dir():
+        others += [f"mail/{p.name}" for p in sorted(mail.iterdir()) if not p.name.endswith(".eml")][
+            :3
+        ]
+    if others or MARKER not in entries:
+        shown = ", ".join((others or entries)[:3])
+        raise BadInput(
+            f"--out {out} holds files that are not an earlier demo's ({shown}); the demo "
+            "replaces what it finds there, so it touched nothing. Choose a new or empty folder "
+            "with --out, e.g. --out ./govpath-demo-2."
+        )
+
+
 def _fresh(out: Path) -> tuple[str, Path]:
-    out.mkdir(parents=True, exist_ok=True)
-    for name in ("govpath.db", "govpath.db-wal", "govpath.db-shm", "year-report.html"):
+    check_demo_folder(out)
+    out.mkdir(parents=True, exist_ok=True, mode=0o700)
+    (out / MARKER).write_text("govpath demo: this folder is replaced by the next demo run.\n")
+    for name in (
+        "govpath.db",
+        "govpath.db-wal",
+        "govpath.db-shm",
+        "govpath.db-journal",
+        "year-report.html",
+    ):
         (out / name).unlink(missing_ok=True)
     mail = out / "mail"
-    shutil.rmtree(mail, ignore_errors=True)
-    mail.mkdir()
+    shutil.rmtree(mail, ignore_errors=True)  # also the temporary files of a run that was killed
+    mail.mkdir(mode=0o700)
     return f"sqlite:///{(out / 'govpath.db').resolve()}", mail
 
 

@@ -292,6 +292,10 @@ def render_year(report: YearReport, fmt: str = "html") -> str:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    if fmt != "html":  # Markdown: every value written is one line, HTML and ``|`` escaped
+        from engine.safe_output import markdown_cell
+
+        env.finalize = lambda v: markdown_cell(v) if isinstance(v, str) else v
     env.filters["dmy"] = lambda d: d.strftime("%d.%m.%y") if d else ""
     env.filters["long"] = lambda d: f"{d.day} {d:%B %Y}" if d else ""
     if fmt in ("html", "body"):

@@ -159,11 +159,14 @@ def add_actor(
     from engine.store.tables import actor_roles, actors
 
     now = _now(now)
+    from engine.runtime.addresses import address_problem
+
     email = email.strip().lower()
-    reports_to = reports_to.strip().lower() if reports_to else None
-    for address in (email, reports_to):
-        if address and not _EMAIL.match(address):
-            raise BadInput(f"{address!r} is not an e-mail address.")
+    reports_to = reports_to.strip().lower() if reports_to is not None else None
+    for flag, address in (("EMAIL", email), ("--reports-to", reports_to)):
+        why = address_problem(address) if address is not None else None
+        if why:
+            raise BadInput(f"{flag} {address!r} is not one e-mail address: {why}.")
     if reports_to == email:
         raise BadInput(f"{email} cannot report to themselves.")
     roles = sorted({r.strip() for r in roles if r.strip()})

@@ -32,9 +32,18 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
 _MONEY = re.compile(r"^(?P<num>\d+(\.\d+)?)(?P<unit>[km]|bn)?$")
 
 
-def coerce_value(kind: str, raw: str, name: str = "value") -> Any:
+def coerce_value(
+    kind: str, raw: str, name: str = "value", url_schemes: tuple[str, ...] = ()
+) -> Any:
     """RAW (a command-line string) as a value of content type KIND; BadInput when it is not one."""
     text = raw.strip()
+    if kind == "url":
+        from engine.safe_output import url_problem
+
+        why = url_problem(text, url_schemes)
+        if why:
+            raise BadInput(f"{name} {why}, not {raw!r}.")
+        return text
     if kind == "date":
         try:
             return dt.date.fromisoformat(text).isoformat()
@@ -60,8 +69,12 @@ def coerce_value(kind: str, raw: str, name: str = "value") -> Any:
         if low in _FALSE:
             return False
         raise BadInput(f"{name} is yes or no (true/false), not {raw!r}.")
-    if kind == "email" and not _EMAIL.match(text):
-        raise BadInput(f"{name} is an e-mail address, not {raw!r}.")
+    if kind == "email":
+        from engine.runtime.addresses import address_problem
+
+        why = address_problem(text)
+        if why:
+            raise BadInput(f"{name} is one e-mail address, not {raw!r}: {why}.")
     return text
 
 
@@ -79,7 +92,12 @@ def parse_assignments(pathway: Pathway, pairs: Mapping[str, str]) -> dict[str, A
                 f"'{key}' is not content of pathway '{pathway.id}'.{hint} "
                 f"Content it knows: {known}."
             )
-        out[key] = coerce_value(items[key].type, raw, f"{key} ({items[key].title})")
+        out[key] = coerce_value(
+            items[key].type,
+            raw,
+            f"{key} ({items[key].title})",
+            tuple(getattr(pathway.settings, "url_schemes", ())),
+        )
     return out
 
 

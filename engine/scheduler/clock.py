@@ -37,7 +37,15 @@ def parse_now(text: str, tz: str | None = None) -> dt.datetime:
             "(the council's time) or 2013-01-02T08:30+00:00."
         ) from None
     if value.tzinfo is None:
-        value = value.replace(tzinfo=_zone(tz))
+        zone = _zone(tz)
+        value = value.replace(tzinfo=zone)
+        back = value.astimezone(dt.UTC).astimezone(zone).replace(tzinfo=None)
+        if back != value.replace(tzinfo=None):
+            raise BadInput(
+                f"--now {text!r} does not exist in {zone.key}: the clocks go forward then; give a "
+                "time outside the skipped hour, or an offset such as +00:00."
+            )
+        # A time that happens twice (clocks going back) is the first of the two, summer time.
     return value.astimezone(dt.UTC)
 
 

@@ -43,6 +43,7 @@ def deliver_due(
 ) -> None:
     """Send every message due at NOW; a crash between send and mark is retried after the lease
     runs out, and the re-send carries the same Message-ID."""
+    from engine.scheduler.lease import LeaseKeeper
     from engine.scheduler.sweep import PROCESS_OWNER, append_audit
     from notifications.delivery import Outgoing, transport_for
     from notifications.message import HeaderInjection, build_email
@@ -154,6 +155,8 @@ def deliver_due(
         held: dict[int, tuple[Connection, Transaction]] = {}
 
         def ready(item: Outgoing) -> bool:
+            if not keeper.hold(item.id):  # another scheduler has taken it: not ours to send
+                return False
             row = by_id[item.id]  # noqa: B023 - called before the loop moves on
             if row["deadline_id"] is None:
                 return True
@@ -170,6 +173,7 @@ def deliver_due(
             return True
 
         def settle(outcome: Outcome) -> None:
+            keeper.done(outcome.id)
             found = held.pop(outcome.id, None)  # noqa: B023 - as above
             if found is None:
                 record(outcome)
@@ -181,11 +185,14 @@ def deliver_due(
             finally:
                 conn.close()
 
-        try:
-            transport.send_batch(batch, settle, ready)
-        finally:
-            for conn, tx in held.values():  # handed over but never reported: its lease runs out
-                tx.rollback()
-                conn.close()
+        # The lease is renewed while the batch is sent, and each message is checked to be still
+        # ours just before it goes: a second scheduler never takes a message being sent.
+        with LeaseKeeper(engine, by_id, owner, now, settings.lease_seconds) as keeper:
+            try:
+                transport.send_batch(batch, settle, ready)
+            finally:
+                for conn, tx in held.values():  # handed over, never reported: its lease runs out
+                    tx.rollback()
+                    conn.close()
         if len(rows) + len(stale) < settings.batch_size:
             return

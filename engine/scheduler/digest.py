@@ -155,6 +155,7 @@ def weekly_digest(conn: Connection, now: dt.datetime, settings: Settings, render
     for role in settings.digest_roles:
         for email in ctx.members(role):
             recipients.append((email, "all", everyone))
+    undelivered = _undelivered(conn, week_ago) if settings.digest_roles else []
     rows: dict[str, dict[str, Any]] = {}
     seen: set[tuple[str, str]] = set()
     for email, scope, data in recipients:
@@ -179,8 +180,16 @@ def weekly_digest(conn: Connection, now: dt.datetime, settings: Settings, render
             "council": settings.council_name,
             "met_late": [x for x in met_late if scope == "all" or x["owner"] == email],
             "link": dashboard_link(settings.base_url),
+            "undelivered": undelivered if scope == "all" else [],
         }
-        if not (data["due"] or data["overdue"] or mine or context["unheld"] or context["met_late"]):
+        if not (
+            data["due"]
+            or data["overdue"]
+            or mine
+            or context["unheld"]
+            or context["met_late"]
+            or context["undelivered"]
+        ):
             continue  # nothing to say this week
         subject, text, html = renderer.render_kind("digest", context)
         due_ids = [i for i in sorted(ids) if contexts[i].deadline["status"] == "open"]
@@ -262,3 +271,18 @@ def _met_late(conn: Connection, since: dt.datetime, policy: Any) -> list[dict]:
                 }
             )
     return out
+
+
+def _undelivered(conn: Connection, since: dt.datetime, limit: int = 50) -> list[dict[str, Any]]:
+    """Messages due since SINCE that could not be delivered, with the mail server's words."""
+    o = t.outbox
+    rows = conn.execute(
+        select(o.c.id, o.c.recipient, o.c.subject, o.c.last_error)
+        .where(o.c.status == "failed", o.c.kind != "digest", o.c.due_at >= since)
+        .order_by(o.c.id)
+        .limit(limit)
+    ).all()
+    return [
+        {"id": r.id, "to": r.recipient, "subject": r.subject, "error": r.last_error or ""}
+        for r in rows
+    ]

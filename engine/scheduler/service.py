@@ -106,13 +106,17 @@ def run_service(
         now = clock()
         try:
             result = run_sweep(engine, now, settings=settings)
-        except Exception:
+        except Exception as exc:
+            from engine.redact import scrub
+
             failed_in_a_row[0] += 1
-            log.exception(
-                "sweep at %s failed (%d in a row; the service stops after %d)",
+            log.error(
+                "sweep at %s failed (%d in a row; the service stops after %d): %s",
                 now.isoformat(timespec="seconds"),
                 failed_in_a_row[0],
                 settings.max_failed_sweeps,
+                scrub(str(exc), settings.db_url),
+                exc_info=True,
             )
             if failed_in_a_row[0] >= settings.max_failed_sweeps:
                 log.error(

@@ -44,11 +44,15 @@ def normalise_url(url: str) -> str:
 SQLITE_PRAGMAS = ("journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON", "busy_timeout=30000")
 
 
-def create_db_engine(url: str) -> Engine:
+DEFAULT_CONNECT_TIMEOUT = 10.0  # seconds to wait for a database server to answer a connection
+
+
+def create_db_engine(url: str, *, connect_timeout: float = DEFAULT_CONNECT_TIMEOUT) -> Engine:
     """A new engine for URL with govpath's connection settings (no schema work)."""
     from sqlalchemy import create_engine, event
 
     from engine.errors import BadInput
+    from engine.redact import mask_url, scrub
 
     url = normalise_url(url)
     try:
@@ -72,26 +76,35 @@ def create_db_engine(url: str) -> Engine:
                     driver.execute("BEGIN IMMEDIATE")
 
         else:
-            engine = create_engine(url, pool_pre_ping=True)
+            args = {"connect_timeout": max(1, round(connect_timeout))} if "+psycopg" in url else {}
+            engine = create_engine(url, pool_pre_ping=True, connect_args=args)
     except ModuleNotFoundError as exc:  # the driver is an extra
         hint = " (pip install 'govpath[postgres]')" if exc.name == "psycopg" else ""
         raise BadInput(
-            f"cannot use database URL {_shown(url)!r}: its driver {exc.name} is not installed{hint}."
+            f"cannot use database URL {mask_url(url)!r}: its driver {exc.name} is not installed{hint}."
         ) from None
     except Exception as exc:  # bad URL
-        raise BadInput(f"cannot use database URL {_shown(url)!r}: {exc}") from None
+        reason = scrub(str(exc), url)
+        raise BadInput(f"cannot use database URL {mask_url(url)!r}: {reason}") from None
     return engine
 
 
-def _shown(url: str) -> str:
-    """URL with any password masked, for messages.
+def where(url: str) -> str:
+    """The server a URL names, for messages: ``host:port`` (never the user or password)."""
+    from engine.redact import server
 
-    >>> _shown("postgresql+psycopg://govpath:s3cret@db.internal/govpath")
-    'postgresql+psycopg://govpath:********@db.internal/govpath'
-    """
-    import re
+    path = _sqlite_file(url)
+    if url.startswith("sqlite"):
+        return str(path) if path else "an in-memory database"
+    return server(url)
 
-    return re.sub(r"(://[^:/@]*:)[^@]*@", r"\g<1>********@", url)
+
+def has_schema(engine: Engine) -> bool:
+    """True when the database holds govpath's schema (any revision of it)."""
+    from sqlalchemy import inspect
+
+    with engine.connect() as conn:
+        return inspect(conn).has_table("alembic_version")
 
 
 def _alembic_config(connection):
@@ -129,26 +142,101 @@ def upgrade(engine: Engine) -> bool:
     return True
 
 
-def open_db(url: str, *, migrate: bool = True) -> Engine:
-    """The engine for URL, with the schema created or upgraded on first use (cached per URL)."""
-    from sqlalchemy.exc import OperationalError
+def _sqlite_file(url: str) -> Path | None:
+    """The file a SQLite URL names (None for an in-memory database or another backend)."""
+    if not url.startswith("sqlite"):
+        return None
+    _scheme, _sep, rest = url.partition(":///")
+    name = rest.split("?", 1)[0]
+    if not name or name == ":memory:" or name.startswith("file:"):
+        return None
+    return Path(name)
+
+
+def open_db(
+    url: str,
+    *,
+    migrate: bool = True,
+    create: bool = True,
+    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+) -> Engine:
+    """The engine for URL, with the schema created or upgraded on first use (cached per URL).
+
+    With ``create=False`` (commands that only read) a database without govpath's schema is
+    refused with a sentence, and no SQLite file is created.
+    """
+    from sqlalchemy.exc import DBAPIError
 
     from engine.errors import BadInput
+    from engine.redact import mask_url
 
     url = normalise_url(url)
     with _guard:
         engine = _engines.get(url)
         if engine is None:
-            engine = create_db_engine(url)
-            if migrate:
-                try:
-                    upgrade(engine)
-                except OperationalError as exc:
+            missing = _no_database(url) if not create else None
+            if missing:
+                raise BadInput(missing)
+            engine = create_db_engine(url, connect_timeout=connect_timeout)
+            new_file = _sqlite_file(url)
+            if new_file is not None and not new_file.exists():
+                _create_private(new_file)
+            try:
+                if not create and not has_schema(engine):
                     engine.dispose()
-                    reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-                    raise BadInput(f"cannot open the database {_shown(url)!r}: {reason}") from None
+                    raise BadInput(
+                        f"the database {mask_url(url)!r} holds no govpath data; this command only "
+                        "reads, so it creates nothing: run `govpath init` to set it up, or give "
+                        "--db the database you meant."
+                    )
+                if migrate:
+                    upgrade(engine)
+            except DBAPIError as exc:
+                engine.dispose()
+                raise BadInput(_cannot_open(url, exc, connect_timeout)) from None
             _engines[url] = engine
     return engine
+
+
+def _create_private(path: Path) -> None:
+    """Create an empty SQLite file readable by its owner only (its -wal and -shm follow it)."""
+    import os
+
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        os.close(fd)
+    except OSError:
+        pass  # another process made it first, or the folder is missing: SQLite says so
+
+
+def _no_database(url: str) -> str | None:
+    """Why a read-only command cannot use URL without creating it (a missing SQLite file)."""
+    from engine.redact import mask_url
+
+    path = _sqlite_file(url)
+    if path is not None and not path.exists():
+        return (
+            f"there is no govpath database at {path} ({mask_url(url)}); this command only reads, "
+            "so it creates nothing: run `govpath init` to create one, or give --db the one you "
+            "meant."
+        )
+    return None
+
+
+def _cannot_open(url: str, exc: BaseException, timeout: float) -> str:
+    """One sentence for a database that cannot be opened, naming the server, never the password."""
+    from engine.redact import mask_url, scrub
+
+    orig = getattr(exc, "orig", None) or exc
+    reason = (str(orig).strip().splitlines() or [orig.__class__.__name__])[0]
+    reason = scrub(reason, url).rstrip(".")
+    if "timeout" in reason.lower() or "timed out" in reason.lower():
+        return (
+            f"the database server at {where(url)} did not answer within {timeout:g} s "
+            f"({mask_url(url)}); check that it is running and reachable "
+            "(GOVPATH_DB_CONNECT_TIMEOUT sets the wait)."
+        )
+    return f"cannot open the database {mask_url(url)!r} at {where(url)}: {reason}."
 
 
 def forget_engines() -> None:
