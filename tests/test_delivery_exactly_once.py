@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -20,6 +21,9 @@ from engine.store import tables as t
 from engine.store.db import open_db
 from tests.conftest import ROOT
 from tests.scheduler_support import SmtpServer, london, seed
+
+EMPTY_CONFIG = str(Path(__file__).parent / "data" / "empty.toml")  # no settings file
+
 
 MESSAGES = 24
 PER_MESSAGE = 0.35  # seconds the server takes over each message: the batch outlasts the lease
@@ -34,7 +38,7 @@ def _scheduler(url: str, port: int, *extra: str) -> subprocess.Popen[str]:
         "GOVPATH_SMTP_HOST": "127.0.0.1",
         "GOVPATH_SMTP_PORT": str(port),
         "GOVPATH_LEASE_SECONDS": str(LEASE),
-        "GOVPATH_CONFIG": "/nonexistent/govpath.toml",
+        "GOVPATH_CONFIG": EMPTY_CONFIG,
     }
     return subprocess.Popen(
         [sys.executable, "-m", "engine", "scheduler", "run", *extra],

@@ -15,6 +15,7 @@ from tests.scheduler_support import free_port
 from tests.web_browser_support import (
     CHROMIUM,
     CHROMIUM_ARGS,
+    EMPTY_CONFIG,
     Server,
     check_accessibility,
     need_browser,
@@ -27,7 +28,7 @@ def govpath(*args: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedP
     return subprocess.run(
         [sys.executable, "-m", "engine", *args],
         cwd=cwd,
-        env={**os.environ, "PYTHONPATH": str(ROOT), "GOVPATH_CONFIG": "/nonexistent", **env},
+        env={**os.environ, "PYTHONPATH": str(ROOT), "GOVPATH_CONFIG": EMPTY_CONFIG, **env},
         capture_output=True,
         text=True,
         timeout=300,

@@ -12,6 +12,9 @@ from typing import Any
 
 import pytest
 
+EMPTY_CONFIG = str(Path(__file__).parent / "data" / "empty.toml")  # no settings file
+
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -90,7 +93,7 @@ class Server:
         self, db_url: str, port: int, env: dict[str, str], extra: tuple[str, ...] = ()
     ) -> None:
         self.url = f"http://127.0.0.1:{port}"
-        full = {**os.environ, **env, "GOVPATH_BASE_URL": self.url, "GOVPATH_CONFIG": "/nonexistent"}
+        full = {**os.environ, **env, "GOVPATH_BASE_URL": self.url, "GOVPATH_CONFIG": EMPTY_CONFIG}
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "engine", "--db", db_url, "serve", "--port", str(port), *extra],
             env=full,
