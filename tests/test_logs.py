@@ -9,8 +9,14 @@ from tests.conftest import Cli
 
 
 def _broken_db(tmp_path: Path) -> str:
+    """A database whose schema revision no govpath knows: opening it fails in a way nobody
+    planned for (a file that is not a database at all is bad input, one sentence, exit 1)."""
+    import sqlite3
+
     bad = tmp_path / "bad.db"
-    bad.write_text("this is not a database file " * 20)
+    with sqlite3.connect(bad) as raw:
+        raw.execute("CREATE TABLE alembic_version (version_num VARCHAR(32) PRIMARY KEY)")
+        raw.execute("INSERT INTO alembic_version VALUES ('ffff')")
     return f"sqlite:///{bad}"
 
 
@@ -20,7 +26,7 @@ def test_an_unexpected_error_leaves_its_traceback_in_the_log_not_on_the_terminal
     cli = Cli(tmp_path, env={"XDG_STATE_HOME": str(tmp_path / "state")})
     proc = cli("--db", _broken_db(tmp_path), "plan", "list", check=70)
     log = tmp_path / "state" / "govpath" / "govpath.log"
-    assert "unexpected error (DatabaseError)" in proc.stderr
+    assert "unexpected error (CommandError)" in proc.stderr
     assert f"traceback in {log}" in proc.stderr
     text = log.read_text()
     assert "govpath plan list" in text and "Traceback (most recent call last)" in text
@@ -40,7 +46,7 @@ def test_the_json_format_carries_the_traceback_inside_its_object(tmp_path: Path)
     proc = cli("--log-format", "json", "--db", _broken_db(tmp_path), "plan", "list", check=70)
     records = [json.loads(line) for line in proc.stderr.splitlines() if line.startswith("{")]
     assert len(records) == 1
-    assert records[0]["level"] == "ERROR" and records[0]["exc_type"] == "DatabaseError"
+    assert records[0]["level"] == "ERROR" and records[0]["exc_type"] == "CommandError"
     assert any("engine/store/db.py" in frame for frame in records[0]["stack"])
     assert not (tmp_path / "state" / "govpath" / "govpath.log").exists()
 

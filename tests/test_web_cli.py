@@ -14,7 +14,7 @@ def test_signin_link_prints_a_link_under_the_base_url_and_records_who_ran_it(
     tmp_path: Path, sqlite_url: str
 ) -> None:
     seed_council(sqlite_url)
-    cli = Cli(tmp_path, db=sqlite_url, env={"GOVPATH_CONFIG": str(tmp_path / "none.toml")})
+    cli = Cli(tmp_path, db=sqlite_url, env={"GOVPATH_CONFIG": _empty_config(tmp_path)})
     out = cli(
         "signin-link",
         DIRECTOR,
@@ -38,14 +38,14 @@ def test_signin_link_for_an_unknown_person_is_refused_with_a_sentence(
     tmp_path: Path, sqlite_url: str
 ) -> None:
     seed_council(sqlite_url)
-    cli = Cli(tmp_path, db=sqlite_url, env={"GOVPATH_CONFIG": str(tmp_path / "none.toml")})
+    cli = Cli(tmp_path, db=sqlite_url, env={"GOVPATH_CONFIG": _empty_config(tmp_path)})
     proc = cli("signin-link", "nobody@kent.example", check=1)
     assert "nobody@kent.example is not a registered person" in proc.stderr
     assert proc.stdout == ""
 
 
 def test_bad_web_settings_are_one_sentence(tmp_path: Path, sqlite_url: str) -> None:
-    cli = Cli(tmp_path, db=sqlite_url, env={"GOVPATH_CONFIG": str(tmp_path / "none.toml")})
+    cli = Cli(tmp_path, db=sqlite_url, env={"GOVPATH_CONFIG": _empty_config(tmp_path)})
     proc = cli("signin-link", DIRECTOR, env={"GOVPATH_COUNCIL_COLOUR": "#ffee00"}, check=1)
     assert "too light" in proc.stderr
 
@@ -53,3 +53,10 @@ def test_bad_web_settings_are_one_sentence(tmp_path: Path, sqlite_url: str) -> N
 def test_serve_has_help_with_an_example(tmp_path: Path) -> None:
     out = Cli(tmp_path)("serve", "--help", check=0).stdout
     assert "--port" in out and "--host" in out and "Example: govpath" in out
+
+
+def _empty_config(tmp_path: Path) -> str:
+    """A settings file with nothing in it: only the environment speaks."""
+    empty = tmp_path / "none.toml"
+    empty.write_text("")
+    return str(empty)

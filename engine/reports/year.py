@@ -292,7 +292,7 @@ def render_year(report: YearReport, fmt: str = "html") -> str:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    if fmt != "html":  # Markdown: every value written is one line, HTML and ``|`` escaped
+    if fmt not in ("html", "body"):  # Markdown: every value one line, HTML and ``|`` escaped
         from engine.safe_output import markdown_cell
 
         env.finalize = lambda v: markdown_cell(v) if isinstance(v, str) else v
