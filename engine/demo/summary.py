@@ -10,7 +10,7 @@ def print_summary(result: DemoResult) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    console = Console(highlight=False)
+    console = Console(highlight=False, soft_wrap=True)  # a command or link is never broken
     plans = Table(title=f"Plans, {result.year} ({result.first_day} to {result.last_day})")
     plans.add_column("Plan", justify="right")
     plans.add_column("Subject")
