@@ -496,6 +496,63 @@ def _long_date(day: dt.date | str) -> str:
     return f"{day.day} {day:%B %Y}"
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Owed:
+    """A deadline a plan still owes (open or missed), as a transition settles it."""
+
+    id: int
+    name: str
+    stage: str
+    status: str
+    carried_from: str | None
+    due: dt.date | str
+
+
+def owed(conn: Any, plan_id: int) -> tuple[Owed, ...]:
+    """The deadlines PLAN_ID still owes, by id (read with the plan, settled by its transition)."""
+    return tuple(
+        Owed(id=did, name=name, stage=stage, status=status, carried_from=origin, due=due)
+        for did, name, stage, status, origin, due in _s()["owed_of_plan"].rows(
+            conn, {"pid": plan_id}
+        )
+    )
+
+
+def _policy(pathway: Pathway, row: Owed, dest_names: set[str]) -> tuple[Any, str]:
+    decl = declaration(pathway, row.stage, row.name) or declaration(
+        pathway, row.carried_from, row.name
+    )
+    policy = "carry" if row.name in dest_names else (decl.leave_policy if decl else "carry")
+    return decl, policy
+
+
+def _met_by(decl: Any) -> str | None:
+    return decl.met_by if decl is not None else None
+
+
+def owed_refusal(
+    pathway: Pathway, owed: tuple[Owed, ...], *, plan_id: int, source: str, dest: str, trigger: str
+) -> str | None:
+    """Why TRIGGER may not take the plan from SOURCE to DEST: a deadline it owes whose ``on_leave``
+    is ``refuse`` would be left behind (None: nothing owed stops it). Pure."""
+    if source == dest:
+        return None
+    dest_names = {d.id for d in pathway.stage(dest).deadlines}
+    for row in owed:
+        if row.stage != source:
+            continue
+        decl, policy = _policy(pathway, row, dest_names)
+        met_by = _met_by(decl)
+        if met_by == trigger or met_by is None:
+            continue
+        if policy == "refuse":
+            return (
+                f"plan {plan_id} still owes '{decl.title}' (due {_long_date(row.due)}); "
+                f"'{trigger}' would leave it behind. Fire '{met_by}' first."
+            )
+    return None
+
+
 def leave_deadlines(
     conn: Any,
     pathway: Pathway,
@@ -505,35 +562,35 @@ def leave_deadlines(
     dest: str,
     trigger: str,
     now: dt.datetime,
+    owed: tuple[Owed, ...],
     pending_messages: bool = True,
 ) -> Leaving:
-    """Settle the plan's owed deadlines as TRIGGER takes it from SOURCE to DEST.
+    """Settle the plan's OWED deadlines (as read with it) as TRIGGER takes it from SOURCE to DEST.
 
     A deadline with ``met_by`` is met only when one of its own triggers fires (on time, early,
     or late when it was already missed). Leaving its stage by another route carries it — the
     same row — to DEST when DEST has the same deadline; otherwise its ``on_leave`` decides:
     ``carry`` (still owed, reminded and escalated: the default for statutory notices),
-    ``supersede`` (closed, and the event says so) or ``refuse`` (Refused, naming what is owed).
-    A deadline without ``met_by`` is met by leaving its stage, as before. Pending messages of
-    deadlines met, superseded or left behind are cancelled with the reason.
+    ``supersede`` (closed, and the event says so) or ``refuse`` (the decision refused it
+    beforehand: :func:`owed_refusal`). A deadline without ``met_by`` is met by leaving its stage,
+    as before. Pending messages of deadlines met, superseded or left behind are cancelled with
+    the reason.
     """
-    from engine.errors import Refused
-
     s = _s()
     leaving = source != dest
-    rows = s["owed_of_plan"].rows(conn, {"pid": plan_id})
     out = Leaving([], [], [])
-    if not rows:
+    if not owed:
         return out
     meet: list[dict[str, Any]] = []
     carry: list[dict[str, Any]] = []
     supersede: list[dict[str, Any]] = []
     cancel: list[dict[str, Any]] = []
     dest_names = {d.id for d in pathway.stage(dest).deadlines} if leaving else set()
-    for did, name, stage, status, carried_from, due in rows:
-        decl = declaration(pathway, stage, name) or declaration(pathway, carried_from, name)
+    for row in owed:
+        did, name, stage, status = row.id, row.name, row.stage, row.status
+        decl, policy = _policy(pathway, row, dest_names)
         item = {"deadline": name, "stage": stage, "deadline_id": did}
-        met_by = decl.met_by if decl is not None else None
+        met_by = _met_by(decl)
         if met_by == trigger or (leaving and stage == source and met_by is None):
             meet.append({"did": did, "now": now})
             cancel.append({"did": did, "why": f"the deadline was met when '{trigger}' fired"})
@@ -541,14 +598,12 @@ def leave_deadlines(
             continue
         if not leaving or stage != source:
             continue
-        policy = "carry" if name in dest_names else decl.leave_policy
-        if policy == "refuse":
-            raise Refused(
-                f"plan {plan_id} still owes '{decl.title}' (due {_long_date(due)}); "
-                f"'{trigger}' would leave it behind. Fire '{met_by}' first."
-            )
+        if policy == "refuse":  # decided beforehand; a caller that did not decide is a bug
+            raise AssertionError(f"deadline {did} refuses to be left; the decision missed it")
         if policy == "carry":
-            carry.append({"did": did, "dest": dest, "origin": carried_from or source, "now": now})
+            carry.append(
+                {"did": did, "dest": dest, "origin": row.carried_from or source, "now": now}
+            )
             out.carried.append({**item, "to": dest})
         elif status == "open":
             supersede.append({"did": did, "now": now})
