@@ -30,8 +30,8 @@ from engine.runtime.decide import (
     decide,
     read_values,
 )
-from engine.runtime.rows import Actor, PlanRow
 from engine.runtime.snapshot import PlanView, Request, Snapshot
+from engine.store.plans import Actor, PlanRow
 
 SEEDS = sorted((Path(__file__).resolve().parent.parent / "workflows" / "kcc").glob("*.yaml"))
 PATHWAYS: dict[str, Pathway] = {p.id: p for p in map(load_pathway, SEEDS)}
@@ -154,7 +154,7 @@ def snapshot(case: dict[str, Any]) -> tuple[Snapshot, Request]:
     email = {"owner": OWNER, "other": OTHER, "manager": MANAGER, "unknown": "x@kent.gov.uk"}
     actor = None
     if case["who"] != "unknown":
-        actor = Actor(email[case["who"]], "Someone", None, case["held"])
+        actor = Actor(email=email[case["who"]], name="Someone", reports_to=None, roles=case["held"])
     members = None
     t = next((x for x in pathway.transitions if x.trigger == trigger and state in x.source), None)
     if t is not None and t.join is not None:
@@ -263,7 +263,7 @@ def test_a_deadline_that_may_not_be_left_behind_refuses_the_move() -> None:
     )
     fields = {"qa_letter_ref": "QA/1"}
     plan = plan_row(pathway, pid=1, state=stage.id, fields=fields)
-    policy = Actor(OTHER, "Policy", None, frozenset({"policy_team"}))
+    policy = Actor(email=OTHER, name="Policy", reports_to=None, roles=frozenset({"policy_team"}))
     request = Request(plan_id=1, trigger="issue_qa_letter", actor=OTHER, now=NOW)
     snap = Snapshot(
         view=view(pathway, plan, (owed,)), actor=policy, chain=(), members=None, today=TODAY

@@ -19,8 +19,8 @@ from engine.runtime import deadlines as dl
 from engine.runtime import guards
 from engine.runtime.meetings import move_meeting
 from engine.runtime.migrate import migrate_plans
-from engine.runtime.rows import load_plan, pathway_for, reports_chain
 from engine.runtime.transition import advance, local_today, plan_ref
+from engine.store.plans import load_plan, pathway_for, reports_chain
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine

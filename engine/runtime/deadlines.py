@@ -20,18 +20,16 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from engine.audit.chain import compact_json_encoder
+from engine.store.cache import CACHE
 
 if TYPE_CHECKING:
     from engine.definition.model import Pathway
 
 _stmts: dict[str, Any] = {}
-_timelines: dict[tuple, Any] = {}
-_lock = threading.Lock()
 _schedule_json = compact_json_encoder(None, sort_keys=False)
 
 
@@ -60,7 +58,7 @@ def _s() -> dict[str, Any]:
         return _stmts
     from sqlalchemy import bindparam, insert, null, select, update
 
-    from engine.runtime.prepared import Prepared
+    from engine.store.prepared import Prepared
     from engine.store.tables import calendar_revision, deadlines, notices, outbox
 
     d = deadlines
@@ -193,7 +191,7 @@ def timeline(
     if revision is None:
         revision = conn.execute(_s()["revision"]).scalar()
     key = (content_hash, revision, today, conn.engine)  # engine: by identity
-    found = _timelines.get(key) if revision is not None else None
+    found = CACHE.timeline(key) if revision is not None else None
     if found is not None:
         return found
     from calendars.store import load_meetings
@@ -201,10 +199,7 @@ def timeline(
 
     built = build_timeline(pathway, load_meetings(conn), today=today)
     if revision is not None:
-        with _lock:
-            if len(_timelines) > 256:
-                _timelines.clear()
-            _timelines[key] = built
+        CACHE.keep_timeline(key, built)
     return built
 
 
@@ -490,9 +485,7 @@ class Leaving:
         return out
 
 
-def _long_date(day: dt.date | str) -> str:
-    if isinstance(day, str):  # SQLite's raw cursor gives the ISO text
-        day = dt.date.fromisoformat(day[:10])
+def _long_date(day: dt.date) -> str:
     return f"{day.day} {day:%B %Y}"
 
 
@@ -505,17 +498,12 @@ class Owed:
     stage: str
     status: str
     carried_from: str | None
-    due: dt.date | str
+    due: dt.date
 
 
 def owed(conn: Any, plan_id: int) -> tuple[Owed, ...]:
     """The deadlines PLAN_ID still owes, by id (read with the plan, settled by its transition)."""
-    return tuple(
-        Owed(id=did, name=name, stage=stage, status=status, carried_from=origin, due=due)
-        for did, name, stage, status, origin, due in _s()["owed_of_plan"].rows(
-            conn, {"pid": plan_id}
-        )
-    )
+    return tuple(Owed(**row) for row in _s()["owed_of_plan"].records(conn, {"pid": plan_id}))
 
 
 def _policy(pathway: Pathway, row: Owed, dest_names: set[str]) -> tuple[Any, str]:

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any
 from engine.audit.chain import append_event
 from engine.errors import BadInput, Conflict, NotFound, Refused
 from engine.runtime import deadlines as dl
-from engine.runtime.rows import dump_fields, load_plan, pathway_for
 from engine.runtime.transition import local_today, plan_ref, translate_lock_errors
+from engine.store.plans import dump_fields, load_plan, pathway_for
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -133,7 +133,6 @@ def migrate_plans(
                     tl = dl.timeline(
                         conn, new_pathway, target.content_hash, local_today(new_pathway, now)
                     )
-                    plan.state = dest
                     dl.enter_stage(conn, new_pathway, plan_ref(new_pathway, plan), dest, tl, now)
                 moved.append(
                     {"id": pid, "from": old_state, "to": dest, "from_version": plan.pathway_version}

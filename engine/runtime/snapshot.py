@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from engine.runtime import deadlines as dl
 from engine.runtime import roles
-from engine.runtime.rows import (
+from engine.store.plans import (
     Actor,
     PlanRow,
     load_plan,

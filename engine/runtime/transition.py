@@ -37,10 +37,10 @@ from engine.runtime.decide import (
     decide,
     read_values,
 )
-from engine.runtime.prepared import HotConnection, hot_transaction
-from engine.runtime.rows import PlanRow, dump_fields, stmts
 from engine.runtime.snapshot import Request, load_snapshot, owner_scope
 from engine.store.db import utcnow  # (a light module: no SQLAlchemy at import)
+from engine.store.plans import PlanRow, advance_plan, plan_version
+from engine.store.prepared import HotConnection, hot_transaction
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -60,24 +60,18 @@ def write(
     Lock order, the same everywhere: plan rows, then deadline/notice/outbox rows, then the chain
     head (events are appended last), so concurrent transitions cannot deadlock.
     """
-    s = stmts()
     steps = decision.steps
     for st in steps:
         plan = st.view.plan
-        terminal = st.route.dest.terminal
-        changed = s["advance"].rowcount(
+        moved = advance_plan(
             conn,
-            {
-                "pid": plan.id,
-                "expected": plan.version,
-                "new_state": st.dest,
-                "new_fields": dump_fields({**plan.fields, **st.values}),
-                "new_version": plan.version + 1,
-                "now": now,
-                "closed": plan.closed_at or (now if terminal else None),
-            },
+            plan,
+            state=st.dest,
+            fields={**plan.fields, **st.values},
+            now=now,
+            closed=plan.closed_at or (now if st.route.dest.terminal else None),
         )
-        if changed != 1:
+        if not moved:
             raise Conflict(
                 f"plan {plan.id} was changed by someone else while you were advancing it; nothing "
                 "was written. Look at `govpath plan status` and try again."
@@ -177,9 +171,7 @@ def record_refusal(
 ) -> None:
     """The refusal as a trail event in its own transaction; Conflict if the plan moved meanwhile."""
     with conn.begin():
-        found = stmts()["plan_version"].rows(conn, {"id": plan.id})
-        current = found[0][0] if found else None
-        if current != plan.version:
+        if plan_version(conn, plan.id) != plan.version:
             raise Conflict(
                 f"plan {plan.id} was changed by someone else while you were advancing it; nothing "
                 "was written. Look at `govpath plan status` and try again."
