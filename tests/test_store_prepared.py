@@ -32,10 +32,12 @@ def test_records_come_back_typed_by_column_name_and_statements_are_logged(
             actors.c.email == bindparam("email")
         )
     )
-    with caplog.at_level(logging.INFO, logger="sqlalchemy.engine.Engine"):
-        with engine.begin() as conn:
-            add.rowcount(conn, {"email": "p@k.example", "at": summer})
-            found = read.first(conn, {"email": "p@k.example"})
+    with (
+        caplog.at_level(logging.INFO, logger="sqlalchemy.engine.Engine"),
+        engine.begin() as conn,
+    ):
+        add.rowcount(conn, {"email": "p@k.example", "at": summer})
+        found = read.first(conn, {"email": "p@k.example"})
     assert found == {"email": "p@k.example", "made": summer}
     assert found["made"].utcoffset() == dt.timedelta(0)  # aware, in UTC, on both backends
     logged = [r.getMessage() for r in caplog.records if r.name == "sqlalchemy.engine.Engine"]
