@@ -281,8 +281,8 @@ def test_a_deadline_that_may_not_be_left_behind_refuses_the_move() -> None:
 def test_an_unknown_trigger_and_a_malformed_value_are_bad_input() -> None:
     pathway = PATHWAYS["kcc_2013_14"]
     with pytest.raises(BadInput, match="Did you mean 'submit_headlines'"):
-        check_trigger(pathway, "submit_headline", pathway.initial)
-    check_trigger(pathway, "submit_headlines", pathway.initial)
+        check_trigger(compile_pathway(pathway), "submit_headline", pathway.initial)
+    check_trigger(compile_pathway(pathway), "submit_headlines", pathway.initial)
     with pytest.raises(BadInput, match="is a date"):
         read_values(pathway, {"key_decision_notice_published": "soon"})
     values, record, unknown = read_values(

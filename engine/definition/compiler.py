@@ -3,9 +3,9 @@
 The machine is the one place that answers "may this trigger fire from this state now". It has no
 models of its own: :meth:`CompiledPathway.fire` runs a trigger on a throwaway token (an object with
 one ``state`` attribute), so transitions' dynamic attributes never reach our domain objects. Every
-transition carries the same five conditions, in order: roles, content, guard, notice and
-deadlines (one owed that may not be left behind). Each calls
-the method of that name on the *checks* object passed to the trigger (:class:`Checks`; the
+transition carries one condition that asks, in order, roles, content, guard, notice and deadlines
+(one owed that may not be left behind), calling the method of that name on the *checks* object
+passed to the trigger, and stops at the first that fails (:class:`Checks`; the
 runtime's, :class:`engine.runtime.decide.Checks`, reads a plan's snapshot and remembers why it
 failed). Without checks (``fire(state, trigger)``) every condition holds: the route alone decides.
 
@@ -86,29 +86,20 @@ class Checks(Protocol):
     def deadlines(self) -> bool: ...
 
 
-# The machine's conditions: transitions calls each with the trigger's argument, in this order,
-# and stops at the first that fails. No argument (a plain route question): they hold.
-def _roles(checks: Checks | None = None) -> bool:
-    return checks is None or checks.roles()
+def _allowed(checks: Checks | None = None) -> bool:
+    """The machine's condition: the checks in order (the first that fails stops it); none
+    given (a plain route question): it holds. One condition rather than five: transitions'
+    per-condition dispatch costs more than the checks themselves on the hot path."""
+    return checks is None or (
+        checks.roles()
+        and checks.content()
+        and checks.guard()
+        and checks.notice()
+        and checks.deadlines()
+    )
 
 
-def _content(checks: Checks | None = None) -> bool:
-    return checks is None or checks.content()
-
-
-def _guard(checks: Checks | None = None) -> bool:
-    return checks is None or checks.guard()
-
-
-def _notice(checks: Checks | None = None) -> bool:
-    return checks is None or checks.notice()
-
-
-def _deadlines(checks: Checks | None = None) -> bool:
-    return checks is None or checks.deadlines()
-
-
-CONDITIONS = (_roles, _content, _guard, _notice, _deadlines)
+CONDITIONS = (_allowed,)
 
 
 def _machine_spec(

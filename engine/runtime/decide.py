@@ -141,11 +141,12 @@ def options(pathway: Pathway, state: str) -> str:
     return f"From '{state}' you can: {listed}."
 
 
-def check_trigger(pathway: Pathway, trigger: str, state: str) -> None:
-    """BadInput (not a refusal for the trail) when TRIGGER is no trigger of PATHWAY."""
-    known = {t.trigger for t in pathway.transitions}
-    if trigger in known:
+def check_trigger(compiled: CompiledPathway, trigger: str, state: str) -> None:
+    """BadInput (not a refusal for the trail) when TRIGGER is no event of the compiled machine."""
+    if trigger in compiled.machine.events:
         return
+    pathway = compiled.pathway
+    known = {t.trigger for t in pathway.transitions}
     close = difflib.get_close_matches(trigger, sorted(known), n=1, cutoff=0.6)
     hint = f" Did you mean '{close[0]}'?" if close else ""
     raise BadInput(

@@ -217,7 +217,7 @@ def advance(
                 conn, Request(plan_id=plan_id, trigger=trigger, actor=actor, now=now)
             )
             plan = snapshot.plan
-            check_trigger(snapshot.pathway, trigger, plan.state)
+            check_trigger(snapshot.view.compiled, trigger, plan.state)
             values, record, unknown = read_values(snapshot.pathway, raw)
             request = Request(
                 plan_id=plan_id,

@@ -241,3 +241,39 @@ _fields_json = compact_json_encoder(str)
 def dump_fields(fields: dict[str, Any]) -> str:
     """Plan fields as stored: canonical JSON."""
     return _fields_json(fields)
+
+
+def cycle(conn: Any, plan: PlanRow, trigger: str) -> list[int]:
+    """The open plans of PLAN's pathway and year that have not fired TRIGGER yet, by id."""
+    from sqlalchemy import select
+
+    from engine.store.tables import audit_events, pathway_versions, plans
+
+    rows = (
+        conn.execute(
+            select(plans.c.id)
+            .select_from(
+                plans.join(pathway_versions, plans.c.pathway_version_id == pathway_versions.c.id)
+            )
+            .where(
+                plans.c.pathway_id == plan.pathway_id,
+                pathway_versions.c.year == plan.year,
+                plans.c.closed_at.is_(None),
+            )
+            .order_by(plans.c.id)
+        )
+        .scalars()
+        .all()
+    )
+    if not rows:
+        return []
+    done = set(
+        conn.execute(
+            select(audit_events.c.plan_id).where(
+                audit_events.c.kind == "transition",
+                audit_events.c.trigger == trigger,
+                audit_events.c.plan_id.in_(rows),
+            )
+        ).scalars()
+    )
+    return [pid for pid in rows if pid not in done]

@@ -29,6 +29,7 @@ from typing import Any
 _log = logging.getLogger("sqlalchemy.engine.Engine")  # where SQLAlchemy logs its statements
 _INFO = logging.INFO
 _TIME_TYPES = (dt.datetime, dt.date)
+_time_processors: dict[tuple[type, str], Any] = {}
 
 
 def _memo(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
@@ -65,10 +66,16 @@ def _processor(type_: Any, dialect: Any) -> Callable[[Any], Any] | None:
             if isinstance(v, dt.datetime)
             else ((day(v) if day else v) if isinstance(v, dt.date) else v)
         )
-    convert = type_.dialect_impl(dialect).bind_processor(dialect)
-    if convert is not None and type_._type_affinity in (types.Date, types.DateTime):
-        convert = _memo(convert)
-    return convert
+    if type_._type_affinity not in (types.Date, types.DateTime):
+        return type_.dialect_impl(dialect).bind_processor(dialect)  # type: ignore[no-any-return]
+    # one memo per time type and dialect, shared by every statement: the same ``now`` goes into
+    # many columns of many statements in one transition
+    key = (type(type_), dialect.name)
+    found = _time_processors.get(key, _time_processors)
+    if found is _time_processors:
+        convert = type_.dialect_impl(dialect).bind_processor(dialect)
+        found = _time_processors[key] = _memo(convert) if convert is not None else None
+    return found  # type: ignore[return-value]
 
 
 class _Form:
