@@ -60,7 +60,7 @@ def route(compiled: CompiledPathway, state: str, trigger: str) -> Route | None:
             leaving=t.dest != state,
             required=tuple(guards.required_content(pathway, t, source)),
         )
-    return compiled.routes.setdefault(key, found)  # type: ignore[no-any-return]
+    return compiled.routes.setdefault(key, found)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

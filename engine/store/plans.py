@@ -62,7 +62,7 @@ def stmts() -> dict[str, Any]:
         actors, actors.c.email == p.c.owner
     )
     who = actors.alias("who")
-    built = {
+    built: dict[str, Any] = {
         "plan": select(*plan_columns).select_from(plan_from).where(p.c.id == bindparam("id")),
         # the plan and the acting person with their roles in one round trip: one row per role
         "plan_actor": select(

@@ -75,7 +75,7 @@ def _processor(type_: Any, dialect: Any) -> Callable[[Any], Any] | None:
     if found is _time_processors:
         convert = type_.dialect_impl(dialect).bind_processor(dialect)
         found = _time_processors[key] = _memo(convert) if convert is not None else None
-    return found  # type: ignore[return-value]
+    return found  # type: ignore[no-any-return]
 
 
 class _Form:
