@@ -126,6 +126,7 @@ class CompiledPathway:
     # a version's definition does not change
     routes: dict[tuple[str, str], Any] = field(default_factory=dict, repr=False)
     owner_scopes: dict[str, tuple[str | None, str | None]] = field(default_factory=dict, repr=False)
+    timeline_needed: dict[tuple[str, str], bool] = field(default_factory=dict, repr=False)
 
     def can_fire(self, state: str, trigger: str) -> bool:
         """Whether TRIGGER leads anywhere from STATE (the route only: no conditions asked)."""

@@ -95,11 +95,17 @@ def owner_scope(compiled: CompiledPathway, subject: str) -> tuple[str | None, st
 
 
 def needs_timeline(compiled: CompiledPathway, state: str, trigger: str) -> bool:
-    """Whether deciding TRIGGER from STATE needs the meetings' timeline (gate, deadlines, notice)."""
-    t = compiled.transition(state, trigger)
-    if t is None:
-        return False
-    return bool(t.notice or t.decision or dl.needs_timeline(compiled.pathway, state, t.dest))
+    """Whether deciding TRIGGER from STATE needs the meetings' timeline (gate, deadlines, notice).
+
+    Memoised on the compiled version (never stale: a version's definition does not change)."""
+    found = compiled.timeline_needed.get((state, trigger))
+    if found is None:
+        t = compiled.transition(state, trigger)
+        found = t is not None and bool(
+            t.notice or t.decision or dl.needs_timeline(compiled.pathway, state, t.dest)
+        )
+        compiled.timeline_needed[(state, trigger)] = found
+    return found
 
 
 def _view(conn: Any, plan: PlanRow, trigger: str, today: dt.date) -> PlanView:
@@ -112,23 +118,26 @@ def _view(conn: Any, plan: PlanRow, trigger: str, today: dt.date) -> PlanView:
     )
 
 
-def load_snapshot(conn: Any, request: Request) -> Snapshot:
-    """Read what deciding REQUEST needs, in CONN's transaction (NotFound for an unknown plan)."""
+def load_snapshot(
+    conn: Any, *, plan_id: int, trigger: str, actor: str, now: dt.datetime
+) -> Snapshot:
+    """Read what deciding TRIGGER on PLAN_ID as ACTOR at NOW needs, in CONN's transaction
+    (NotFound for an unknown plan)."""
     from engine.zone import local_date
 
-    today = local_date(request.now)
-    plan, who = load_plan_actor(conn, request.plan_id, request.actor)
-    view = _view(conn, plan, request.trigger, today)
+    today = local_date(now)
+    plan, who = load_plan_actor(conn, plan_id, actor)
+    view = _view(conn, plan, trigger, today)
     chain: tuple[str, ...] = ()
     if who is not None:
         manager = owner_scope(view.compiled, plan.subject)[1]
         if manager is not None and manager in who.roles and who.email != plan.owner:
             chain = tuple(reports_chain(conn, plan.owner))
     members = None
-    t = view.compiled.transition(plan.state, request.trigger)
+    t = view.compiled.transition(plan.state, trigger)
     if t is not None and t.join is not None:
         members = tuple(
-            view if pid == plan.id else _view(conn, load_plan(conn, pid), request.trigger, today)
-            for pid in cycle(conn, plan, request.trigger)
+            view if pid == plan.id else _view(conn, load_plan(conn, pid), trigger, today)
+            for pid in cycle(conn, plan, trigger)
         )
     return Snapshot(view=view, actor=who, chain=chain, members=members, today=today)

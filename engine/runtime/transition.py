@@ -213,9 +213,7 @@ def advance(
         # UPDATE still names the version read (PostgreSQL: another writer first → Conflict);
         # SQLite's BEGIN IMMEDIATE serialises writers, so what was read cannot move.
         with translate_lock_errors(), hot_transaction(conn):
-            snapshot = load_snapshot(
-                conn, Request(plan_id=plan_id, trigger=trigger, actor=actor, now=now)
-            )
+            snapshot = load_snapshot(conn, plan_id=plan_id, trigger=trigger, actor=actor, now=now)
             plan = snapshot.plan
             check_trigger(snapshot.view.compiled, trigger, plan.state)
             values, record, unknown = read_values(snapshot.pathway, raw)
