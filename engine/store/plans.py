@@ -201,6 +201,29 @@ def advance_plan(
     return bool(changed == 1)
 
 
+def repin_plan(
+    conn: Any, plan: PlanRow, *, pathway_version_id: int, state: str, now: dt.datetime
+) -> bool:
+    """Pin PLAN to another version of its pathway in STATE, if it is still at the version read
+    (False: it moved). The migration's write; the plan's content goes with it unchanged."""
+    from sqlalchemy import update
+
+    from engine.store.tables import plans
+
+    result = conn.execute(
+        update(plans)
+        .where(plans.c.id == plan.id, plans.c.version == plan.version)
+        .values(
+            pathway_version_id=pathway_version_id,
+            state=state,
+            version=plan.version + 1,
+            updated_at=now,
+            fields=dump_fields(plan.fields),
+        )
+    )
+    return bool(result.rowcount == 1)
+
+
 def plan_version(conn: Any, plan_id: int) -> int | None:
     """The plan's version now (None: no such plan)."""
     found = stmts()["plan_version"].first(conn, {"id": plan_id})
