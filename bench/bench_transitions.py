@@ -285,12 +285,13 @@ def capture_run(url: str, n: int, use_kcc: bool, snapshot: Path) -> list[list[tu
     """govpath's own statements, transaction by transaction (SQLite; a second, untimed run).
 
     The database is copied to SNAPSHOT just before the transitions start. Every statement of the
-    hot path runs through :class:`engine.runtime.prepared.Prepared`; this records its SQL text and
+    hot path runs through :class:`engine.store.prepared.Prepared`; this records its SQL text and
     driver parameters, one list per ``advance`` (one transaction each).
     """
     import shutil
 
-    from engine.runtime import api, prepared
+    from engine.runtime import api
+    from engine.store import prepared
 
     txns: list[list[tuple]] = []
     real_execute, real_many, real_advance = (

@@ -180,8 +180,8 @@ REFUSALS = [
     ),
     ("submit_draft", "fin@kent.gov.uk", {}, "missing required content: draft_plan (Draft plan)"),
     ("submit_draft", "fin@kent.gov.uk", {"draft_plam": "x"}, "Did you mean 'draft_plan'?"),
-    ("sumbit_draft", "fin@kent.gov.uk", {}, "Did you mean 'submit_draft'?"),
 ]
+REASON_CODES = ["role", "role", "unknown_actor", "wrong_state", "content", "unknown_content"]
 
 
 def test_refusals_exit_3_leave_the_plan_alone_and_are_recorded(cli_db: Cli) -> None:
@@ -197,10 +197,25 @@ def test_refusals_exit_3_leave_the_plan_alone_and_are_recorded(cli_db: Cli) -> N
     assert after["plan_version"] == before["plan_version"]
     refusals = [e for e in after["history"] if e["kind"] == "refusal"]
     assert len(refusals) == len(REFUSALS)
-    for event, (trigger, actor, _values, says) in zip(refusals, REFUSALS, strict=True):
+    for event, (trigger, actor, _values, says), code in zip(
+        refusals, REFUSALS, REASON_CODES, strict=True
+    ):
         assert (event["trigger"], event["actor"]) == (trigger, actor)
         assert says in event["data"]["reason"]
+        assert event["data"]["refusal"]["code"] == code
+        assert event["data"]["refusal"]["state"] == "drafting"
+    assert refusals[1]["data"]["refusal"]["roles"] == ["director", "corporate_director"]
+    assert refusals[4]["data"]["refusal"]["missing"] == ["draft_plan"]
     cli_db("audit", "verify", check=0)
+
+
+def test_an_unknown_trigger_is_bad_input_and_not_recorded(cli_db: Cli) -> None:
+    setup_cli(cli_db)
+    start(cli_db)
+    proc = advance(cli_db, 1, "sumbit_draft", "fin@kent.gov.uk", {}, check=1)
+    assert "Did you mean 'submit_draft'?" in proc.stderr
+    assert "From 'drafting' you can: submit_draft" in proc.stderr
+    assert [e for e in status(cli_db, 1)["history"] if e["kind"] == "refusal"] == []
 
 
 def test_the_owners_manager_acts_as_corporate_director_but_no_one_else_does(cli_db: Cli) -> None:

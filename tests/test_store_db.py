@@ -140,14 +140,14 @@ def test_timestamps_are_stored_as_utc_and_read_back_aware(db_url: str) -> None:
 
 
 def test_hot_path_statements_store_timestamps_as_the_schema_does(db_url: str) -> None:
-    """The prepared raw-cursor path (engine.runtime.prepared) and Core write the same stored value,
+    """The prepared raw-cursor path (engine.store.prepared) and Core write the same stored value,
     so comparisons such as ``due_at <= :now`` hold whichever path wrote the row."""
     import datetime as dt
     from zoneinfo import ZoneInfo
 
     from sqlalchemy import bindparam, insert, select, text
 
-    from engine.runtime.prepared import Prepared
+    from engine.store.prepared import Prepared
     from engine.store.tables import actors
 
     engine = open_db(db_url)

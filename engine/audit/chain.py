@@ -139,7 +139,7 @@ def _statements() -> dict[str, Any]:
     if not _stmts:
         from sqlalchemy import bindparam, insert, select, update
 
-        from engine.runtime.prepared import Prepared
+        from engine.store.prepared import Prepared
         from engine.store.tables import audit_events, audit_head
 
         # compiled once per dialect, run on the driver's cursor: the chain append is on the hot path

@@ -1,9 +1,13 @@
 """Compile a pathway into a cached ``transitions`` state machine: definition in, machine out.
 
-The machine is a tool behind a narrow interface. It has no models of its own: to fire a trigger,
-:meth:`CompiledPathway.fire` binds a throwaway token (an object with one ``state`` attribute) only
-while the transition runs, so transitions' dynamic attributes never reach our domain objects.
-Roles, guards, required content and joins are checked by :mod:`engine.runtime`, not here.
+The machine is the one place that answers "may this trigger fire from this state now". It has no
+models of its own: :meth:`CompiledPathway.fire` runs a trigger on a throwaway token (an object with
+one ``state`` attribute), so transitions' dynamic attributes never reach our domain objects. Every
+transition carries one condition that asks, in order, roles, content, guard, notice and deadlines
+(one owed that may not be left behind), calling the method of that name on the *checks* object
+passed to the trigger, and stops at the first that fails (:class:`Checks`; the
+runtime's, :class:`engine.runtime.decide.Checks`, reads a plan's snapshot and remembers why it
+failed). Without checks (``fire(state, trigger)``) every condition holds: the route alone decides.
 
 >>> from engine.definition.model import Pathway
 >>> p = Pathway.model_validate({
@@ -21,6 +25,12 @@ Roles, guards, required content and joins are checked by :mod:`engine.runtime`, 
 (True, False)
 >>> c.fire("draft", "submit")
 'done'
+>>> class Never:
+...     def roles(self): return False
+>>> c.fire("draft", "submit", Never()) is None  # a condition failed: no move
+True
+>>> [t.trigger for t in c.available("draft")]
+['submit']
 >>> compile_pathway(p) is c  # cached per content hash
 True
 >>> "draft --> done: submit" in mermaid(p)
@@ -34,7 +44,7 @@ import json
 import re
 import threading
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from engine.errors import Refused
 
@@ -66,10 +76,39 @@ def _hash(pathway: Pathway) -> str:
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _machine_spec(pathway: Pathway) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+class Checks(Protocol):
+    """What a transition's conditions ask, for one plan, actor and request (False: refused)."""
+
+    def roles(self) -> bool: ...
+    def content(self) -> bool: ...
+    def guard(self) -> bool: ...
+    def notice(self) -> bool: ...
+    def deadlines(self) -> bool: ...
+
+
+def _allowed(checks: Checks | None = None) -> bool:
+    """The machine's condition: the checks in order (the first that fails stops it); none
+    given (a plain route question): it holds. One condition rather than five: transitions'
+    per-condition dispatch costs more than the checks themselves on the hot path."""
+    return checks is None or (
+        checks.roles()
+        and checks.content()
+        and checks.guard()
+        and checks.notice()
+        and checks.deadlines()
+    )
+
+
+CONDITIONS = (_allowed,)
+
+
+def _machine_spec(
+    pathway: Pathway, *, conditions: bool = False
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     states = [{"name": s.id, "final": bool(s.terminal)} for s in pathway.stages]
     transitions = [
         {"trigger": t.trigger, "source": list(t.source), "dest": t.dest}
+        | ({"conditions": list(CONDITIONS)} if conditions else {})
         for t in pathway.transitions
     ]
     return states, transitions
@@ -83,14 +122,23 @@ class CompiledPathway:
     content_hash: str
     machine: Machine
     _by_key: dict[tuple[str, str], Transition | None] = field(default_factory=dict, repr=False)
+    # per-version memo of the runtime's routes (engine.runtime.decide.route); never invalidated:
+    # a version's definition does not change
+    routes: dict[tuple[str, str], Any] = field(default_factory=dict, repr=False)
+    owner_scopes: dict[str, tuple[str | None, str | None]] = field(default_factory=dict, repr=False)
+    timeline_needed: dict[tuple[str, str], bool] = field(default_factory=dict, repr=False)
 
     def can_fire(self, state: str, trigger: str) -> bool:
-        """Whether TRIGGER leads anywhere from STATE (ignoring roles and guards)."""
+        """Whether TRIGGER leads anywhere from STATE (the route only: no conditions asked)."""
         event = self.machine.events.get(trigger)
         return event is not None and state in event.transitions
 
-    def fire(self, state: str, trigger: str) -> str:
-        """Run TRIGGER from STATE on a throwaway token and return the new state."""
+    def fire(self, state: str, trigger: str, checks: Checks | None = None) -> str | None:
+        """Run TRIGGER from STATE on a throwaway token, its conditions asking CHECKS.
+
+        The new state, or None when a condition failed (CHECKS knows which). Refused when the
+        trigger does not fire from STATE at all.
+        """
         from transitions import MachineError
 
         event = self.machine.events.get(trigger)
@@ -98,10 +146,15 @@ class CompiledPathway:
             raise Refused(f"'{trigger}' is not a trigger of pathway '{self.pathway.id}'.")
         token = _Token(state)
         try:
-            event.trigger(token)
+            moved = event.trigger(token, checks) if checks is not None else event.trigger(token)
         except MachineError:
             raise Refused(f"'{trigger}' does not fire from '{state}'.") from None
-        return token.state
+        return token.state if moved else None
+
+    def available(self, state: str) -> list[Transition]:
+        """The definition's transitions the machine can take from STATE, in definition order."""
+        triggers = set(self.machine.get_triggers(state))
+        return [t for t in self.pathway.transitions if t.trigger in triggers and state in t.source]
 
     def transition(self, state: str, trigger: str) -> Transition | None:
         """The definition's transition for TRIGGER from STATE, or None."""
@@ -126,7 +179,7 @@ def compile_pathway(pathway: Pathway) -> CompiledPathway:
         return found
     from transitions import Machine
 
-    states, transitions = _machine_spec(pathway)
+    states, transitions = _machine_spec(pathway, conditions=True)
     machine = Machine(
         model=None,
         states=states,

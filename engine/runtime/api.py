@@ -20,8 +20,8 @@ from engine.runtime import deadlines as dl
 from engine.runtime import guards
 from engine.runtime.meetings import move_meeting
 from engine.runtime.migrate import migrate_plans
-from engine.runtime.rows import load_plan, pathway_for, reports_chain
 from engine.runtime.transition import advance, local_today, plan_ref
+from engine.store.plans import load_plan, pathway_for, reports_chain
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -326,7 +326,7 @@ def plan_status(engine: Engine, plan_id: int, now: dt.datetime | None = None) ->
 
     with engine.connect() as conn:
         plan = load_plan(conn, plan_id)
-        pathway, _compiled = pathway_for(conn, plan.content_hash)
+        pathway, compiled = pathway_for(conn, plan.content_hash)
         drows = conn.execute(
             select(d)
             .where(d.c.plan_id == plan_id, d.c.status != "cancelled")
@@ -341,7 +341,7 @@ def plan_status(engine: Engine, plan_id: int, now: dt.datetime | None = None) ->
     policy = get_policy(pathway.settings.working_days)
     today = local_today(pathway, _now(now))
     available = []
-    for t in pathway.transitions_from(plan.state):
+    for t in compiled.available(plan.state):  # the compiled machine's triggers from here
         needed = guards.required_content(pathway, t, stage)
         available.append(
             {

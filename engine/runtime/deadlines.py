@@ -20,155 +20,17 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from engine.audit.chain import compact_json_encoder
+from engine.store.cache import CACHE
+from engine.store.deadline_rows import statements as _s
 
 if TYPE_CHECKING:
     from engine.definition.model import Pathway
 
-_stmts: dict[str, Any] = {}
-_timelines: dict[tuple, Any] = {}
-_lock = threading.Lock()
 _schedule_json = compact_json_encoder(None, sort_keys=False)
-
-
-_DEADLINE_COLUMNS = (
-    "plan_id",
-    "stage",
-    "name",
-    "title",
-    "rule",
-    "anchor_date",
-    "meeting_id",
-    "due",
-    "owner",
-    "status",
-    "met_at",
-    "escalation_level",
-    "infeasible",
-    "updated_at",
-    "schedule",
-)
-
-
-def _s() -> dict[str, Any]:
-    """The statements, built once; those of the transition path run prepared on the raw cursor."""
-    if _stmts:
-        return _stmts
-    from sqlalchemy import bindparam, insert, null, select, update
-
-    from engine.runtime.prepared import Prepared
-    from engine.store.tables import calendar_revision, deadlines, notices, outbox
-
-    d = deadlines
-    # One row per statement, by key (``deadline_id = ?``), run with executemany: an ``IN (…)`` list
-    # beside ``status = ?`` made SQLite (no ANALYZE statistics) pick the status index and scan
-    # every scheduled notice / open deadline of every plan, slower as the tables grow.
-    built = {
-        "revision": select(calendar_revision.c.revision).where(calendar_revision.c.id == 1),
-        "insert_deadline": Prepared(insert(d).values({c: bindparam(c) for c in _DEADLINE_COLUMNS})),
-        "owed_of_plan": Prepared(
-            select(d.c.id, d.c.name, d.c.stage, d.c.status, d.c.carried_from, d.c.due)
-            .where(
-                d.c.plan_id == bindparam("pid"),
-                d.c.status.in_([bindparam("s_open", "open"), bindparam("s_missed", "missed")]),
-            )
-            .order_by(d.c.id)
-        ),
-        # met by its own act: an open deadline met on time or early, a missed one met late
-        "meet_owed": Prepared(
-            update(d)
-            .where(
-                d.c.id == bindparam("did"),
-                d.c.status.in_([bindparam("s_open", "open"), bindparam("s_missed", "missed")]),
-            )
-            .values(
-                status="met", met_at=bindparam("now"), updated_at=bindparam("now"), schedule=null()
-            )
-        ),
-        "supersede": Prepared(
-            update(d)
-            .where(d.c.id == bindparam("did"), d.c.status == "open")
-            .values(status="superseded", updated_at=bindparam("now"), schedule=null())
-        ),
-        # the same row goes on with the plan: its schedule and messages stay
-        "carry": Prepared(
-            update(d)
-            .where(d.c.id == bindparam("did"))
-            .values(
-                stage=bindparam("dest"),
-                carried_from=bindparam("origin"),
-                updated_at=bindparam("now"),
-            )
-        ),
-        "cancel_outbox_why": Prepared(
-            update(outbox)
-            .where(outbox.c.deadline_id == bindparam("did"), outbox.c.status == "pending")
-            .values(status="cancelled", cancel_reason=bindparam("why"))
-        ),
-        "open_of_plan": Prepared(
-            select(d.c.id, d.c.name, d.c.stage, d.c.status).where(
-                d.c.plan_id == bindparam("pid"),
-                # constants as bound values: a plain tuple would be a post-compile list
-                d.c.status.in_([bindparam("s_open", "open"), bindparam("s_missed", "missed")]),
-            )
-        ),
-        "meet": Prepared(
-            update(d)
-            .where(d.c.id == bindparam("did"), d.c.status == "open")
-            .values(
-                status=bindparam("new_status"),
-                met_at=bindparam("now"),
-                updated_at=bindparam("now"),
-                schedule=null(),  # its reminders are no longer wanted
-            )
-        ),
-        # leaving a stage (the common case): its open deadlines met in one statement, and the
-        # pending messages of its deadlines (open or missed) cancelled in another
-        "meet_stage": Prepared(
-            update(d)
-            .where(
-                d.c.plan_id == bindparam("pid"),
-                d.c.stage == bindparam("stage"),
-                d.c.status == bindparam("s_open", "open"),
-            )
-            .values(
-                status=bindparam("new_status"),
-                met_at=bindparam("now"),
-                updated_at=bindparam("now"),
-                schedule=null(),
-            )
-            .returning(d.c.id, d.c.name)
-        ),
-        "cancel_outbox_stage": Prepared(
-            update(outbox)
-            .where(
-                outbox.c.plan_id == bindparam("pid"),
-                outbox.c.status == bindparam("s_pending", "pending"),
-                outbox.c.deadline_id.in_(
-                    select(d.c.id).where(
-                        d.c.plan_id == bindparam("pid"), d.c.stage == bindparam("stage")
-                    )
-                ),
-            )
-            .values(status="cancelled", cancel_reason="the plan left the deadline's stage")
-        ),
-        "cancel_notices": Prepared(
-            update(notices)
-            .where(notices.c.deadline_id == bindparam("did"), notices.c.status == "scheduled")
-            .values(status="cancelled")
-        ),
-        "cancel_outbox": Prepared(
-            update(outbox)
-            .where(outbox.c.deadline_id == bindparam("did"), outbox.c.status == "pending")
-            .values(status="cancelled", cancel_reason=bindparam("why"))
-        ),
-    }
-    _stmts.update(built)
-    return _stmts
 
 
 def _cancel_messages(conn: Any, dids: list[int], why: str) -> None:
@@ -193,7 +55,7 @@ def timeline(
     if revision is None:
         revision = conn.execute(_s()["revision"]).scalar()
     key = (content_hash, revision, today, conn.engine)  # engine: by identity
-    found = _timelines.get(key) if revision is not None else None
+    found = CACHE.timeline(key) if revision is not None else None
     if found is not None:
         return found
     from calendars.store import load_meetings
@@ -201,10 +63,7 @@ def timeline(
 
     built = build_timeline(pathway, load_meetings(conn), today=today)
     if revision is not None:
-        with _lock:
-            if len(_timelines) > 256:
-                _timelines.clear()
-            _timelines[key] = built
+        CACHE.keep_timeline(key, built)
     return built
 
 
@@ -490,10 +349,60 @@ class Leaving:
         return out
 
 
-def _long_date(day: dt.date | str) -> str:
-    if isinstance(day, str):  # SQLite's raw cursor gives the ISO text
-        day = dt.date.fromisoformat(day[:10])
+def _long_date(day: dt.date) -> str:
     return f"{day.day} {day:%B %Y}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Owed:
+    """A deadline a plan still owes (open or missed), as a transition settles it."""
+
+    id: int
+    name: str
+    stage: str
+    status: str
+    carried_from: str | None
+    due: dt.date
+
+
+def owed(conn: Any, plan_id: int) -> tuple[Owed, ...]:
+    """The deadlines PLAN_ID still owes, by id (read with the plan, settled by its transition)."""
+    return tuple(Owed(**row) for row in _s()["owed_of_plan"].records(conn, {"pid": plan_id}))
+
+
+def _policy(pathway: Pathway, row: Owed, dest_names: set[str]) -> tuple[Any, str]:
+    decl = declaration(pathway, row.stage, row.name) or declaration(
+        pathway, row.carried_from, row.name
+    )
+    policy = "carry" if row.name in dest_names else (decl.leave_policy if decl else "carry")
+    return decl, policy
+
+
+def _met_by(decl: Any) -> str | None:
+    return decl.met_by if decl is not None else None
+
+
+def owed_refusal(
+    pathway: Pathway, owed: tuple[Owed, ...], *, plan_id: int, source: str, dest: str, trigger: str
+) -> str | None:
+    """Why TRIGGER may not take the plan from SOURCE to DEST: a deadline it owes whose ``on_leave``
+    is ``refuse`` would be left behind (None: nothing owed stops it). Pure."""
+    if source == dest:
+        return None
+    dest_names = {d.id for d in pathway.stage(dest).deadlines}
+    for row in owed:
+        if row.stage != source:
+            continue
+        decl, policy = _policy(pathway, row, dest_names)
+        met_by = _met_by(decl)
+        if met_by == trigger or met_by is None:
+            continue
+        if policy == "refuse":
+            return (
+                f"plan {plan_id} still owes '{decl.title}' (due {_long_date(row.due)}); "
+                f"'{trigger}' would leave it behind. Fire '{met_by}' first."
+            )
+    return None
 
 
 def leave_deadlines(
@@ -505,35 +414,35 @@ def leave_deadlines(
     dest: str,
     trigger: str,
     now: dt.datetime,
+    owed: tuple[Owed, ...],
     pending_messages: bool = True,
 ) -> Leaving:
-    """Settle the plan's owed deadlines as TRIGGER takes it from SOURCE to DEST.
+    """Settle the plan's OWED deadlines (as read with it) as TRIGGER takes it from SOURCE to DEST.
 
     A deadline with ``met_by`` is met only when one of its own triggers fires (on time, early,
     or late when it was already missed). Leaving its stage by another route carries it — the
     same row — to DEST when DEST has the same deadline; otherwise its ``on_leave`` decides:
     ``carry`` (still owed, reminded and escalated: the default for statutory notices),
-    ``supersede`` (closed, and the event says so) or ``refuse`` (Refused, naming what is owed).
-    A deadline without ``met_by`` is met by leaving its stage, as before. Pending messages of
-    deadlines met, superseded or left behind are cancelled with the reason.
+    ``supersede`` (closed, and the event says so) or ``refuse`` (the decision refused it
+    beforehand: :func:`owed_refusal`). A deadline without ``met_by`` is met by leaving its stage,
+    as before. Pending messages of deadlines met, superseded or left behind are cancelled with
+    the reason.
     """
-    from engine.errors import Refused
-
     s = _s()
     leaving = source != dest
-    rows = s["owed_of_plan"].rows(conn, {"pid": plan_id})
     out = Leaving([], [], [])
-    if not rows:
+    if not owed:
         return out
     meet: list[dict[str, Any]] = []
     carry: list[dict[str, Any]] = []
     supersede: list[dict[str, Any]] = []
     cancel: list[dict[str, Any]] = []
     dest_names = {d.id for d in pathway.stage(dest).deadlines} if leaving else set()
-    for did, name, stage, status, carried_from, due in rows:
-        decl = declaration(pathway, stage, name) or declaration(pathway, carried_from, name)
+    for row in owed:
+        did, name, stage, status = row.id, row.name, row.stage, row.status
+        decl, policy = _policy(pathway, row, dest_names)
         item = {"deadline": name, "stage": stage, "deadline_id": did}
-        met_by = decl.met_by if decl is not None else None
+        met_by = _met_by(decl)
         if met_by == trigger or (leaving and stage == source and met_by is None):
             meet.append({"did": did, "now": now})
             cancel.append({"did": did, "why": f"the deadline was met when '{trigger}' fired"})
@@ -541,14 +450,12 @@ def leave_deadlines(
             continue
         if not leaving or stage != source:
             continue
-        policy = "carry" if name in dest_names else decl.leave_policy
-        if policy == "refuse":
-            raise Refused(
-                f"plan {plan_id} still owes '{decl.title}' (due {_long_date(due)}); "
-                f"'{trigger}' would leave it behind. Fire '{met_by}' first."
-            )
+        if policy == "refuse":  # decided beforehand; a caller that did not decide is a bug
+            raise AssertionError(f"deadline {did} refuses to be left; the decision missed it")
         if policy == "carry":
-            carry.append({"did": did, "dest": dest, "origin": carried_from or source, "now": now})
+            carry.append(
+                {"did": did, "dest": dest, "origin": row.carried_from or source, "now": now}
+            )
             out.carried.append({**item, "to": dest})
         elif status == "open":
             supersede.append({"did": did, "now": now})

@@ -9,8 +9,8 @@ from engine.audit.acting import Acting, acting_json, process_default
 from engine.audit.chain import append_events
 from engine.errors import NotFound
 from engine.runtime import deadlines as dl
-from engine.runtime.rows import load_plan, pathway_for
 from engine.runtime.transition import local_today, plan_ref, translate_lock_errors
+from engine.store.plans import load_plan, pathway_for
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine

@@ -9,8 +9,8 @@ from engine.audit.acting import Acting, acting_json
 from engine.audit.chain import append_event
 from engine.errors import BadInput, Conflict, NotFound, Refused
 from engine.runtime import deadlines as dl
-from engine.runtime.rows import dump_fields, load_plan, pathway_for
 from engine.runtime.transition import local_today, plan_ref, translate_lock_errors
+from engine.store.plans import load_plan, pathway_for, repin_plan
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -31,11 +31,10 @@ def migrate_plans(
     migration, and the refusal is recorded on each such plan. Open deadlines of the old stage are
     cancelled and the new stage's deadlines created. Returns ``{version, plans: [{id, from, to}]}``.
     """
-    from sqlalchemy import select, update
+    from sqlalchemy import select
 
     from engine.store.db import utcnow
     from engine.store.tables import pathway_versions as pv
-    from engine.store.tables import plans as p
 
     now = now or utcnow()
     actor = actor.strip().lower() if actor else None
@@ -91,18 +90,7 @@ def migrate_plans(
                     continue
                 dest = mapping[plan.state]
                 old_state = plan.state
-                result = conn.execute(
-                    update(p)
-                    .where(p.c.id == pid, p.c.version == plan.version)
-                    .values(
-                        pathway_version_id=target.id,
-                        state=dest,
-                        version=plan.version + 1,
-                        updated_at=now,
-                        fields=dump_fields(plan.fields),
-                    )
-                )
-                if result.rowcount != 1:
+                if not repin_plan(conn, plan, pathway_version_id=target.id, state=dest, now=now):
                     raise Conflict(
                         f"plan {pid} was changed by someone else meanwhile; nothing was migrated."
                     )
@@ -136,7 +124,6 @@ def migrate_plans(
                     tl = dl.timeline(
                         conn, new_pathway, target.content_hash, local_today(new_pathway, now)
                     )
-                    plan.state = dest
                     dl.enter_stage(conn, new_pathway, plan_ref(new_pathway, plan), dest, tl, now)
                 moved.append(
                     {"id": pid, "from": old_state, "to": dest, "from_version": plan.pathway_version}

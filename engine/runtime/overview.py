@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from engine.runtime.rows import pathway_for
+from engine.store.plans import pathway_for
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine

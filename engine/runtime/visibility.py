@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 from engine.errors import NotFound
 from engine.runtime import roles
 from engine.runtime.api import plan_status
-from engine.runtime.rows import load_plan_actor, pathway_for, reports_chain
-from engine.runtime.transition import owner_roles
+from engine.runtime.snapshot import owner_scope
+from engine.store.plans import load_plan_actor, pathway_for, reports_chain
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -56,7 +56,7 @@ def _acting(conn: Any, compiled: Any, plan: Any, who: Any) -> set[str]:
         who.email,
         who.roles,
         lambda: reports_chain(conn, plan.owner),
-        scope=owner_roles(compiled, plan.subject),
+        scope=owner_scope(compiled, plan.subject),
     )
 
 
@@ -144,7 +144,7 @@ def fields_for(engine: Engine, plan_id: int, email: str, trigger: str) -> list[s
     """The content ids TRIGGER takes on the plan now (empty for an unknown trigger), for a person
     who may see the plan; NotFound for one who may not (nothing is read on their behalf)."""
     from engine.runtime import guards
-    from engine.runtime.transition import route
+    from engine.runtime.decide import route
 
     with engine.connect() as conn:
         plan, who = load_plan_actor(conn, plan_id, email.strip().lower())

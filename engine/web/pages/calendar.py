@@ -35,7 +35,7 @@ def _timeline(engine, pathway_id: str, today: dt.date) -> Any:
 
     from calendars.store import load_meetings
     from calendars.timeline import build_timeline
-    from engine.runtime.rows import pathway_for
+    from engine.store.plans import pathway_for
     from engine.store.tables import pathway_versions as pv
 
     with engine.connect() as conn:

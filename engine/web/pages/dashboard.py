@@ -21,7 +21,7 @@ def pathway_choices(engine) -> dict[str, list[tuple[str, str]]]:
     """Each published pathway's stages (id, title), from its newest version."""
     from sqlalchemy import select
 
-    from engine.runtime.rows import pathway_for
+    from engine.store.plans import pathway_for
     from engine.store.tables import pathway_versions as pv
 
     out: dict[str, list[tuple[str, str]]] = {}

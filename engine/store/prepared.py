@@ -4,8 +4,11 @@ The runtime's transition path runs a handful of statements thousands of times. B
 Core statements keeps one schema (``engine.store.tables``) and one dialect-correct SQL text; this
 module compiles each once per dialect and executes the text directly on the driver's cursor of
 the SQLAlchemy connection (inside its transaction), skipping the per-execution bookkeeping.
-Parameters are plain values; datetimes are converted the way SQLAlchemy stores them (SQLite: UTC
-text ``YYYY-MM-DD HH:MM:SS.ffffff``; PostgreSQL: the aware datetime itself).
+Values go through the bound column's own type, as SQLAlchemy would convert them (one conversion:
+``UtcDateTime`` and the dialect's processors; a timestamp for SQLite becomes UTC text there, and
+nowhere else); rows read with :meth:`Prepared.records` come back through the selected columns'
+result types, keyed by column name. Each statement is logged on SQLAlchemy's own logger
+(``sqlalchemy.engine.Engine``), so ``echo`` and logging configuration see the hot path too.
 
 The caller must already be inside a transaction on CONN (``conn.begin()``, or
 :func:`hot_transaction`): these statements do not trigger SQLAlchemy's autobegin. On the
@@ -16,84 +19,126 @@ transition path CONN is a :class:`HotConnection`: a pooled driver connection tha
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import operator
 import threading
 import weakref
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-# Recent timestamps as SQLite text (keyed by value; an aware time equals its UTC self): one
-# transition writes the same `now` into many columns, and formatting it is not free.
-_texts: dict[Any, tuple[type, str]] = {}
+_log = logging.getLogger("sqlalchemy.engine.Engine")  # where SQLAlchemy logs its statements
+_INFO = logging.INFO
+_TIME_TYPES = (dt.datetime, dt.date)
+_time_processors: dict[tuple[type, str], Any] = {}
 
 
-def _sqlite_value(value: Any) -> Any:
-    found = _texts.get(value)
-    if found is not None and found[0] is type(value):  # a date is never equal to a datetime
-        return found[1]
-    text = _sqlite_text(value)
-    if len(_texts) > 512:
-        _texts.clear()
-    _texts[value] = (type(value), text)
-    return text
+def _memo(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """CONVERT for timestamps, remembering recent values: one transition writes the same ``now``
+    into many columns, and converting it is not free. (Keyed by type and value: an aware time
+    equals its UTC self, and a date never equals a datetime.)"""
+    seen: dict[tuple[type, Any], Any] = {}
+
+    def converted(value: Any) -> Any:
+        key = (type(value), value)
+        found = seen.get(key, seen)
+        if found is seen:
+            if len(seen) > 512:
+                seen.clear()
+            found = seen[key] = convert(value)
+        return found
+
+    return converted
 
 
-def _sqlite_text(value: Any) -> Any:
-    if isinstance(value, dt.datetime):
-        if value.tzinfo is not None:
-            value = value.astimezone(dt.UTC).replace(tzinfo=None)
-        return value.isoformat(sep=" ", timespec="microseconds")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return value
+def _processor(type_: Any, dialect: Any) -> Callable[[Any], Any] | None:
+    """The bound type's conversion for DIALECT (None: the value goes as it is)."""
+    from sqlalchemy import types
+
+    if type_._type_affinity is types.NullType:  # an untyped parameter: a time as the schema's
+        from engine.store.tables import UtcDateTime
+
+        stamp = _processor(UtcDateTime(), dialect)
+        day = _processor(types.Date(), dialect)
+        if stamp is None and day is None:
+            return None
+        return lambda v: (
+            (stamp(v) if stamp else v)
+            if isinstance(v, dt.datetime)
+            else ((day(v) if day else v) if isinstance(v, dt.date) else v)
+        )
+    if type_._type_affinity not in (types.Date, types.DateTime):
+        return type_.dialect_impl(dialect).bind_processor(dialect)  # type: ignore[no-any-return]
+    # one memo per time type and dialect, shared by every statement: the same ``now`` goes into
+    # many columns of many statements in one transition
+    key = (type(type_), dialect.name)
+    found = _time_processors.get(key, _time_processors)
+    if found is _time_processors:
+        convert = type_.dialect_impl(dialect).bind_processor(dialect)
+        found = _time_processors[key] = _memo(convert) if convert is not None else None
+    return found  # type: ignore[no-any-return]
 
 
 class _Form:
-    """One statement's SQL text for one dialect, and how to lay out its parameters."""
+    """One statement's SQL text for one dialect, and how to lay out and convert its values."""
 
-    __slots__ = ("fixed", "pick", "positional", "sql", "times")
+    __slots__ = ("columns", "convert", "fixed", "pick", "positional", "results", "sql")
 
     def __init__(self, statement: Any, dialect: Any) -> None:
-        from sqlalchemy import types
-
         compiled = statement.compile(dialect=dialect)
         self.sql: str = str(compiled)
         self.fixed = {name: bp.value for name, bp in compiled.binds.items() if bp.value is not None}
         # SQLite takes the values as a sequence in the statement's order; PostgreSQL (psycopg)
         # as a dict by name
         self.positional: bool = bool(compiled.positional)
+        names = tuple(compiled.positiontup or ()) if self.positional else tuple(compiled.binds)
         # the values in the driver's order, picked in C (a single name still gives a tuple)
-        names = tuple(compiled.positiontup or ())
         self.pick: Any = operator.itemgetter(*names) if len(names) > 1 else _pick_one(names)
-        # the positions whose values may be dates or timestamps (by the bound column's type; an
-        # untyped parameter is checked too): only those are converted to SQLite's text
-        timeish = (types.Date, types.DateTime, types.NullType)
-        self.times = tuple(
-            i for i, name in enumerate(names) if compiled.binds[name].type._type_affinity in timeish
+        processors = [
+            (i, n, _processor(compiled.binds[n].type, dialect)) for i, n in enumerate(names)
+        ]
+        # (position or name, conversion) of the values that need one
+        self.convert = tuple(
+            (i if self.positional else n, f) for i, n, f in processors if f is not None
+        )
+        # the selected (or returned) columns, by name, with their result conversions
+        selected = getattr(statement, "selected_columns", None)
+        if selected is None:
+            selected = getattr(statement, "_returning", None) or ()
+        cols = list(selected)
+        self.columns = tuple(c.name for c in cols)
+        self.results = tuple(
+            (i, f)
+            for i, f in enumerate(
+                c.type.dialect_impl(dialect).result_processor(dialect, None) for c in cols
+            )
+            if f is not None
         )
 
     def params(self, params: Mapping[str, Any]) -> Any:
+        """The caller's values over the statement's own, converted, as the driver takes them."""
+        values = {**self.fixed, **params} if self.fixed else params
         if not self.positional:
-            values = {**self.fixed, **params}
-            for name, v in values.items():  # a naive timestamp is UTC (as UtcDateTime says)
-                if isinstance(v, dt.datetime) and v.tzinfo is None:
-                    values[name] = v.replace(tzinfo=dt.UTC)
-            return values
-        # this runs for every statement on the hot path: the caller's values over the statement's
-        # own, picked in the driver's order, timestamps as SQLite text
-        out = self.pick({**self.fixed, **params} if self.fixed else params)
-        times = self.times
-        if not times:
-            return out
-        out = list(out)
-        for i in times:
-            v = out[i]
-            if v is not None and isinstance(v, _TIME_TYPES):
-                out[i] = _sqlite_value(v)
+            out: Any = dict(values)
+        else:
+            out = self.pick(values)
+            if not self.convert:
+                return out
+            out = list(out)
+        for key, convert in self.convert:
+            v = out.get(key) if not self.positional else out[key]
+            if v is not None:
+                out[key] = convert(v)
         return out
 
-
-_TIME_TYPES = (dt.datetime, dt.date)
+    def record(self, row: tuple[Any, ...]) -> dict[str, Any]:
+        """A row as a dict by column name, each value through its column's result type."""
+        if self.results:
+            row = list(row)  # type: ignore[assignment]
+            for i, convert in self.results:
+                v = row[i]
+                if v is not None:
+                    row[i] = convert(v)  # type: ignore[index]
+        return dict(zip(self.columns, row, strict=True))
 
 
 def _pick_one(names: tuple[str, ...]) -> Any:
@@ -120,26 +165,39 @@ class Prepared:
     def execute(self, conn: Any, params: Mapping[str, Any] | None = None) -> Any:
         """Run it in CONN's transaction; returns the DBAPI cursor (rowcount, fetchone…)."""
         form = self._for(conn.dialect)
+        values = form.params(params or {})
+        if _log.isEnabledFor(_INFO):
+            _log.info("%s", form.sql)
+            _log.info("[prepared] %r", values)
         cur = conn.connection.dbapi_connection.cursor()
-        cur.execute(form.sql, form.params(params or {}))
+        cur.execute(form.sql, values)
         return cur
 
     def executemany(self, conn: Any, rows: Iterable[Mapping[str, Any]]) -> int:
         """Run it once per row (one driver call); returns the rows affected."""
         form = self._for(conn.dialect)
+        values = [form.params(r) for r in rows]
+        if _log.isEnabledFor(_INFO):
+            _log.info("%s", form.sql)
+            _log.info("[prepared, %d rows] %r", len(values), values[:10])
         cur = conn.connection.dbapi_connection.cursor()
-        cur.executemany(form.sql, [form.params(r) for r in rows])
+        cur.executemany(form.sql, values)
         count = cur.rowcount
         cur.close()
         return count
 
-    def first(self, conn: Any, params: Mapping[str, Any] | None = None) -> dict[str, Any] | None:
-        """The first row as a dict keyed by column name, or None."""
+    def records(self, conn: Any, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+        """All rows as dicts by column name, values converted by their columns' types."""
+        form = self._for(conn.dialect)
         cur = self.execute(conn, params)
-        row = cur.fetchone()
-        names = [d[0] for d in cur.description]
+        rows = cur.fetchall()
         cur.close()
-        return None if row is None else dict(zip(names, row, strict=True))
+        return [form.record(row) for row in rows]
+
+    def first(self, conn: Any, params: Mapping[str, Any] | None = None) -> dict[str, Any] | None:
+        """The first row as a dict keyed by column name (converted), or None."""
+        found = self.records(conn, params)
+        return found[0] if found else None
 
     def rows(self, conn: Any, params: Mapping[str, Any] | None = None) -> list[tuple]:
         """All rows as plain tuples, in the statement's column order."""

@@ -1,23 +1,21 @@
-"""Reading plans, pathway versions and actors: prepared Core statements and per-process caches."""
+"""Plans, their pathway versions and actors: the statements, the records, reading and advancing."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from engine.audit.chain import compact_json_encoder
 from engine.errors import NotFound
+from engine.store.cache import CACHE
 
 if TYPE_CHECKING:
     from engine.definition.compiler import CompiledPathway
     from engine.definition.model import Pathway
 
-_stmts: dict[str, Any] = {}
-_defs: dict[str, tuple[Pathway, CompiledPathway]] = {}
-_lock = threading.Lock()
+_stmts: dict[str, Any] = {}  # built once (constant Core statements; compiled per dialect)
 
 
 def stmts() -> dict[str, Any]:
@@ -64,7 +62,7 @@ def stmts() -> dict[str, Any]:
         actors, actors.c.email == p.c.owner
     )
     who = actors.alias("who")
-    built = {
+    built: dict[str, Any] = {
         "plan": select(*plan_columns).select_from(plan_from).where(p.c.id == bindparam("id")),
         # the plan and the acting person with their roles in one round trip: one row per role
         "plan_actor": select(
@@ -89,7 +87,7 @@ def stmts() -> dict[str, Any]:
         "plan_version": select(p.c.version).where(p.c.id == bindparam("id")),
         "reports_to": select(actors.c.reports_to).where(actors.c.email == bindparam("email")),
     }
-    from engine.runtime.prepared import Prepared
+    from engine.store.prepared import Prepared
 
     for name in ("plan", "plan_actor", "advance", "plan_version"):  # the hot path: compiled once
         built[name] = Prepared(built[name])
@@ -97,7 +95,7 @@ def stmts() -> dict[str, Any]:
     return _stmts
 
 
-@dataclass
+@dataclass(frozen=True, slots=True, kw_only=True)
 class PlanRow:
     """One plan as the runtime reads it (fields decoded)."""
 
@@ -109,7 +107,7 @@ class PlanRow:
     state: str
     fields: dict[str, Any]
     version: int
-    closed_at: Any
+    closed_at: dt.datetime | None
     pathway_version: int
     content_hash: str
     year: str
@@ -118,68 +116,123 @@ class PlanRow:
     pending_messages: bool = True  # whether it has messages waiting in the outbox
 
 
-@dataclass
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Actor:
     """A person and the roles they hold."""
 
     email: str
     name: str
     reports_to: str | None
-    roles: frozenset[str] = field(default_factory=frozenset)
+    roles: frozenset[str] = frozenset()
 
 
 def _not_found(plan_id: int) -> NotFound:
     return NotFound(f"There is no plan {plan_id}; `govpath plan list` shows the plans there are.")
 
 
-def _plan(row: tuple) -> PlanRow:
-    """A PlanRow from the first 15 columns of the ``plan`` / ``plan_actor`` statements."""
-    closed = row[8]
-    if isinstance(closed, str):  # SQLite keeps UTC text
-        closed = dt.datetime.fromisoformat(closed).replace(tzinfo=dt.UTC)
+def _plan(row: dict[str, Any]) -> PlanRow:
+    """A PlanRow from a ``plan`` / ``plan_actor`` record, by column name."""
     return PlanRow(
-        id=row[0],
-        pathway_version_id=row[1],
-        pathway_id=row[2],
-        subject=row[3],
-        owner=row[4],
-        state=row[5],
-        fields=json.loads(row[6] or "{}"),
-        version=row[7],
-        closed_at=closed,
-        pathway_version=row[9],
-        content_hash=row[10],
-        year=row[11],
-        owner_manager=row[12],
-        calendar_revision=row[13],
-        pending_messages=bool(row[14]),
+        id=row["id"],
+        pathway_version_id=row["pathway_version_id"],
+        pathway_id=row["pathway_id"],
+        subject=row["subject"],
+        owner=row["owner"],
+        state=row["state"],
+        fields=json.loads(row["fields"] or "{}"),
+        version=row["version"],
+        closed_at=row["closed_at"],
+        pathway_version=row["pathway_version"],
+        content_hash=row["content_hash"],
+        year=row["year"],
+        owner_manager=row["owner_manager"],
+        calendar_revision=row["calendar_revision"],
+        pending_messages=bool(row["pending_messages"]),
     )
 
 
 def load_plan(conn: Any, plan_id: int) -> PlanRow:
     """The plan, or NotFound."""
-    rows = stmts()["plan"].rows(conn, {"id": plan_id})
-    if not rows:
+    found = stmts()["plan"].first(conn, {"id": plan_id})
+    if found is None:
         raise _not_found(plan_id)
-    return _plan(rows[0])
+    return _plan(found)
 
 
 def load_plan_actor(conn: Any, plan_id: int, email: str) -> tuple[PlanRow, Actor | None]:
     """The plan (or NotFound) and the actor with that e-mail and their roles (None if unknown)."""
-    rows = stmts()["plan_actor"].rows(conn, {"id": plan_id, "actor": email.strip().lower()})
+    rows = stmts()["plan_actor"].records(conn, {"id": plan_id, "actor": email.strip().lower()})
     if not rows:
         raise _not_found(plan_id)
     first = rows[0]
     who = None
-    if first[15] is not None:
-        roles = frozenset(r[18] for r in rows if r[18])
-        who = Actor(first[15], first[16], first[17], roles)
+    if first["email"] is not None:
+        who = Actor(
+            email=first["email"],
+            name=first["name"],
+            reports_to=first["reports_to"],
+            roles=frozenset(r["role"] for r in rows if r["role"]),
+        )
     return _plan(first), who
+
+
+def advance_plan(
+    conn: Any,
+    plan: PlanRow,
+    *,
+    state: str,
+    fields: dict[str, Any],
+    now: dt.datetime,
+    closed: dt.datetime | None,
+) -> bool:
+    """Move PLAN to STATE with FIELDS if it is still at the version read (False: it moved)."""
+    changed = stmts()["advance"].rowcount(
+        conn,
+        {
+            "pid": plan.id,
+            "expected": plan.version,
+            "new_state": state,
+            "new_fields": dump_fields(fields),
+            "new_version": plan.version + 1,
+            "now": now,
+            "closed": closed,
+        },
+    )
+    return bool(changed == 1)
+
+
+def repin_plan(
+    conn: Any, plan: PlanRow, *, pathway_version_id: int, state: str, now: dt.datetime
+) -> bool:
+    """Pin PLAN to another version of its pathway in STATE, if it is still at the version read
+    (False: it moved). The migration's write; the plan's content goes with it unchanged."""
+    from sqlalchemy import update
+
+    from engine.store.tables import plans
+
+    result = conn.execute(
+        update(plans)
+        .where(plans.c.id == plan.id, plans.c.version == plan.version)
+        .values(
+            pathway_version_id=pathway_version_id,
+            state=state,
+            version=plan.version + 1,
+            updated_at=now,
+            fields=dump_fields(plan.fields),
+        )
+    )
+    return bool(result.rowcount == 1)
+
+
+def plan_version(conn: Any, plan_id: int) -> int | None:
+    """The plan's version now (None: no such plan)."""
+    found = stmts()["plan_version"].first(conn, {"id": plan_id})
+    return None if found is None else int(found["version"])
 
 
 def pathway_for(conn: Any, content_hash: str) -> tuple[Pathway, CompiledPathway]:
     """The published definition with that content hash and its compiled machine (cached)."""
-    found = _defs.get(content_hash)
+    found = CACHE.definitions.get(content_hash)
     if found is not None:
         return found
     from engine.definition.compiler import compile_pathway
@@ -188,8 +241,8 @@ def pathway_for(conn: Any, content_hash: str) -> tuple[Pathway, CompiledPathway]
     text = conn.execute(stmts()["definition"], {"hash": content_hash}).scalar_one()
     pathway = Pathway.model_validate(json.loads(text))
     compiled = compile_pathway(pathway)
-    with _lock:
-        return _defs.setdefault(content_hash, (pathway, compiled))
+    with CACHE.lock:
+        return CACHE.definitions.setdefault(content_hash, (pathway, compiled))
 
 
 def reports_chain(conn: Any, email: str, limit: int = 12) -> list[str]:
@@ -211,3 +264,39 @@ _fields_json = compact_json_encoder(str)
 def dump_fields(fields: dict[str, Any]) -> str:
     """Plan fields as stored: canonical JSON."""
     return _fields_json(fields)
+
+
+def cycle(conn: Any, plan: PlanRow, trigger: str) -> list[int]:
+    """The open plans of PLAN's pathway and year that have not fired TRIGGER yet, by id."""
+    from sqlalchemy import select
+
+    from engine.store.tables import audit_events, pathway_versions, plans
+
+    rows = (
+        conn.execute(
+            select(plans.c.id)
+            .select_from(
+                plans.join(pathway_versions, plans.c.pathway_version_id == pathway_versions.c.id)
+            )
+            .where(
+                plans.c.pathway_id == plan.pathway_id,
+                pathway_versions.c.year == plan.year,
+                plans.c.closed_at.is_(None),
+            )
+            .order_by(plans.c.id)
+        )
+        .scalars()
+        .all()
+    )
+    if not rows:
+        return []
+    done = set(
+        conn.execute(
+            select(audit_events.c.plan_id).where(
+                audit_events.c.kind == "transition",
+                audit_events.c.trigger == trigger,
+                audit_events.c.plan_id.in_(rows),
+            )
+        ).scalars()
+    )
+    return [pid for pid in rows if pid not in done]

@@ -1,0 +1,50 @@
+"""The per-process cache: what govpath keeps between calls, and what makes each entry stale."""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from calendars.timeline import Timeline
+    from engine.definition.compiler import CompiledPathway
+    from engine.definition.model import Pathway
+
+
+class ProcessCache:
+    """Everything read from the database once and kept for the life of the process.
+
+    Each entry says beside it what invalidates it. The compiled machine of a version keeps its
+    own memo of routes and owner roles (``CompiledPathway.routes``, ``owner_scopes``): a
+    version's definition never changes, so neither do they.
+    """
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        # content hash -> (definition, compiled machine). Never stale: a published version is
+        # addressed by the hash of its content and is never changed in place.
+        self.definitions: dict[str, tuple[Pathway, CompiledPathway]] = {}
+        # (content hash, calendar revision, council date, engine) -> the meetings' timeline.
+        # Stale when the meetings change: every change to ``meetings`` advances
+        # ``calendar_revision`` (a trigger), so the next read uses a new key; and when the day
+        # changes (reminders already past are dropped), which is in the key too. Bounded: cleared
+        # when it holds more than 256.
+        self.timelines: dict[tuple[str, int, Any, Any], Timeline] = {}
+
+    def timeline(self, key: tuple[str, int, Any, Any]) -> Timeline | None:
+        return self.timelines.get(key)
+
+    def keep_timeline(self, key: tuple[str, int, Any, Any], built: Timeline) -> None:
+        with self.lock:
+            if len(self.timelines) > 256:
+                self.timelines.clear()
+            self.timelines[key] = built
+
+    def clear(self) -> None:
+        """Forget everything (tests; a process that replaced its database)."""
+        with self.lock:
+            self.definitions.clear()
+            self.timelines.clear()
+
+
+CACHE = ProcessCache()
