@@ -7,7 +7,7 @@ Usage::
     .venv/bin/python bench/bench_audit.py --events 200000 --repeat 5
 
 The database must be empty (a fresh SQLite file or PostgreSQL database). Events are written with
-bulk inserts, their chain computed in Python with :mod:`engine.audit.chain` (so ``verify`` passes),
+bulk inserts, their chain computed in Python with :mod:`govpath.audit.chain` (so ``verify`` passes),
 and the common questions are timed: by plan, by actor and date range, by body, decisions,
 missed deadlines, states as of a moment, a deep page, and a full ``verify``. Prints figures.
 """
@@ -144,7 +144,7 @@ def generate(n_events: int, seed: int = 7) -> Iterator[dict[str, Any]]:
     """Events for n_events // 50 plans, interleaved (step k of every plan, then step k+1)."""
     import hashlib
 
-    from engine.audit.chain import GENESIS, canonical_json, canonical_row
+    from govpath.audit.chain import GENESIS, canonical_json, canonical_row
 
     rng = random.Random(seed)
     n_plans = max(1, n_events // EVENTS_PER_PLAN)
@@ -221,11 +221,11 @@ def build(url: str, n_events: int, batch: int = 20000) -> dict[str, Any]:
     """Fill an empty database: pathway, meetings, plans, deadlines and N events; returns counts."""
     from sqlalchemy import func, insert, select, update
 
-    from calendars.sources import read_calendar
-    from calendars.store import upsert_meetings
-    from engine.definition.loader import content_hash, load_pathway, normalised_json
-    from engine.store.db import open_db
-    from engine.store.tables import audit_events, audit_head, deadlines, pathway_versions, plans
+    from govpath.calendars.sources import read_calendar
+    from govpath.calendars.store import upsert_meetings
+    from govpath.definition.loader import content_hash, load_pathway, normalised_json
+    from govpath.store.db import open_db
+    from govpath.store.tables import audit_events, audit_head, deadlines, pathway_versions, plans
 
     engine = open_db(url)
     with engine.connect() as conn:
@@ -328,11 +328,11 @@ def timed(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
 
 
 def run_queries(url: str, n_plans: int, repeat: int) -> list[tuple[str, float, int]]:
-    from engine.audit.asof import states_as_of
-    from engine.audit.decisions import decision_records
-    from engine.audit.missed import missed_deadlines
-    from engine.audit.query import EventFilter, moment, query_events
-    from engine.store.db import open_db
+    from govpath.audit.asof import states_as_of
+    from govpath.audit.decisions import decision_records
+    from govpath.audit.missed import missed_deadlines
+    from govpath.audit.query import EventFilter, moment, query_events
+    from govpath.store.db import open_db
 
     engine = open_db(url)
     plan = n_plans // 2 or 1
@@ -435,8 +435,8 @@ def main(argv: list[str] | None = None) -> int:
     for name, ms, rows in run_queries(url, built["plans"], args.repeat):
         print(f"  {name:<36} {ms:>10.2f} {rows:>8,}")
     if not args.no_verify:
-        from engine.audit.chain import verify
-        from engine.store.db import open_db
+        from govpath.audit.chain import verify
+        from govpath.store.db import open_db
 
         t0 = time.perf_counter()
         with open_db(url).connect() as conn:
@@ -450,7 +450,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  verify failed: {result.reason}")
             return 1
     if tmp is not None:
-        from engine.store.db import forget_engines
+        from govpath.store.db import forget_engines
 
         forget_engines()
         tmp.cleanup()

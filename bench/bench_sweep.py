@@ -21,10 +21,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import insert, select, text
 
-from engine.config import Settings
-from engine.scheduler.sweep import SweepResult, run_sweep
-from engine.store import tables as t
-from engine.store.db import forget_engines, open_db
+from govpath.config import Settings
+from govpath.scheduler.sweep import SweepResult, run_sweep
+from govpath.store import tables as t
+from govpath.store.db import forget_engines, open_db
 
 UTC = dt.UTC
 NOW = dt.datetime(2013, 1, 2, 9, tzinfo=UTC)
@@ -231,8 +231,8 @@ class SinkServer:
 
 
 def bench_delivery(url: str) -> None:
-    from engine.scheduler.deliver import deliver_due
-    from notifications.message import build_email
+    from govpath.notifications.message import build_email
+    from govpath.scheduler.deliver import deliver_due
 
     engine = open_db(url)
     with engine.connect() as conn:

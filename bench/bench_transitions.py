@@ -86,10 +86,10 @@ def engine_run(
 
     BEFORE, if given, is called with the engine once the setup is done, before the timed part.
     """
-    from calendars.sources import read_calendar
-    from calendars.store import upsert_meetings
-    from engine.runtime.api import add_actor, advance, publish_pathway, start_plan
-    from engine.store.db import open_db
+    from govpath.calendars.sources import read_calendar
+    from govpath.calendars.store import upsert_meetings
+    from govpath.runtime.api import add_actor, advance, publish_pathway, start_plan
+    from govpath.store.db import open_db
 
     kcc = use_kcc and KCC.exists()
     pathway, calendar = (KCC, KCC_CALENDAR) if kcc else (FIXTURE, FIXTURE_CALENDAR)
@@ -172,7 +172,7 @@ def raw_run(url: str, chained: bool) -> tuple[int, float]:
         import sqlite3
 
         conn = sqlite3.connect(url.removeprefix("sqlite:///"), isolation_level=None)
-        from engine.store.db import SQLITE_PRAGMAS
+        from govpath.store.db import SQLITE_PRAGMAS
 
         for pragma in SQLITE_PRAGMAS:  # the settings govpath gives every connection
             conn.execute(f"PRAGMA {pragma}")
@@ -285,13 +285,13 @@ def capture_run(url: str, n: int, use_kcc: bool, snapshot: Path) -> list[list[tu
     """govpath's own statements, transaction by transaction (SQLite; a second, untimed run).
 
     The database is copied to SNAPSHOT just before the transitions start. Every statement of the
-    hot path runs through :class:`engine.store.prepared.Prepared`; this records its SQL text and
+    hot path runs through :class:`govpath.store.prepared.Prepared`; this records its SQL text and
     driver parameters, one list per ``advance`` (one transaction each).
     """
     import shutil
 
-    from engine.runtime import api
-    from engine.store import prepared
+    from govpath.runtime import api
+    from govpath.store import prepared
 
     txns: list[list[tuple]] = []
     real_execute, real_many, real_advance = (
@@ -337,7 +337,7 @@ def replay_run(snapshot: Path, txns: list[list[tuple]]) -> float:
     """Seconds for the bare ``sqlite3`` module to run those same statements, same transactions."""
     import sqlite3
 
-    from engine.store.db import SQLITE_PRAGMAS
+    from govpath.store.db import SQLITE_PRAGMAS
 
     conn = sqlite3.connect(snapshot, isolation_level=None)
     for pragma in SQLITE_PRAGMAS:
@@ -417,7 +417,7 @@ def main() -> None:
         shutil.rmtree(scratch, ignore_errors=True)
     sync = ""
     if not url.startswith("postgres"):
-        from engine.store.db import SQLITE_PRAGMAS
+        from govpath.store.db import SQLITE_PRAGMAS
 
         sync = ", " + next(p for p in SQLITE_PRAGMAS if p.startswith("synchronous"))
     print(

@@ -38,11 +38,11 @@ def build(db_url: str, n: int) -> dict[str, Any]:
     """The council with N plans; returns the engine and who owns which plan."""
     from sqlalchemy import insert, select
 
-    from calendars.sources import read_calendars
-    from calendars.store import upsert_meetings
-    from engine.runtime.api import add_actor, publish_pathway, start_plan
-    from engine.store.db import open_db
-    from engine.store.tables import deadlines, plans
+    from govpath.calendars.sources import read_calendars
+    from govpath.calendars.store import upsert_meetings
+    from govpath.runtime.api import add_actor, publish_pathway, start_plan
+    from govpath.store.db import open_db
+    from govpath.store.tables import deadlines, plans
 
     engine = open_db(db_url)
     with engine.begin() as conn:
@@ -88,8 +88,8 @@ def build(db_url: str, n: int) -> dict[str, Any]:
 def signed_in(base: str, engine, email: str):
     import httpx
 
-    from engine.web.auth.links import issue_link
-    from engine.web.settings import load_web_settings
+    from govpath.web.auth.links import issue_link
+    from govpath.web.settings import load_web_settings
 
     settings = load_web_settings(env={"GOVPATH_BASE_URL": base}, path="/nonexistent")
     client = httpx.Client(base_url=base, timeout=30, follow_redirects=True)
@@ -135,7 +135,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1, help="server processes (serve --workers)")
     args = parser.parse_args()
 
-    from engine.runtime.api import advance
+    from govpath.runtime.api import advance
     from tests.scheduler_support import free_port
     from tests.web_browser_support import Server
 

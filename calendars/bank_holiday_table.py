@@ -6,7 +6,7 @@ there. The table is that package's answer written down once; years or countries 
 still asked of the package. ``tests/test_bank_holiday_table.py`` checks the table against the
 installed (pinned) ``holidays``; rewrite it after upgrading that package::
 
-    python -m calendars.bank_holiday_table > calendars/data/bank-holidays-GB-ENG.csv
+    python -m govpath.calendars.bank_holiday_table > calendars/data/bank-holidays-GB-ENG.csv
 
 >>> table("GB", "ENG")[2013][dt.date(2013, 4, 1)]
 'Easter Monday'

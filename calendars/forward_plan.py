@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from engine.errors import CalendarError, Problem
+from govpath.errors import CalendarError, Problem
 
 _ALIASES = {
     "reference": "reference",
@@ -158,7 +158,7 @@ def _rows(text: str, path: str) -> list[Row]:
     from ruamel.yaml import YAML
     from ruamel.yaml.error import YAMLError
 
-    from engine.safeio import YamlRefused, compose_bounded
+    from govpath.safeio import YamlRefused, compose_bounded
 
     try:
         compose_bounded(YAML(typ="rt"), text)  # aliases, self-reference and nesting bounded
@@ -191,7 +191,7 @@ def _rows(text: str, path: str) -> list[Row]:
 
 def read_forward_plan(path: str | Path) -> list[ForwardPlanItem]:
     """Items of a YAML or CSV forward plan; CalendarError with every located problem."""
-    from calendars.sources import read_text
+    from govpath.calendars.sources import read_text
 
     text = read_text(path)
     items: list[ForwardPlanItem] = []
@@ -235,7 +235,7 @@ def read_forward_plan(path: str | Path) -> list[ForwardPlanItem]:
 
 def check_items(items: list[ForwardPlanItem], policy: Any = None) -> list[NoticeCheck]:
     """Each item's clear days of notice and the route it needs; flagged unless key_decision."""
-    from calendars.rules import notice_clear_days, route_needed
+    from govpath.calendars.rules import notice_clear_days, route_needed
 
     out = []
     for item in items:

@@ -47,7 +47,7 @@ def uid_for(kind: str, *parts: object) -> str:
 
 
 def _local(value: dt.datetime) -> dt.datetime:
-    from engine.zone import council_zone
+    from govpath.zone import council_zone
 
     tz = council_zone()
     return value.replace(tzinfo=tz) if value.tzinfo is None else value.astimezone(tz)
@@ -57,7 +57,7 @@ def export_ics(events: Iterable[IcsEvent], name: str, *, stamp: dt.datetime | No
     """The events as one iCalendar document (UTF-8, CRLF lines), with the VTIMEZONE it needs."""
     import icalendar
 
-    from engine.zone import zone_name
+    from govpath.zone import zone_name
 
     cal = icalendar.Calendar()
     cal.add("prodid", PRODID)

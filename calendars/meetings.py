@@ -29,7 +29,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from engine.errors import BadInput, NotFound
+from govpath.errors import BadInput, NotFound
 
 STATUSES = ("scheduled", "moved", "cancelled")
 
@@ -63,7 +63,7 @@ class Meeting:
         the time is not known)."""
         from zoneinfo import ZoneInfo
 
-        from engine.zone import council_zone
+        from govpath.zone import council_zone
 
         zone = ZoneInfo(tz) if tz else council_zone()
         return dt.datetime.combine(self.date, self.time or dt.time(0), tzinfo=zone)

@@ -30,7 +30,7 @@ call-in-end).
 Worked examples on the England and Wales calendar (checked by counting on the calendar):
 
 >>> import datetime as dt
->>> from calendars.workdays import get_policy
+>>> from govpath.calendars.workdays import get_policy
 >>> ew = get_policy("england-and-wales")
 
 P&R Cabinet Committee on Tuesday 8 January 2013; 25 and 26 December 2012 and 1 January 2013 are
@@ -102,10 +102,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
-from engine.errors import RuleError
+from govpath.errors import RuleError
 
 if TYPE_CHECKING:
-    from calendars.workdays import WorkingDayPolicy
+    from govpath.calendars.workdays import WorkingDayPolicy
 
 Unit = Literal["days", "working_days", "weeks"]
 Direction = Literal["before", "after"]
@@ -239,7 +239,7 @@ def _generic(text: str, direction: str | None = None) -> Rule | None:
 
 @functools.lru_cache(maxsize=1)
 def _named_data() -> dict[str, dict[str, Any]]:
-    from calendars.workdays import _policy_data
+    from govpath.calendars.workdays import _policy_data
 
     return dict(_policy_data().get("rules", {}))
 
@@ -370,7 +370,7 @@ def route_needed(
     if published is None or published >= decision:
         return "special_urgency"
     if policy is None:
-        from calendars.workdays import get_policy
+        from govpath.calendars.workdays import get_policy
 
         policy = get_policy()
     if parse_rule("key-decision-notice", overrides).satisfied(published, decision, policy):

@@ -6,14 +6,14 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from calendars.meetings import Meeting
+from govpath.calendars.meetings import Meeting
 
 if TYPE_CHECKING:
     from sqlalchemy import Table
 
 
 def _table() -> Table:  # the sqlalchemy Table, imported lazily
-    from engine.store.tables import meetings
+    from govpath.store.tables import meetings
 
     return meetings
 
@@ -71,7 +71,7 @@ def upsert_meetings(
     """
     from sqlalchemy import bindparam, select
 
-    from engine.store.db import utcnow
+    from govpath.store.db import utcnow
 
     t = _table()
     now = now or utcnow()

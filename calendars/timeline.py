@@ -11,7 +11,7 @@ previous gate, so the notice can name the decision from then on). Here "the prev
 the latest gate meeting of an earlier stage that is before the decision day: several stages
 may lead to the same meeting, and a meeting is not its own previous gate. When neither date is
 known the check is skipped. When that earliest day does not leave 28 clear days, the gate gets a
-problem naming the route that would be needed (`calendars.rules.route_needed`), and the stage's
+problem naming the route that would be needed (`govpath.calendars.rules.route_needed`), and the stage's
 key decision notice deadlines (rule ``key-decision-notice`` or the same counting) that fall
 before that earliest day are marked ``infeasible``.
 """
@@ -24,11 +24,11 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from calendars.meetings import Meeting, MeetingIndex
-from engine.errors import GovpathError
+from govpath.calendars.meetings import Meeting, MeetingIndex
+from govpath.errors import GovpathError
 
 if TYPE_CHECKING:
-    from calendars.workdays import WorkingDayPolicy
+    from govpath.calendars.workdays import WorkingDayPolicy
 
 # problem(stage, kind, text, deadline=None): records one problem of the timeline
 Problem = Callable[..., None]
@@ -117,7 +117,7 @@ class Timeline:
 
 
 def _policy_for(pathway: Any, closures: Iterable[dt.date] = ()) -> WorkingDayPolicy:
-    from calendars.workdays import get_policy
+    from govpath.calendars.workdays import get_policy
 
     return get_policy(pathway.settings.working_days, closures=tuple(closures))
 
@@ -136,7 +136,7 @@ def resolve_gate(
     ``GateAfterPrevious`` needs ``previous_gate_date``; its ``min_gap`` phrase (e.g. '28 clear
     days after') is applied to that date with ``policy`` (default: England and Wales).
     """
-    from engine.definition.model import GateAfterPrevious, GateDate, GateFirstIn, GateOnOrAfter
+    from govpath.definition.model import GateAfterPrevious, GateDate, GateFirstIn, GateOnOrAfter
 
     if isinstance(gate, GateDate):  # the meeting set for that day, wherever it has moved to
         return index.moved_from(gate.body, gate.on) or index.on(gate.body, gate.on)
@@ -149,8 +149,8 @@ def resolve_gate(
         if previous_gate_date is None:
             return None
         if gate.min_gap:
-            from calendars.rules import parse_rule
-            from calendars.workdays import get_policy
+            from govpath.calendars.rules import parse_rule
+            from govpath.calendars.workdays import get_policy
 
             earliest = parse_rule(gate.min_gap).apply(previous_gate_date, policy or get_policy())
             if earliest > previous_gate_date:
@@ -170,7 +170,7 @@ def _missing_gate(
     gate: Any, index: MeetingIndex, name: str, prev: dt.date | None
 ) -> tuple[str, str]:
     """(kind, sentence) explaining why a gate has no meeting."""
-    from engine.definition.model import GateAfterPrevious, GateDate, GateFirstIn, GateOnOrAfter
+    from govpath.definition.model import GateAfterPrevious, GateDate, GateFirstIn, GateOnOrAfter
 
     if isinstance(gate, GateDate):
         if index.cancelled_on(gate.body, gate.on):
@@ -220,7 +220,7 @@ def build_timeline(
     """
     from zoneinfo import ZoneInfo
 
-    from engine.definition.model import describe_gate
+    from govpath.definition.model import describe_gate
 
     if policy is None:
         policy = _policy_for(pathway, closures)
@@ -370,7 +370,7 @@ def _resolve_dates(
     report: Callable[[str, str], None],
 ) -> None:
     """Fill in the due date, reminders and escalations of one deadline."""
-    from calendars.rules import parse_offset, parse_rule
+    from govpath.calendars.rules import parse_offset, parse_rule
 
     try:
         rd.due = parse_rule(d.rule, overrides).apply(anchor_date, policy)
@@ -420,7 +420,7 @@ def _check_windows(pathway: Any, timeline: Timeline, problem: Problem) -> None:
 
 def _is_notice_rule(rule: str, overrides: Mapping[str, str] | None) -> bool:
     """Is this the key decision notice rule (by name, or the same counting)?"""
-    from calendars.rules import parse_rule
+    from govpath.calendars.rules import parse_rule
 
     try:
         parsed = parse_rule(rule, overrides)
@@ -443,7 +443,7 @@ def _check_notice(
     problem: Problem,
 ) -> None:
     """Key decisions need 28 clear days' notice between the earliest notice day and the gate."""
-    from calendars.rules import route_needed
+    from govpath.calendars.rules import route_needed
 
     seen: set[str] = set()
     for t in pathway.transitions:

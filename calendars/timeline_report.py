@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from calendars.ics_export import IcsEvent, uid_for
-from calendars.meetings import Meeting
-from calendars.timeline import ResolvedDeadline, Timeline
+from govpath.calendars.ics_export import IcsEvent, uid_for
+from govpath.calendars.meetings import Meeting
+from govpath.calendars.timeline import ResolvedDeadline, Timeline
 
 
 def _iso(d: dt.date | None) -> str | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from calendars.timeline import ResolvedDeadline, Timeline
+from govpath.calendars.timeline import ResolvedDeadline, Timeline
 
 
 def _gate(stage: Any, names: dict[str, str]) -> str:

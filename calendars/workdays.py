@@ -33,7 +33,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from engine.errors import BadInput
+from govpath.errors import BadInput
 
 DEFAULT_POLICY = "england-and-wales"
 POLICIES_FILE = Path(__file__).with_name("policies.yaml")
@@ -47,7 +47,7 @@ MonthDay = tuple[int, int]
 @functools.lru_cache(maxsize=512)
 def _bank_holidays(country: str, subdiv: str | None, year: int) -> dict[dt.date, str]:
     """The bank holidays of one year: the stored table, else the ``holidays`` package (cached)."""
-    from calendars.bank_holiday_table import table
+    from govpath.calendars.bank_holiday_table import table
 
     stored = table(country, subdiv)
     if stored is not None and year in stored:

@@ -1,5 +1,5 @@
-"""``python -m engine``: the govpath command line."""
+"""``python -m govpath``: the govpath command line."""
 
-from engine.cli import main
+from govpath.cli import main
 
 main()

@@ -9,7 +9,7 @@
 >>> load_settings(env={"GOVPATH_SMTP_TLS": "ssl"}, path="/nonexistent/govpath.toml")
 Traceback (most recent call last):
 ...
-engine.errors.BadInput: GOVPATH_SMTP_TLS must be one of none, starttls, tls (not 'ssl').
+govpath.errors.BadInput: GOVPATH_SMTP_TLS must be one of none, starttls, tls (not 'ssl').
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from engine.errors import BadInput
-from engine.redact import mask_url
+from govpath.errors import BadInput
+from govpath.redact import mask_url
 
 DEFAULT_DB = "sqlite:///govpath.db"
 TLS_MODES = ("none", "starttls", "tls")
@@ -34,7 +34,7 @@ LOG_FORMATS = ("text", "json")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 # The daily checkpoint job calls this function, looked up by name when the job runs: it is
 # ``f(engine, settings, now)``; when the module or function does not exist the job logs and skips.
-CHECKPOINT_JOB = "engine.audit.checkpoints:daily_checkpoint"
+CHECKPOINT_JOB = "govpath.audit.checkpoints:daily_checkpoint"
 # Where the settings file is looked for, first found wins (see :func:`find_config`).
 CONFIG_ORDER = ("--config", "GOVPATH_CONFIG", "working folder", "user config folder", "system")
 SYSTEM_CONFIG = "/etc/govpath/govpath.toml"
@@ -174,7 +174,7 @@ _KEYS: dict[str, tuple[str, tuple[str, str]]] = {
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
-    from engine.safeio import FileRefused, read_limited
+    from govpath.safeio import FileRefused, read_limited
 
     try:
         text = read_limited(path, 1024 * 1024, "settings file").decode("utf-8")
@@ -323,7 +323,7 @@ def find_config(env: Mapping[str, str] | None = None) -> tuple[Path | None, str]
     >>> find_config({"GOVPATH_CONFIG": "/nonexistent/g.toml"})
     Traceback (most recent call last):
     ...
-    engine.errors.BadInput: GOVPATH_CONFIG names /nonexistent/g.toml, which is not a file.
+    govpath.errors.BadInput: GOVPATH_CONFIG names /nonexistent/g.toml, which is not a file.
     """
     env = os.environ if env is None else env
     if _chosen:

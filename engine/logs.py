@@ -160,7 +160,7 @@ def configure(
     warnings and above). With LOG_FILE every record goes to that file; without it records go to
     STREAM (stderr), and tracebacks of the text format go to :func:`default_log_file`.
     """
-    from engine.errors import BadInput
+    from govpath.errors import BadInput
 
     if fmt not in FORMATS:
         raise BadInput(f"--log-format must be one of {', '.join(FORMATS)} (not {fmt!r}).")

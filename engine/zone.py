@@ -34,7 +34,7 @@ def use_zone(name: str | None) -> None:
 def council_zone() -> ZoneInfo:
     """The council's time zone, from the settings (read once per process)."""
     if not _zone:
-        from engine.config import load_settings
+        from govpath.config import load_settings
 
         _zone.append(ZoneInfo(load_settings().timezone or DEFAULT_ZONE))
     return _zone[0]

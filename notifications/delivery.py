@@ -15,10 +15,10 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from notifications.message import file_stem
+from govpath.notifications.message import file_stem
 
 if TYPE_CHECKING:
-    from engine.config import Settings
+    from govpath.config import Settings
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,7 @@ class FileTransport:
     def send_batch(
         self, batch: Sequence[Outgoing], on_result: OnResult, ready: Ready | None = None
     ) -> None:
-        from engine.safeio import clean_stale_temporaries
+        from govpath.safeio import clean_stale_temporaries
 
         try:
             self.mail_dir.mkdir(parents=True, exist_ok=True, mode=0o700)

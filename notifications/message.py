@@ -8,7 +8,7 @@
 >>> check_header("subject", "Papers due\\r\\nBcc: victim@example.com")  # doctest: +ELLIPSIS
 Traceback (most recent call last):
 ...
-notifications.message.HeaderInjection: the subject contains a line break, which could inject ...
+govpath.notifications.message.HeaderInjection: the subject contains a line break, which could inject ...
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ import re
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 
-from calendars.ics_export import IcsEvent, export_ics
-from engine.errors import BadInput
+from govpath.calendars.ics_export import IcsEvent, export_ics
+from govpath.errors import BadInput
 
 
 class HeaderInjection(BadInput):
@@ -75,7 +75,7 @@ def check_address(name: str, value: str) -> str:
 
 
 def deadline_ics(events: list[IcsEvent], name: str = "govpath deadlines") -> str:
-    """The deadlines as the text of an iCalendar attachment (see :mod:`calendars.ics_export`)."""
+    """The deadlines as the text of an iCalendar attachment (see :mod:`govpath.calendars.ics_export`)."""
     return export_ics(events, name).decode("utf-8")
 
 

@@ -47,7 +47,7 @@ def pg_url() -> Iterator[str]:
     try:
         yield url
     finally:
-        from engine.store.db import forget_engines
+        from govpath.store.db import forget_engines
 
         forget_engines()
         drop_database(server, url)
@@ -63,7 +63,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """The same test on both backends: SQLite in a temporary folder, and a fresh PostgreSQL database."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'govpath.db'}"
-        from engine.store.db import forget_engines
+        from govpath.store.db import forget_engines
 
         forget_engines()
     else:
@@ -73,7 +73,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 class Cli:
     """Run ``govpath`` as a user would, in a working folder, and return what it printed.
 
-    By default the command runs in this process through :func:`engine.cli.main` (the same code
+    By default the command runs in this process through :func:`govpath.cli.main` (the same code
     path as the console script, with stdout, stderr, stdin, the environment and the working folder
     swapped in), which saves an interpreter start per call. ``subprocess=True``, or the
     environment variable ``GOVPATH_TEST_CLI=subprocess`` for the whole run, uses a real process.
@@ -112,7 +112,7 @@ class Cli:
         full_env = self._environment(env)
         if self.subprocess:
             proc = subprocess.run(
-                [sys.executable, "-m", "engine", *args],
+                [sys.executable, "-m", "govpath", *args],
                 cwd=self.cwd,
                 env=full_env,
                 input=input,
@@ -133,7 +133,7 @@ class Cli:
         import contextlib
         import io
 
-        from engine.cli import main
+        from govpath.cli import main
 
         out, err = io.StringIO(), io.StringIO()
         saved_env, saved_cwd, saved_stdin = dict(os.environ), os.getcwd(), sys.stdin

@@ -23,7 +23,7 @@ def demo_database(base: Path) -> Path:
     if "db" not in _built:
         out = base / "govpath-demo"
         proc = subprocess.run(
-            [sys.executable, "-m", "engine", "demo", "--out", str(out), "--json"],
+            [sys.executable, "-m", "govpath", "demo", "--out", str(out), "--json"],
             cwd=base,
             env={**os.environ, "PYTHONPATH": str(ROOT)},
             capture_output=True,
@@ -37,8 +37,8 @@ def demo_database(base: Path) -> Path:
 
 def demo_copy(base: Path, folder: Path) -> str:
     """A fresh copy of the demo database in FOLDER, with an auditor registered; its URL."""
-    from engine.runtime.api import add_actor
-    from engine.store.db import open_db
+    from govpath.runtime.api import add_actor
+    from govpath.store.db import open_db
 
     source = demo_database(base)
     folder.mkdir(parents=True, exist_ok=True)

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import Engine, insert, select
 
-from engine.store import tables as t
+from govpath.store import tables as t
 
 UTC = dt.UTC
 T0 = dt.datetime(2012, 11, 1, tzinfo=UTC)

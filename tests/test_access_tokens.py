@@ -7,9 +7,9 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from engine.errors import BadInput, NotFound
-from engine.runtime.api import add_actor
-from engine.runtime.tokens import (
+from govpath.errors import BadInput, NotFound
+from govpath.runtime.api import add_actor
+from govpath.runtime.tokens import (
     InvalidToken,
     OutOfScope,
     check_token,
@@ -18,8 +18,8 @@ from engine.runtime.tokens import (
     revoke_token,
     token_hash,
 )
-from engine.store.db import open_db
-from engine.store.tables import access_tokens, audit_events
+from govpath.store.db import open_db
+from govpath.store.tables import access_tokens, audit_events
 
 T0 = dt.datetime(2013, 1, 7, 9, tzinfo=dt.UTC)
 ANN = "ann@kent.example"

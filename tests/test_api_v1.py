@@ -14,11 +14,11 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from engine.runtime.api import start_plan
-from engine.runtime.tokens import create_token, revoke_token
-from engine.store.db import open_db
-from engine.store.tables import audit_events
-from engine.web.api.v1 import create_api
+from govpath.runtime.api import start_plan
+from govpath.runtime.tokens import create_token, revoke_token
+from govpath.store.db import open_db
+from govpath.store.tables import audit_events
+from govpath.web.api.v1 import create_api
 from tests.conftest import Cli
 from tests.demo_support import AUDITOR, DIRECTOR, demo_copy
 

@@ -232,9 +232,9 @@ def build_2018(db_url: str, cli: Cli) -> tuple[int, int]:
     (the scheduler runs on 13 June), is refused the ordinary key-decision route on short notice,
     and is approved by the general exception route with too little notice (flagged).
     """
-    from engine.errors import Refused
-    from engine.runtime import api
-    from engine.store.db import forget_engines, open_db
+    from govpath.errors import Refused
+    from govpath.runtime import api
+    from govpath.store.db import forget_engines, open_db
 
     cli("calendar", "import", str(DATA / "calendar.yaml"), check=0)
 

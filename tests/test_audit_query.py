@@ -9,14 +9,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import insert
 
-from engine.audit.asof import states_as_of
-from engine.audit.chain import append_event, verify
-from engine.audit.decisions import decision_records
-from engine.audit.missed import missed_deadlines
-from engine.audit.query import EventFilter, moment, query_events
-from engine.reports.pathway_lines import pathway_lines
-from engine.store.db import open_db
-from engine.store.tables import deadlines, pathway_versions, plans
+from govpath.audit.asof import states_as_of
+from govpath.audit.chain import append_event, verify
+from govpath.audit.decisions import decision_records
+from govpath.audit.missed import missed_deadlines
+from govpath.audit.query import EventFilter, moment, query_events
+from govpath.reports.pathway_lines import pathway_lines
+from govpath.store.db import open_db
+from govpath.store.tables import deadlines, pathway_versions, plans
 
 DATA = Path(__file__).parent / "data" / "audit"
 UTC = dt.UTC
@@ -28,9 +28,9 @@ def at(day: str, hour: int = 12) -> dt.datetime:
 
 def seed(url: str) -> dict[str, int]:
     """Publish the fixture pathway, import its calendar, and write two plans' trails by hand."""
-    from calendars.sources import read_calendar
-    from calendars.store import find_meeting, upsert_meetings
-    from engine.definition.loader import content_hash, load_pathway, normalised_json
+    from govpath.calendars.sources import read_calendar
+    from govpath.calendars.store import find_meeting, upsert_meetings
+    from govpath.definition.loader import content_hash, load_pathway, normalised_json
 
     path = DATA / "pathway.yaml"
     pathway = load_pathway(path)

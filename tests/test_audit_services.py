@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from engine.audit.chain import verify
-from engine.audit.export import EVENT_COLUMNS, csv_text
-from engine.audit.register import decision_by_event, register_rows, verify_and_record
-from engine.audit.trail_query import TrailQuery, query_from_params, run_query, trail_records
-from engine.errors import BadInput, NotFound, Refused
-from engine.runtime.access import require_trail_reader
-from engine.store.db import open_db
+from govpath.audit.chain import verify
+from govpath.audit.export import EVENT_COLUMNS, csv_text
+from govpath.audit.register import decision_by_event, register_rows, verify_and_record
+from govpath.audit.trail_query import TrailQuery, query_from_params, run_query, trail_records
+from govpath.errors import BadInput, NotFound, Refused
+from govpath.runtime.access import require_trail_reader
+from govpath.store.db import open_db
 from tests.conftest import Cli
 from tests.demo_support import AUDITOR, DIRECTOR, POLICY, demo_copy
 
@@ -43,7 +43,7 @@ def test_the_trail_query_gives_the_clis_csv_and_json_byte_for_byte(
     ]:  # fmt: skip
         with engine.connect() as conn:
             result = run_query(conn, query_from_params(params))
-        from engine.audit.export import json_text
+        from govpath.audit.export import json_text
 
         assert cli("audit", "query", *args, "--format", "csv", check=0).stdout == csv_text(
             result.rows, result.columns

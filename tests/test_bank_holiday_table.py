@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from calendars.bank_holiday_table import generate
+from govpath.calendars.bank_holiday_table import generate
 
 TABLE = Path(__file__).resolve().parent.parent / "calendars" / "data" / "bank-holidays-GB-ENG.csv"
 
@@ -14,7 +14,8 @@ def test_the_stored_table_matches_the_holidays_package() -> None:
     stored = TABLE.read_text(encoding="utf-8").splitlines()[1:]
     fresh = generate().splitlines()[1:]
     assert stored == fresh, (
-        "the bank-holiday table is stale: python -m calendars.bank_holiday_table > " + str(TABLE)
+        "the bank-holiday table is stale: python -m govpath.calendars.bank_holiday_table > "
+        + str(TABLE)
     )
 
 
@@ -23,7 +24,7 @@ def test_the_working_day_policy_reads_the_table_and_falls_back_outside_it() -> N
 
     import holidays
 
-    from calendars.workdays import _bank_holidays
+    from govpath.calendars.workdays import _bank_holidays
 
     assert (
         _bank_holidays("GB", "ENG", 2012)[dt.date(2012, 6, 5)] == "Diamond Jubilee of Elizabeth II"

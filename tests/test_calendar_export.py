@@ -8,11 +8,11 @@ from zoneinfo import ZoneInfo
 
 import ics
 
-from calendars.ics_export import IcsEvent, export_ics, uid_for
-from calendars.sources import read_calendar
-from calendars.timeline import build_timeline
-from calendars.timeline_report import timeline_events
-from engine.definition.loader import load_pathway
+from govpath.calendars.ics_export import IcsEvent, export_ics, uid_for
+from govpath.calendars.sources import read_calendar
+from govpath.calendars.timeline import build_timeline
+from govpath.calendars.timeline_report import timeline_events
+from govpath.definition.loader import load_pathway
 
 DATA = Path(__file__).parent / "data" / "calendars"
 LONDON = ZoneInfo("Europe/London")

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from calendars.sources import read_calendar_file
-from calendars.timeline import build_timeline
-from engine.definition.loader import load_pathway
+from govpath.calendars.sources import read_calendar_file
+from govpath.calendars.timeline import build_timeline
+from govpath.definition.loader import load_pathway
 
 ROOT = Path(__file__).resolve().parent.parent
 # (pathway, its calendar, a day before the cycle starts)

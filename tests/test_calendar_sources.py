@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from calendars.sources import read_calendar, read_calendar_file
-from calendars.sources.bodies import BodyMatcher, parse_maps
-from calendars.sources.moderngov import parse_time
-from engine.errors import BadInput, CalendarError
+from govpath.calendars.sources import read_calendar, read_calendar_file
+from govpath.calendars.sources.bodies import BodyMatcher, parse_maps
+from govpath.calendars.sources.moderngov import parse_time
+from govpath.errors import BadInput, CalendarError
 
 DATA = Path(__file__).parent / "data" / "calendars"
 

@@ -7,10 +7,10 @@ import datetime as dt
 import json
 from pathlib import Path
 
-from calendars.meetings import Meeting
-from calendars.sources import read_calendar
-from calendars.store import find_meeting, load_meetings, upsert_meetings
-from engine.store.db import open_db
+from govpath.calendars.meetings import Meeting
+from govpath.calendars.sources import read_calendar
+from govpath.calendars.store import find_meeting, load_meetings, upsert_meetings
+from govpath.store.db import open_db
 
 DATA = Path(__file__).parent / "data" / "calendars"
 

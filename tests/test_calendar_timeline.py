@@ -12,13 +12,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from calendars.meetings import Meeting, MeetingIndex, move_meeting
-from calendars.sources import read_calendar
-from calendars.timeline import build_timeline, resolve_gate
-from calendars.timeline_report import compare
-from engine.definition.loader import load_pathway, load_pathway_text
-from engine.definition.model import GateAfterPrevious, GateDate, GateFirstIn, GateOnOrAfter
-from engine.errors import NotFound
+from govpath.calendars.meetings import Meeting, MeetingIndex, move_meeting
+from govpath.calendars.sources import read_calendar
+from govpath.calendars.timeline import build_timeline, resolve_gate
+from govpath.calendars.timeline_report import compare
+from govpath.definition.loader import load_pathway, load_pathway_text
+from govpath.definition.model import GateAfterPrevious, GateDate, GateFirstIn, GateOnOrAfter
+from govpath.errors import NotFound
 
 DATA = Path(__file__).parent / "data" / "calendars"
 PATHWAY = DATA / "pathway.yaml"

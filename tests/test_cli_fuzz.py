@@ -11,7 +11,7 @@ import typer.main
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine.cli.app import app
+from govpath.cli.app import app
 from tests.conftest import Cli
 
 SKIP = {("demo",)}  # a whole simulated year per example; its folder checks are tested elsewhere

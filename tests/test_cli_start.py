@@ -17,12 +17,12 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_version_is_the_packages_version(cli: Cli) -> None:
     from importlib.metadata import version
 
-    from engine import __version__
+    from govpath import __version__
 
     assert version("govpath") == __version__
     assert cli("--version", check=0).stdout == f"govpath {__version__}\n"
     proc = subprocess.run(
-        [sys.executable, "-m", "engine", "--version"], capture_output=True, text=True, check=True
+        [sys.executable, "-m", "govpath", "--version"], capture_output=True, text=True, check=True
     )
     assert proc.stdout == f"govpath {__version__}\n"
 

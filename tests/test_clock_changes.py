@@ -17,10 +17,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from engine.config import Settings
-from engine.store import tables as t
-from engine.store.db import open_db
-from engine.zone import local_date, use_zone
+from govpath.config import Settings
+from govpath.store import tables as t
+from govpath.store.db import open_db
+from govpath.zone import local_date, use_zone
 from tests.scheduler_support import seed
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,9 +40,9 @@ def _london() -> Any:
 
 
 def _notice_times(pathway: str, calendar: str, today: dt.date) -> list[dt.datetime]:
-    from calendars.sources import read_calendar
-    from calendars.timeline import build_timeline
-    from engine.definition.loader import load_pathway
+    from govpath.calendars.sources import read_calendar
+    from govpath.calendars.timeline import build_timeline
+    from govpath.definition.loader import load_pathway
 
     tl = build_timeline(load_pathway(ROOT / pathway), read_calendar(ROOT / calendar), today=today)
     out = []
@@ -92,7 +92,7 @@ def test_reminders_and_escalations_are_at_eight_on_the_council_clock_either_side
 def test_a_deadline_is_missed_when_the_councils_date_has_passed_it(
     sqlite_url: str, due: dt.date, not_yet: dt.datetime, missed: dt.datetime
 ) -> None:
-    from engine.scheduler.sweep import run_sweep
+    from govpath.scheduler.sweep import run_sweep
 
     engine = open_db(sqlite_url)
     ids = seed(engine, due=due, meeting_date=due + dt.timedelta(days=14))
@@ -121,7 +121,7 @@ def test_a_deadline_is_missed_when_the_councils_date_has_passed_it(
 def test_the_digest_goes_at_its_local_hour_on_a_clock_change_sunday(
     sqlite_url: str, early: dt.datetime, on_time: dt.datetime
 ) -> None:
-    from engine.scheduler.sweep import run_sweep
+    from govpath.scheduler.sweep import run_sweep
 
     engine = open_db(sqlite_url)
     seed(
@@ -138,7 +138,7 @@ def test_deadlines_written_after_midnight_in_summer_use_the_councils_date(
     sqlite_url: str,
 ) -> None:
     """00:30 BST on 2 July is still 1 July in UTC: a deadline due 1 July is already past."""
-    from engine.runtime.deadlines import PlanRef, enter_stage
+    from govpath.runtime.deadlines import PlanRef, enter_stage
 
     engine = open_db(sqlite_url)
     ids = seed(engine)
@@ -170,7 +170,7 @@ def test_deadlines_refreshed_after_midnight_in_summer_use_the_councils_date(
     sqlite_url: str,
 ) -> None:
     """A meeting moved at 00:30 BST on 2 July: a deadline now due 1 July is already past."""
-    from engine.runtime.deadlines import PlanRef, refresh_plan
+    from govpath.runtime.deadlines import PlanRef, refresh_plan
 
     engine = open_db(sqlite_url)
     ids = seed(engine, name="draft_to_policy", due=dt.date(2013, 7, 20))

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.config import find_config, load_settings, use_config_file
-from engine.errors import BadInput
+from govpath.config import find_config, load_settings, use_config_file
+from govpath.errors import BadInput
 from tests.conftest import Cli
 
 

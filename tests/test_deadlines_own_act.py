@@ -18,10 +18,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from engine.config import Settings
-from engine.scheduler.sweep import run_sweep
-from engine.store import tables as t
-from engine.store.db import open_db
+from govpath.config import Settings
+from govpath.scheduler.sweep import run_sweep
+from govpath.store import tables as t
+from govpath.store.db import open_db
 from tests.scheduler_support import SmtpServer, london
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,9 +47,9 @@ TO_QA = [  # (trigger, actor, values, London day) up to formal QA
 
 
 def _setup(engine) -> int:
-    from calendars.sources import read_calendar
-    from calendars.store import upsert_meetings
-    from engine.runtime.api import add_actor, publish_pathway, start_plan
+    from govpath.calendars.sources import read_calendar
+    from govpath.calendars.store import upsert_meetings
+    from govpath.runtime.api import add_actor, publish_pathway, start_plan
 
     t0 = london(2012, 10, 1, 9)
     with engine.begin() as conn:
@@ -74,7 +74,7 @@ def _deadline(engine, plan: int, name: str) -> dict:
 def test_a_qa_letter_before_the_key_decision_notice_leaves_the_notice_owed(
     db_url: str, cli_db
 ) -> None:
-    from engine.runtime.api import advance, plan_status
+    from govpath.runtime.api import advance, plan_status
 
     engine = open_db(db_url)
     plan = _setup(engine)
@@ -181,7 +181,7 @@ def test_a_qa_letter_before_the_key_decision_notice_leaves_the_notice_owed(
 
 
 def test_the_notice_still_owed_is_listed_missed_before_it_is_published(db_url: str, cli_db) -> None:
-    from engine.runtime.api import advance
+    from govpath.runtime.api import advance
 
     engine = open_db(db_url)
     plan = _setup(engine)
@@ -234,9 +234,9 @@ def _variant(tmp_path: Path, qa_letter_on_leave: str | None, notice_on_leave: st
 
 
 def _to_qa(engine, path: Path) -> int:
-    from calendars.sources import read_calendar
-    from calendars.store import upsert_meetings
-    from engine.runtime.api import add_actor, advance, publish_pathway, start_plan
+    from govpath.calendars.sources import read_calendar
+    from govpath.calendars.store import upsert_meetings
+    from govpath.runtime.api import add_actor, advance, publish_pathway, start_plan
 
     t0 = london(2012, 10, 1, 9)
     with engine.begin() as conn:
@@ -251,7 +251,7 @@ def _to_qa(engine, path: Path) -> int:
 
 
 def test_a_deadline_superseded_says_so_in_the_trail(tmp_path: Path, db_url: str) -> None:
-    from engine.runtime.api import advance, plan_status
+    from govpath.runtime.api import advance, plan_status
 
     engine = open_db(db_url)
     plan = _to_qa(engine, _variant(tmp_path, "supersede", None))
@@ -271,8 +271,8 @@ def test_a_deadline_superseded_says_so_in_the_trail(tmp_path: Path, db_url: str)
 
 
 def test_refuse_names_the_deadline_still_owed(tmp_path: Path, db_url: str) -> None:
-    from engine.errors import Refused
-    from engine.runtime.api import advance, plan_status
+    from govpath.errors import Refused
+    from govpath.runtime.api import advance, plan_status
 
     engine = open_db(db_url)
     plan = _to_qa(engine, _variant(tmp_path, None, "refuse"))
@@ -305,8 +305,8 @@ def test_a_statutory_notice_cannot_be_superseded(tmp_path: Path, cli) -> None:
 def test_a_carried_notice_follows_its_meeting_when_it_moves(db_url: str) -> None:
     """Cabinet moves from 18 to 25 March 2013 while the notice is owed in 'revising': the notice
     (28 clear days before Cabinet) moves with it, the same row."""
-    from engine.runtime.api import advance
-    from engine.runtime.meetings import move_meeting
+    from govpath.runtime.api import advance
+    from govpath.runtime.meetings import move_meeting
 
     engine = open_db(db_url)
     plan = _setup(engine)

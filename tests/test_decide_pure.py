@@ -15,23 +15,23 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from calendars.rules import route_needed
-from calendars.workdays import get_policy
-from engine.definition.compiler import compile_pathway
-from engine.definition.conditions import evaluate, parse
-from engine.definition.loader import load_pathway
-from engine.definition.model import Pathway
-from engine.errors import BadInput
-from engine.runtime import deadlines as dl
-from engine.runtime.decide import (
+from govpath.calendars.rules import route_needed
+from govpath.calendars.workdays import get_policy
+from govpath.definition.compiler import compile_pathway
+from govpath.definition.conditions import evaluate, parse
+from govpath.definition.loader import load_pathway
+from govpath.definition.model import Pathway
+from govpath.errors import BadInput
+from govpath.runtime import deadlines as dl
+from govpath.runtime.decide import (
     Decision,
     Refusal,
     check_trigger,
     decide,
     read_values,
 )
-from engine.runtime.snapshot import PlanView, Request, Snapshot
-from engine.store.plans import Actor, PlanRow
+from govpath.runtime.snapshot import PlanView, Request, Snapshot
+from govpath.store.plans import Actor, PlanRow
 
 SEEDS = sorted((Path(__file__).resolve().parent.parent / "workflows" / "kcc").glob("*.yaml"))
 PATHWAYS: dict[str, Pathway] = {p.id: p for p in map(load_pathway, SEEDS)}
@@ -238,7 +238,7 @@ def test_a_refusal_names_the_missing_content_and_the_roles_that_would_allow_it()
 
 
 def test_a_deadline_that_may_not_be_left_behind_refuses_the_move() -> None:
-    from engine.definition.loader import load_pathway_text
+    from govpath.definition.loader import load_pathway_text
 
     text = (
         SEEDS[0]

@@ -12,8 +12,8 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from engine.store import tables as t
-from engine.store.db import open_db
+from govpath.store import tables as t
+from govpath.store.db import open_db
 from tests.scheduler_support import london
 from tests.test_deadlines_own_act import POLICY, TO_QA, _setup
 
@@ -23,7 +23,7 @@ ALTERNATIVES = "Deferring approval to April (rejected: plans must be live on 1 A
 
 
 def _to_cabinet(engine) -> int:
-    from engine.runtime.api import add_actor, advance
+    from govpath.runtime.api import add_actor, advance
 
     plan = _setup(engine)
     add_actor(engine, MEMBER, "Mel Member", ["cabinet_member"], now=london(2012, 10, 1, 9))
@@ -43,7 +43,7 @@ def _to_cabinet(engine) -> int:
 def test_a_decision_record_shows_the_reg_12_content_set_on_the_decision(
     db_url: str, cli_db
 ) -> None:
-    from engine.runtime.api import advance, plan_status
+    from govpath.runtime.api import advance, plan_status
 
     engine = open_db(db_url)
     plan = _to_cabinet(engine)
@@ -88,7 +88,7 @@ def test_a_decision_record_shows_the_reg_12_content_set_on_the_decision(
 
 
 def test_without_a_publication_day_call_in_runs_from_the_decision_day(db_url: str, cli_db) -> None:
-    from engine.runtime.api import advance
+    from govpath.runtime.api import advance
 
     engine = open_db(db_url)
     plan = _to_cabinet(engine)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from engine.definition.conditions import ConditionError, evaluate, names, parse
-from engine.definition.model import Settings
+from govpath.definition.conditions import ConditionError, evaluate, names, parse
+from govpath.definition.model import Settings
 
 KCC = Settings(key_decision_threshold=1_000_000)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from engine.definition.diff import diff_pathways, format_changes
-from engine.definition.loader import load_pathway, load_pathway_text
+from govpath.definition.diff import diff_pathways, format_changes
+from govpath.definition.loader import load_pathway, load_pathway_text
 from tests.test_definition_errors import govpath
 
 ROOT = Path(__file__).resolve().parent.parent

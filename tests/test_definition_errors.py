@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.definition.loader import load_pathway, load_pathway_text, parse_pathway_file
-from engine.errors import DefinitionError
+from govpath.definition.loader import load_pathway, load_pathway_text, parse_pathway_file
+from govpath.errors import DefinitionError
 from tests.conftest import Cli
 
 ROOT = Path(__file__).resolve().parent.parent

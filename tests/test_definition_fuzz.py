@@ -11,9 +11,9 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine.definition.loader import load_pathway_text, parse_text
-from engine.definition.model import Pathway
-from engine.errors import DefinitionError
+from govpath.definition.loader import load_pathway_text, parse_text
+from govpath.definition.model import Pathway
+from govpath.errors import DefinitionError
 
 DATA = Path(__file__).resolve().parent / "data" / "definitions"
 TEXTS = [(DATA / name).read_text(encoding="utf-8") for name in ("tiny.yaml", "cycle.yaml")]

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from engine.definition.loader import (
+from govpath.definition.loader import (
     collect_paths,
     content_hash,
     load_pathway,
@@ -16,7 +16,13 @@ from engine.definition.loader import (
     normalised_json,
     parse_text,
 )
-from engine.definition.model import GateAfterPrevious, GateDate, GateFirstIn, GateOnOrAfter, Pathway
+from govpath.definition.model import (
+    GateAfterPrevious,
+    GateDate,
+    GateFirstIn,
+    GateOnOrAfter,
+    Pathway,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data" / "definitions"
@@ -103,7 +109,7 @@ def test_normalised_json_uses_yaml_keys_and_sorted_keys() -> None:
 
 
 def test_check_paths_reports_every_file_in_a_folder() -> None:
-    from engine.definition.validate import check_paths
+    from govpath.definition.validate import check_paths
 
     problems = check_paths([DATA])
     files = {Path(p.path).name for p in problems}

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from engine.definition.loader import load_pathway
-from engine.definition.render import edges, mermaid, model_mermaid, outline, to_json
-from engine.definition.schema import SCHEMA_FILE, json_schema, schema_text
+from govpath.definition.loader import load_pathway
+from govpath.definition.render import edges, mermaid, model_mermaid, outline, to_json
+from govpath.definition.schema import SCHEMA_FILE, json_schema, schema_text
 from tests.test_definition_errors import govpath
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -102,7 +102,7 @@ def test_cli_show_in_each_format() -> None:
 
 def test_shipped_schema_is_the_generated_one() -> None:
     assert SCHEMA_FILE.read_text(encoding="utf-8") == schema_text(), (
-        "engine/definition/pathway.schema.json is stale: run python -m engine.definition.schema"
+        "engine/definition/pathway.schema.json is stale: run python -m govpath.definition.schema"
     )
 
 

@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from engine.config import Settings
-from engine.scheduler.sweep import run_sweep
-from engine.store import tables as t
-from engine.store.db import open_db
+from govpath.config import Settings
+from govpath.scheduler.sweep import run_sweep
+from govpath.store import tables as t
+from govpath.store.db import open_db
 from tests.conftest import ROOT
 from tests.scheduler_support import SmtpServer, london, seed
 
@@ -41,7 +41,7 @@ def _scheduler(url: str, port: int, *extra: str) -> subprocess.Popen[str]:
         "GOVPATH_CONFIG": EMPTY_CONFIG,
     }
     return subprocess.Popen(
-        [sys.executable, "-m", "engine", "scheduler", "run", *extra],
+        [sys.executable, "-m", "govpath", "scheduler", "run", *extra],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

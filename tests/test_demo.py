@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def _demo_json(out: Path, year: str = "2013-14") -> dict:
     proc = subprocess.run(
-        [sys.executable, "-m", "engine", "demo", "--year", year, "--out", str(out), "--json"],
+        [sys.executable, "-m", "govpath", "demo", "--year", year, "--out", str(out), "--json"],
         cwd=out.parent,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
         capture_output=True,
@@ -80,7 +80,7 @@ def test_the_trail_verifies_and_the_report_is_written(year_2013: tuple[Path, dic
         [
             sys.executable,
             "-m",
-            "engine",
+            "govpath",
             "--db",
             f"sqlite:///{out / 'govpath.db'}",
             "audit",
@@ -103,7 +103,7 @@ def test_same_seed_same_summary(year_2013: tuple[Path, dict], tmp_path: Path) ->
 
 def test_unknown_year_is_one_sentence(tmp_path: Path) -> None:
     proc = subprocess.run(
-        [sys.executable, "-m", "engine", "demo", "--year", "2099-00", "--out", str(tmp_path)],
+        [sys.executable, "-m", "govpath", "demo", "--year", "2099-00", "--out", str(tmp_path)],
         env={**os.environ, "PYTHONPATH": str(ROOT)},
         capture_output=True,
         text=True,

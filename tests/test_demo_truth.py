@@ -20,8 +20,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, select
 
-from engine.store import tables as t
-from engine.store.db import as_utc
+from govpath.store import tables as t
+from govpath.store.db import as_utc
 
 ROOT = Path(__file__).resolve().parent.parent
 YEARS = [("2013-14", 2013), ("2016-17", 7), ("2019-20", 42)]
@@ -32,7 +32,7 @@ def _run_demo(out: Path, year: str, seed: int) -> dict:
         [
             sys.executable,
             "-m",
-            "engine",
+            "govpath",
             "demo",
             "--year",
             year,
@@ -61,7 +61,7 @@ def _data(value: object) -> dict:
 @pytest.mark.slow
 @pytest.mark.parametrize(("year", "seed"), YEARS)
 def test_demo_mail_and_met_deadlines_are_true(tmp_path: Path, year: str, seed: int) -> None:
-    from engine.definition.loader import load_pathway
+    from govpath.definition.loader import load_pathway
 
     out = tmp_path / f"demo-{year}"
     summary = _run_demo(out, year, seed)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from engine.definition.reference import REFERENCE_FILE, render
+from govpath.definition.reference import REFERENCE_FILE, render
 
 
 def test_definition_reference_is_current() -> None:
     """docs/definition-language.md equals what the records generate (rewrite it if this fails)."""
     assert REFERENCE_FILE.read_text(encoding="utf-8") == render(), (
-        "run: python -m engine.definition.reference"
+        "run: python -m govpath.definition.reference"
     )
 
 

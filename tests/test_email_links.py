@@ -6,10 +6,10 @@ import re
 
 import pytest
 
-from engine.config import Settings, load_settings
-from engine.errors import BadInput
-from engine.scheduler.sweep import run_sweep
-from engine.store.db import open_db
+from govpath.config import Settings, load_settings
+from govpath.errors import BadInput
+from govpath.scheduler.sweep import run_sweep
+from govpath.store.db import open_db
 from tests.scheduler_support import SmtpServer, london
 from tests.test_scheduler_kcc import _setup
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.config import load_settings
-from engine.redact import mask_url
+from govpath.config import load_settings
+from govpath.redact import mask_url
 from tests.conftest import Cli
 
 

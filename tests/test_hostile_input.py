@@ -87,7 +87,7 @@ def test_deep_nesting_and_self_reference_are_refused(tmp_path: Path) -> None:
 
 
 def test_an_oversized_file_is_refused_by_its_size(tmp_path: Path, monkeypatch) -> None:
-    import engine.safeio as safeio
+    import govpath.safeio as safeio
 
     monkeypatch.setattr(safeio, "MAX_CALENDAR_BYTES", 1000)
     big = tmp_path / "big.yaml"
@@ -151,7 +151,7 @@ def test_out_of_range_numbers_and_empty_clocks_are_sentences(tmp_path: Path) -> 
         assert proc.returncode == 1, (args, proc.returncode, proc.stderr)
         assert proc.stderr.strip() and "unexpected error" not in proc.stderr
     # A time that happens twice, as the clocks go back, is the first of the two (summer time).
-    from engine.scheduler.clock import parse_now
+    from govpath.scheduler.clock import parse_now
 
     assert parse_now("2013-10-27T01:30").isoformat() == "2013-10-27T00:30:00+00:00"
 
@@ -213,15 +213,15 @@ def test_mermaid_and_markdown_keep_their_structure(tmp_path: Path) -> None:
     front = out.split("stateDiagram")[0]
     assert front.count("\n") == 3 and front.splitlines()[1].startswith('title: "Tiny')
     assert "\n  draft --> published" not in out and "\nconfig:" not in out
-    from engine.safe_output import markdown_cell
+    from govpath.safe_output import markdown_cell
 
     assert "<script>" not in markdown_cell("<script>alert(1)</script>")
     assert "\n" not in markdown_cell("a\n| b |")
 
 
 def test_url_content_accepts_only_safe_or_declared_schemes() -> None:
-    from engine.errors import BadInput
-    from engine.runtime.guards import coerce_value
+    from govpath.errors import BadInput
+    from govpath.runtime.guards import coerce_value
 
     assert coerce_value("url", "https://kent.gov.uk/plan") == "https://kent.gov.uk/plan"
     for bad in ("javascript:alert(1)", "data:text/html,x", "knet://plans/x", "no scheme"):

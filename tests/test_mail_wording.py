@@ -13,10 +13,10 @@ import dataclasses
 
 from sqlalchemy import select
 
-from engine.config import Settings
-from engine.scheduler.sweep import run_sweep
-from engine.store import tables as t
-from engine.store.db import open_db
+from govpath.config import Settings
+from govpath.scheduler.sweep import run_sweep
+from govpath.store import tables as t
+from govpath.store.db import open_db
 from tests.scheduler_support import SmtpServer, london, seed
 
 

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, update
 
-from engine.config import Settings
-from engine.scheduler.sweep import run_sweep
-from engine.store import tables as t
-from engine.store.db import open_db
+from govpath.config import Settings
+from govpath.scheduler.sweep import run_sweep
+from govpath.store import tables as t
+from govpath.store.db import open_db
 from tests.scheduler_support import SmtpServer, free_port, london, seed
 
 DIRECTOR = "director@kent.example"
@@ -187,7 +187,7 @@ def test_a_bad_address_in_the_directory_is_refused_not_sent(
 def test_a_crash_between_send_and_mark_resends_once_after_the_lease_with_the_same_id(
     sqlite_url: str, smtp: SmtpServer
 ) -> None:
-    from engine.scheduler.outbox import claim_for_delivery
+    from govpath.scheduler.outbox import claim_for_delivery
 
     engine = open_db(sqlite_url)
     seed(engine, notices=_reminders([6]))

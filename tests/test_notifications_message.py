@@ -12,17 +12,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from calendars.ics_export import IcsEvent, uid_for
-from engine.config import load_settings
-from engine.errors import BadInput
-from notifications.message import (
+from govpath.calendars.ics_export import IcsEvent, uid_for
+from govpath.config import load_settings
+from govpath.errors import BadInput
+from govpath.notifications.message import (
     HeaderInjection,
     build_email,
     deadline_ics,
     message_id,
     message_key,
 )
-from notifications.render import Renderer
+from govpath.notifications.render import Renderer
 
 NOW = dt.datetime(2012, 12, 6, 8, tzinfo=dt.UTC)
 

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from aiosmtpd.smtp import AuthResult
 
-from engine.config import Settings
-from engine.scheduler.sweep import run_sweep
-from engine.store.db import open_db
+from govpath.config import Settings
+from govpath.scheduler.sweep import run_sweep
+from govpath.store.db import open_db
 from tests.scheduler_support import Collector, free_port, london, seed
 
 pytestmark = pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl tool")

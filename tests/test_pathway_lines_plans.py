@@ -20,11 +20,11 @@ def at(day: str, hour: int = 10) -> dt.datetime:
 
 def one_plan(db_url: str, year: str, calendar: str, clock: dt.datetime):
     """A database with YEAR's pathway, CALENDAR's meetings, the actors, and one plan started."""
-    from calendars.sources import read_calendar
-    from calendars.store import upsert_meetings
-    from engine.definition.loader import load_pathway
-    from engine.runtime.api import add_actor, publish_pathway, start_plan
-    from engine.store.db import open_db
+    from govpath.calendars.sources import read_calendar
+    from govpath.calendars.store import upsert_meetings
+    from govpath.definition.loader import load_pathway
+    from govpath.runtime.api import add_actor, publish_pathway, start_plan
+    from govpath.store.db import open_db
 
     path = ROOT / "workflows" / "kcc" / f"{year}.yaml"
     engine = open_db(db_url)
@@ -46,7 +46,7 @@ def one_plan(db_url: str, year: str, calendar: str, clock: dt.datetime):
 
 
 def lines(engine, plan: int, today: str) -> tuple[str, str]:
-    from engine.reports.pathway_lines import pathway_lines
+    from govpath.reports.pathway_lines import pathway_lines
 
     with engine.connect() as conn:
         doc = pathway_lines(conn, plan, today=dt.date.fromisoformat(today))
@@ -54,7 +54,7 @@ def lines(engine, plan: int, today: str) -> tuple[str, str]:
 
 
 def test_2014_15_the_committee_is_past_only_once_held(db_url: str) -> None:
-    from engine.runtime.api import advance
+    from govpath.runtime.api import advance
 
     engine, plan, owner = one_plan(db_url, "2014-15", "2013-14", at("2014-03-01"))
     approval = "For approval by relevant Cabinet Members and Corporate Director"
@@ -94,7 +94,7 @@ def test_2014_15_the_committee_is_past_only_once_held(db_url: str) -> None:
 
 
 def test_2016_17_one_cabinet_members_meeting_and_no_january_paper(db_url: str) -> None:
-    from engine.runtime.api import advance
+    from govpath.runtime.api import advance
 
     engine, plan, owner = one_plan(db_url, "2016-17", "2015-16", at("2016-02-01"))
     values = {
@@ -121,7 +121,7 @@ def test_2016_17_one_cabinet_members_meeting_and_no_january_paper(db_url: str) -
 
 
 def test_2013_14_the_reconsideration_is_left_out_until_called_in(db_url: str) -> None:
-    from engine.runtime.api import advance
+    from govpath.runtime.api import advance
 
     engine, plan, owner = one_plan(db_url, "2013-14", "2012-13", at("2012-10-01"))
     run = [
@@ -156,7 +156,7 @@ def test_2013_14_the_reconsideration_is_left_out_until_called_in(db_url: str) ->
 
 def test_the_year_report_carries_labelled_steps(db_url: str) -> None:
     """A label with no date is in the lines; the chart (a time axis) leaves it out."""
-    from engine.reports.year import collect_year, render_year
+    from govpath.reports.year import collect_year, render_year
 
     engine, _, _ = one_plan(db_url, "2016-17", "2015-16", at("2016-02-01"))
     with engine.connect() as conn:
@@ -166,7 +166,7 @@ def test_the_year_report_carries_labelled_steps(db_url: str) -> None:
 
 
 def test_2014_15_year_report_with_an_undated_approval(db_url: str) -> None:
-    from engine.reports.year import collect_year, render_year
+    from govpath.reports.year import collect_year, render_year
 
     engine, _, _ = one_plan(db_url, "2014-15", "2013-14", at("2014-03-01"))
     with engine.connect() as conn:

@@ -61,7 +61,7 @@ def test_a_killed_demo_leaves_nothing_temporary_after_the_next_start(tmp_path: P
     out = tmp_path / "demo"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "engine", "demo", "--out", str(out), "--json"],
+        [sys.executable, "-m", "govpath", "demo", "--out", str(out), "--json"],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -73,7 +73,7 @@ def test_a_killed_demo_leaves_nothing_temporary_after_the_next_start(tmp_path: P
     proc.wait()
     (out / "mail" / ".tmp-left-by-kill.eml").write_text("half")  # as a kill mid-write leaves it
     again = subprocess.run(
-        [sys.executable, "-m", "engine", "demo", "--out", str(out), "--json"],
+        [sys.executable, "-m", "govpath", "demo", "--out", str(out), "--json"],
         env=env,
         capture_output=True,
         text=True,

@@ -52,7 +52,7 @@ def test_tour_runs_as_written(tmp_path: Path) -> None:
         argv = shlex.split(command)
         assert argv[0] == "govpath"
         proc = subprocess.run(
-            [sys.executable, "-m", "engine", *argv[1:]],
+            [sys.executable, "-m", "govpath", *argv[1:]],
             cwd=ROOT,
             env=env,
             capture_output=True,

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from calendars.rules import (
+from govpath.calendars.rules import (
     Rule,
     named_rules,
     notice_clear_days,
@@ -15,8 +15,8 @@ from calendars.rules import (
     route_needed,
     rule_names,
 )
-from calendars.workdays import WorkingDayPolicy, get_policy, policy_names
-from engine.errors import BadInput, RuleError
+from govpath.calendars.workdays import WorkingDayPolicy, get_policy, policy_names
+from govpath.errors import BadInput, RuleError
 
 D = dt.date
 EW = get_policy("england-and-wales")

@@ -7,8 +7,8 @@ import datetime as dt
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from calendars.rules import Rule, parse_rule, route_needed
-from calendars.workdays import WorkingDayPolicy, get_policy
+from govpath.calendars.rules import Rule, parse_rule, route_needed
+from govpath.calendars.workdays import WorkingDayPolicy, get_policy
 
 POLICIES = [get_policy("england-and-wales"), get_policy("england-and-wales-with-christmas-closure")]
 ONE = dt.timedelta(days=1)

@@ -11,8 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import create_engine, insert, text
 
-from engine.audit.chain import GENESIS, append_event, verify
-from engine.store.tables import audit_head, metadata
+from govpath.audit.chain import GENESIS, append_event, verify
+from govpath.store.tables import audit_head, metadata
 from tests.conftest import Cli
 from tests.test_runtime_cli import FINANCE_RUN, two_plans
 
@@ -21,7 +21,7 @@ T0 = dt.datetime(2027, 1, 4, 9, tzinfo=dt.UTC)
 
 def build_trail(url: str):
     """A trail of a few dozen events written through the runtime API."""
-    from engine.runtime.api import advance
+    from govpath.runtime.api import advance
 
     engine, fin, _edu = two_plans(url, T0)
     for i, (trigger, actor, values, _stage) in enumerate(FINANCE_RUN[:2]):
@@ -204,7 +204,7 @@ def test_property_whatever_events_hold_the_appended_chain_verifies(batches) -> N
     """The append path lays out each event's hashed text itself, around its stored data; whatever
     an event holds — int keys, floats, dates, quotes, non-ASCII — ``audit verify`` recomputes the
     same hashes from the stored rows."""
-    from engine.audit.chain import append_events
+    from govpath.audit.chain import append_events
 
     engine = _memory_chain(0)
     for batch in batches:

@@ -44,10 +44,10 @@ def two_plans(url: str, now: Any) -> tuple[Any, int, int]:
     """Through the runtime API on a new database: the test pathway published, its calendar
     loaded, ACTORS added, and the Finance and Education plans started at NOW.
     Returns (engine, Finance plan id, Education plan id)."""
-    from calendars.sources import read_calendar
-    from calendars.store import upsert_meetings
-    from engine.runtime.api import add_actor, publish_pathway, start_plan
-    from engine.store.db import open_db
+    from govpath.calendars.sources import read_calendar
+    from govpath.calendars.store import upsert_meetings
+    from govpath.runtime.api import add_actor, publish_pathway, start_plan
+    from govpath.store.db import open_db
 
     engine = open_db(url)
     publish_pathway(engine, PATHWAY, now=now)

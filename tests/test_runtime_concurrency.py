@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from engine.audit.chain import verify
+from govpath.audit.chain import verify
 from tests.conftest import ROOT, Cli
 from tests.test_runtime_audit import build_trail
 from tests.test_runtime_cli import DATA
@@ -58,7 +58,7 @@ def assert_consistent(engine) -> dict[int, str]:
 
 @pytest.mark.postgres
 def test_two_processes_racing_on_one_plan_lose_no_update(pg_url: str) -> None:
-    from engine.runtime.api import plan_status
+    from govpath.runtime.api import plan_status
 
     engine = build_trail(pg_url)  # plan 1 is in qa_review, where record_progress loops
     before = plan_status(engine, 1)["plan_version"]
@@ -83,7 +83,7 @@ def test_two_processes_racing_on_one_plan_lose_no_update(pg_url: str) -> None:
 
 
 def test_cli_racers_either_win_or_exit_4(db_url: str, tmp_path: Path) -> None:
-    from engine.runtime.api import plan_status
+    from govpath.runtime.api import plan_status
 
     engine = build_trail(db_url)
     before = plan_status(engine, 1)["plan_version"]
@@ -101,7 +101,7 @@ def test_cli_racers_either_win_or_exit_4(db_url: str, tmp_path: Path) -> None:
                 [
                     sys.executable,
                     "-m",
-                    "engine",
+                    "govpath",
                     "plan",
                     "advance",
                     "1",
@@ -131,7 +131,7 @@ def test_cli_racers_either_win_or_exit_4(db_url: str, tmp_path: Path) -> None:
 
 
 def test_sigkill_at_random_points_never_tears_a_transition(db_url: str) -> None:
-    from engine.runtime.api import add_actor, list_plans, start_plan
+    from govpath.runtime.api import add_actor, list_plans, start_plan
 
     engine = build_trail(db_url)
     t0 = dt.datetime(2027, 1, 4, 12, tzinfo=dt.UTC)
@@ -195,7 +195,7 @@ def test_between_transitions_sqlite_holds_no_lock_and_a_closed_engine_no_file(
     as it closes the pool's idle connections."""
     import sqlite3
 
-    from engine.runtime.api import advance
+    from govpath.runtime.api import advance
     from tests.test_runtime_cli import FINANCE_RUN, two_plans
 
     t0 = dt.datetime(2027, 1, 4, 9, tzinfo=dt.UTC)

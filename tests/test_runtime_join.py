@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from engine.errors import Refused
-from engine.runtime.api import add_actor, advance, plan_status, publish_pathway, start_plan
-from engine.store.db import open_db
+from govpath.errors import Refused
+from govpath.runtime.api import add_actor, advance, plan_status, publish_pathway, start_plan
+from govpath.store.db import open_db
 
 CLOCK = dt.datetime(2014, 5, 1, 9, tzinfo=dt.UTC)
 PATHWAY = """\

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from engine.audit.chain import verify
-from engine.errors import Refused
+from govpath.audit.chain import verify
+from govpath.errors import Refused
 
 ROOT = Path(__file__).resolve().parent.parent
 PATHWAY = ROOT / "workflows" / "kcc" / "2013-14.yaml"
@@ -52,11 +52,11 @@ QA_STAGES = ("quality_assurance", "qa_notice_given")
 
 
 def test_six_divisional_plans_run_to_publication(db_url: str) -> None:
-    from calendars.sources import read_calendar
-    from calendars.store import upsert_meetings
-    from engine.definition.loader import load_pathway
-    from engine.runtime.api import add_actor, advance, plan_status, publish_pathway, start_plan
-    from engine.store.db import open_db
+    from govpath.calendars.sources import read_calendar
+    from govpath.calendars.store import upsert_meetings
+    from govpath.definition.loader import load_pathway
+    from govpath.runtime.api import add_actor, advance, plan_status, publish_pathway, start_plan
+    from govpath.store.db import open_db
 
     engine = open_db(db_url)
     published = publish_pathway(engine, PATHWAY, now=CLOCK)
@@ -83,7 +83,7 @@ def test_six_divisional_plans_run_to_publication(db_url: str) -> None:
         )
     assert len(plans) == 6
 
-    from engine.scheduler.sweep import run_sweep
+    from govpath.scheduler.sweep import run_sweep
 
     first = plans[0][0]
     made = 0
@@ -129,7 +129,7 @@ def test_six_divisional_plans_run_to_publication(db_url: str) -> None:
             assert carried == [("quality_assurance", "qa_letter", "qa_notice_given")]
 
     # an auditor asking for met deadlines gets the transitions that met them, and only those
-    from engine.audit.query import EventFilter, query_events
+    from govpath.audit.query import EventFilter, query_events
 
     with engine.connect() as conn:
         page = query_events(conn, EventFilter(plan=first, kinds=("deadline_met",), limit=None))
@@ -181,10 +181,10 @@ def test_six_divisional_plans_run_to_publication(db_url: str) -> None:
 
 
 def test_a_late_key_decision_notice_is_refused_naming_the_route(db_url: str) -> None:
-    from calendars.sources import read_calendar
-    from calendars.store import upsert_meetings
-    from engine.runtime.api import add_actor, advance, plan_status, publish_pathway, start_plan
-    from engine.store.db import open_db
+    from govpath.calendars.sources import read_calendar
+    from govpath.calendars.store import upsert_meetings
+    from govpath.runtime.api import add_actor, advance, plan_status, publish_pathway, start_plan
+    from govpath.store.db import open_db
 
     engine = open_db(db_url)
     publish_pathway(engine, PATHWAY, now=CLOCK)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.store.db import forget_engines, open_db
+from govpath.store.db import forget_engines, open_db
 from tests.conftest import ROOT, Cli
 from tests.scheduler_support import SmtpServer, london, seed
 
@@ -46,7 +46,7 @@ def test_two_schedulers_on_one_postgresql_deliver_each_message_exactly_once(
                     [
                         sys.executable,
                         "-m",
-                        "engine",
+                        "govpath",
                         "scheduler",
                         "run",
                         "--once",
@@ -75,7 +75,7 @@ def test_two_schedulers_on_one_postgresql_deliver_each_message_exactly_once(
     assert len(reminders) == 12 * 2 + 12 * 2
     assert counts and max(counts.values()) == 1, [k for k, v in counts.items() if v > 1]
     out = subprocess.run(
-        [sys.executable, "-m", "engine", "outbox", "list", "--json"],
+        [sys.executable, "-m", "govpath", "outbox", "list", "--json"],
         cwd=tmp_path,
         env=env,
         capture_output=True,
@@ -144,7 +144,7 @@ def test_the_looping_scheduler_sends_then_stops_cleanly_on_sigterm(
         [
             sys.executable,
             "-m",
-            "engine",
+            "govpath",
             "scheduler",
             "run",
             "--interval",

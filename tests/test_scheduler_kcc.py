@@ -19,10 +19,10 @@ from pathlib import Path
 
 import pytest
 
-from engine.config import Settings
-from engine.scheduler.clock import local_date
-from engine.scheduler.sweep import run_sweep
-from engine.store.db import open_db
+from govpath.config import Settings
+from govpath.scheduler.clock import local_date
+from govpath.scheduler.sweep import run_sweep
+from govpath.store.db import open_db
 from tests.scheduler_support import SmtpServer, london
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,9 +34,9 @@ POLICY, DEM = "policy@kent.example", "dem.services@kent.example"
 
 
 def _setup(engine) -> tuple[int, int]:
-    from calendars.sources import read_calendar
-    from calendars.store import upsert_meetings
-    from engine.runtime.api import add_actor, publish_pathway, start_plan
+    from govpath.calendars.sources import read_calendar
+    from govpath.calendars.store import upsert_meetings
+    from govpath.runtime.api import add_actor, publish_pathway, start_plan
 
     t0 = london(2012, 10, 1, 9)
     with engine.begin() as conn:
@@ -54,8 +54,8 @@ def _setup(engine) -> tuple[int, int]:
 
 @pytest.mark.slow
 def test_a_planning_season_day_by_day(sqlite_url: str) -> None:
-    pytest.importorskip("engine.runtime.api")
-    from engine.runtime.api import advance
+    pytest.importorskip("govpath.runtime.api")
+    from govpath.runtime.api import advance
 
     engine = open_db(sqlite_url)
     _fin, edu = _setup(engine)
@@ -126,7 +126,7 @@ def test_a_planning_season_day_by_day(sqlite_url: str) -> None:
     assert "Policy and Resources Cabinet Committee on Friday 16 November 2012 at 10:00" in text
     digests = Counter(m["To"] for m in server.messages if m["X-Govpath-Kind"] == "digest")
     assert set(digests) <= {FIN, EDU, POLICY} and digests[POLICY] >= 2
-    from engine.audit.chain import verify
+    from govpath.audit.chain import verify
 
     with engine.connect() as conn:
         assert verify(conn).ok
@@ -134,7 +134,7 @@ def test_a_planning_season_day_by_day(sqlite_url: str) -> None:
 
 
 def test_reminders_follow_a_meeting_that_moves(sqlite_url: str) -> None:
-    from engine.runtime.meetings import move_meeting
+    from govpath.runtime.meetings import move_meeting
 
     engine = open_db(sqlite_url)
     _setup(engine)

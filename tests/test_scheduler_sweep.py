@@ -11,10 +11,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select, update
 
-from engine.config import Settings
-from engine.scheduler.sweep import run_sweep
-from engine.store import tables as t
-from engine.store.db import open_db
+from govpath.config import Settings
+from govpath.scheduler.sweep import run_sweep
+from govpath.store import tables as t
+from govpath.store.db import open_db
 from tests.scheduler_support import SmtpServer, london, seed
 
 DIRECTOR = "director@kent.example"
@@ -103,7 +103,7 @@ def test_reminders_arrive_on_their_day_once_and_escalations_only_when_missed(
         and kinds["reminder_sent"] == 3
         and kinds["escalation_sent"] == 2
     )
-    from engine.audit.chain import verify
+    from govpath.audit.chain import verify
 
     with engine.connect() as conn:
         assert verify(conn).ok
@@ -223,7 +223,7 @@ def test_any_sweep_schedule_sends_each_reminder_at_most_once_and_loses_none(
     message for them (the latest, marked late if any was missed), and nothing is sent twice."""
     import shutil
 
-    from engine.store.db import forget_engines
+    from govpath.store.db import forget_engines
 
     if "path" not in _TEMPLATE:  # one migrated database, copied for each example
         path = tmp_path_factory.mktemp("template") / "govpath.db"
@@ -258,7 +258,7 @@ def test_a_late_submission_withdraws_the_escalation_still_waiting_to_go(db_url: 
     """The deadline was missed and its escalation queued, but not yet sent, when the Director
     submits: the transition cancels it in the same transaction (the deadline stays ``missed``,
     so delivery alone would still send it), and leaves other plans' messages alone."""
-    from engine.runtime.api import advance
+    from govpath.runtime.api import advance
     from tests.test_runtime_cli import two_plans
 
     engine, fin, edu = two_plans(db_url, dt.datetime(2026, 12, 1, 9, tzinfo=dt.UTC))
@@ -325,7 +325,7 @@ def test_a_deadline_met_between_claim_and_send_stops_the_message(
 ) -> None:
     """The race the claim cannot see: the work is done after the message was claimed but before
     it is handed to SMTP. The check in the transaction that marks it sent stops it."""
-    from notifications.delivery import SmtpTransport
+    from govpath.notifications.delivery import SmtpTransport
 
     engine = open_db(db_url)
     ids = _seed_year(engine)

@@ -10,12 +10,12 @@ import holidays
 import pytest
 import yaml
 
-from calendars.meetings import Meeting
-from calendars.rules import parse_rule, route_needed
-from calendars.sources import read_calendar
-from calendars.timeline import build_timeline
-from calendars.workdays import get_policy
-from engine.definition.loader import load_pathway
+from govpath.calendars.meetings import Meeting
+from govpath.calendars.rules import parse_rule, route_needed
+from govpath.calendars.sources import read_calendar
+from govpath.calendars.timeline import build_timeline
+from govpath.calendars.workdays import get_policy
+from govpath.definition.loader import load_pathway
 
 ROOT = Path(__file__).resolve().parent.parent
 CALENDARS = ROOT / "calendars" / "data" / "kcc"

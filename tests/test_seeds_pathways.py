@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from engine.definition.loader import load_pathway
-from engine.definition.model import (
+from govpath.definition.loader import load_pathway
+from govpath.definition.model import (
     GateDate,
     GateFirstIn,
     Pathway,
@@ -266,7 +266,7 @@ def test_2016_17_pr_cc_dates_and_cmm_in_april() -> None:
 
 
 def test_2016_17_commissioning_stage_guard() -> None:
-    from engine.definition import conditions
+    from govpath.definition import conditions
 
     p = pathway("2016-17")
     submit = next(t for t in p.transitions if t.trigger == "submit_draft")

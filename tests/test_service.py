@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine
 
-from engine.config import load_settings
-from engine.scheduler.service import (
+from govpath.config import load_settings
+from govpath.scheduler.service import (
     EXIT_SWEEPS_FAILING,
     find_checkpoint_job,
     run_checkpoint,
@@ -63,7 +63,7 @@ def test_failing_sweeps_stop_the_service_with_a_non_zero_code_and_log_their_trac
 
 
 def test_a_sweep_that_succeeds_resets_the_count(tmp_path: Path, sqlite_url: str) -> None:
-    from engine.store.db import open_db
+    from govpath.store.db import open_db
 
     engine = open_db(sqlite_url)
     stop = threading.Event()
@@ -94,14 +94,14 @@ def test_the_checkpoint_hook_is_called_by_name_and_skips_when_absent(
     assert run_checkpoint("engine", now, here) is True
     called = [("engine", now, f"{__name__}:checkpoint_for_tests")]
     assert called == CALLS
-    absent = _settings(checkpoint_job="engine.audit.no_such_module:scheduled_checkpoint")
+    absent = _settings(checkpoint_job="govpath.audit.no_such_module:scheduled_checkpoint")
     with caplog.at_level(logging.INFO, logger="govpath"):
         assert run_checkpoint("engine", now, absent) is False
     assert "daily checkpoint skipped" in caplog.text
     assert find_checkpoint_job(f"{__name__}:no_such_function") is None
     # the default names the trail's real checkpoint function
-    from engine.audit.checkpoints import daily_checkpoint
-    from engine.config import CHECKPOINT_JOB
+    from govpath.audit.checkpoints import daily_checkpoint
+    from govpath.config import CHECKPOINT_JOB
 
     assert find_checkpoint_job(CHECKPOINT_JOB) is daily_checkpoint
 
@@ -135,13 +135,13 @@ def test_scheduler_run_exits_non_zero_after_failed_sweeps_without_a_traceback(
 ) -> None:
     from sqlalchemy import text
 
-    from engine.store.db import open_db
+    from govpath.store.db import open_db
 
     url = f"sqlite:///{tmp_path}/govpath.db"
     with open_db(url).begin() as conn:  # a database whose sweeps fail: its outbox is gone
         conn.execute(text("DROP TABLE outbox"))
     proc = subprocess.run(
-        [sys.executable, "-m", "engine", "--log-format", "json", "scheduler", "run"],
+        [sys.executable, "-m", "govpath", "--log-format", "json", "scheduler", "run"],
         cwd=tmp_path,
         env=_env(
             GOVPATH_DB=url,
@@ -197,6 +197,6 @@ def test_json_log_lines_carry_the_plan_deadline_and_message_ids(
 
 
 def open_db_for(url: str) -> Any:
-    from engine.store.db import open_db
+    from govpath.store.db import open_db
 
     return open_db(url)

@@ -10,11 +10,11 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import select
 
-from engine.config import Settings
-from engine.scheduler.digest import weekly_digest
-from engine.scheduler.sweep import run_sweep
-from engine.store import tables as t
-from engine.store.db import open_db
+from govpath.config import Settings
+from govpath.scheduler.digest import weekly_digest
+from govpath.scheduler.sweep import run_sweep
+from govpath.store import tables as t
+from govpath.store.db import open_db
 from tests.scheduler_support import Collector, free_port, london, seed
 
 DIRECTOR = "director@kent.example"
@@ -92,7 +92,7 @@ def test_a_refused_login_fails_the_message_with_the_servers_words(
     as_json = Cli(tmp_path, db=sqlite_url)("outbox", "list", "--json", check=0)
     assert "535" in as_json.stdout
     # The policy team's digest names it, with the server's words.
-    from notifications.render import Renderer
+    from govpath.notifications.render import Renderer
 
     with engine.begin() as conn:
         made = weekly_digest(conn, london(2012, 12, 10, 7), Settings(), Renderer())

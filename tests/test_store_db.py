@@ -7,7 +7,7 @@ import os
 import pytest
 from sqlalchemy import text
 
-from engine.store.db import head_revision, open_db
+from govpath.store.db import head_revision, open_db
 
 
 def test_first_use_creates_schema_at_head(db_url: str) -> None:
@@ -24,7 +24,7 @@ def _indexes(conn) -> dict[str, tuple[tuple[str, ...], str | None]]:
     """Every index of the tables govpath owns: name → (columns, partial predicate), as created."""
     from sqlalchemy import inspect
 
-    from engine.store.tables import metadata
+    from govpath.store.tables import metadata
 
     found = {}
     inspector = inspect(conn)
@@ -38,12 +38,12 @@ def _indexes(conn) -> dict[str, tuple[tuple[str, ...], str | None]]:
 
 
 def test_the_migrated_schema_is_the_one_tables_py_declares(db_url: str) -> None:
-    """The runtime's Core statements are built from engine.store.tables: its columns and indexes
+    """The runtime's Core statements are built from govpath.store.tables: its columns and indexes
     (partial ones with their predicate) are exactly what the migrations create."""
     from alembic.autogenerate import compare_metadata
     from alembic.runtime.migration import MigrationContext
 
-    from engine.store.tables import metadata
+    from govpath.store.tables import metadata
 
     engine = open_db(db_url)
     with engine.connect() as conn:
@@ -64,7 +64,7 @@ def test_the_migrated_schema_is_the_one_tables_py_declares(db_url: str) -> None:
 def test_every_migration_downgrades_and_upgrades_again(db_url: str) -> None:
     from alembic import command
 
-    from engine.store.db import _alembic_config
+    from govpath.store.db import _alembic_config
 
     engine = open_db(db_url)
     with engine.connect() as conn:
@@ -121,7 +121,7 @@ def test_timestamps_are_stored_as_utc_and_read_back_aware(db_url: str) -> None:
 
     from sqlalchemy import insert, select
 
-    from engine.store.tables import actors
+    from govpath.store.tables import actors
 
     engine = open_db(db_url)
     summer = dt.datetime(2013, 6, 3, 8, 0, tzinfo=ZoneInfo("Europe/London"))
@@ -140,15 +140,15 @@ def test_timestamps_are_stored_as_utc_and_read_back_aware(db_url: str) -> None:
 
 
 def test_hot_path_statements_store_timestamps_as_the_schema_does(db_url: str) -> None:
-    """The prepared raw-cursor path (engine.store.prepared) and Core write the same stored value,
+    """The prepared raw-cursor path (govpath.store.prepared) and Core write the same stored value,
     so comparisons such as ``due_at <= :now`` hold whichever path wrote the row."""
     import datetime as dt
     from zoneinfo import ZoneInfo
 
     from sqlalchemy import bindparam, insert, select, text
 
-    from engine.store.prepared import Prepared
-    from engine.store.tables import actors
+    from govpath.store.prepared import Prepared
+    from govpath.store.tables import actors
 
     engine = open_db(db_url)
     summer = dt.datetime(2013, 6, 3, 8, 0, 0, 123456, tzinfo=ZoneInfo("Europe/London"))
@@ -180,9 +180,9 @@ def test_any_change_to_the_meetings_reaches_the_deadlines_worked_out_next(db_url
     import datetime as dt
     from pathlib import Path
 
-    from calendars.sources import read_calendar
-    from calendars.store import upsert_meetings
-    from engine.runtime.api import add_actor, publish_pathway, start_plan
+    from govpath.calendars.sources import read_calendar
+    from govpath.calendars.store import upsert_meetings
+    from govpath.runtime.api import add_actor, publish_pathway, start_plan
 
     data = Path(__file__).parent / "data" / "runtime"
     t0 = dt.datetime(2026, 12, 1, 9, tzinfo=dt.UTC)

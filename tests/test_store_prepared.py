@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import bindparam, insert, select
 
-from engine.store.db import open_db
-from engine.store.prepared import Prepared
-from engine.store.tables import actors
+from govpath.store.db import open_db
+from govpath.store.prepared import Prepared
+from govpath.store.tables import actors
 
 
 def test_records_come_back_typed_by_column_name_and_statements_are_logged(

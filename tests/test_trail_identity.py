@@ -71,7 +71,7 @@ def login_interactively(cli: Cli, email: str, smtp: SmtpServer, env: dict[str, s
     """`govpath login --email` as a person runs it: wait for the mail, type the code."""
     seen = len([m for m in smtp.messages if m["To"] == email])
     proc = subprocess.Popen(
-        [sys.executable, "-m", "engine", "login", "--email", email],
+        [sys.executable, "-m", "govpath", "login", "--email", email],
         cwd=cli.cwd,
         env=cli._environment(env),
         stdin=subprocess.PIPE,
@@ -319,8 +319,8 @@ def test_oidc_device_login_records_issuer_and_subject(tmp_path: Path, db_url: st
 def test_old_events_still_verify_and_the_identity_is_hashed(tmp_path: Path, db_url: str) -> None:
     import datetime as dt
 
-    from engine.audit.chain import append_event
-    from engine.store.db import open_db
+    from govpath.audit.chain import append_event
+    from govpath.store.db import open_db
 
     _cli, proc = built(tmp_path, db_url)
     engine = open_db(db_url)

@@ -29,7 +29,7 @@ def roles(pg_url: str):
     tag = uuid.uuid4().hex[:8]
     owner, app = f"govpath_owner_{tag}", f"govpath_app_{tag}"
     yield owner, app
-    from engine.store.db import forget_engines
+    from govpath.store.db import forget_engines
 
     forget_engines()
     with psycopg.connect(pg_url.replace("+psycopg", ""), autocommit=True) as conn:

@@ -128,9 +128,9 @@ def test_another_key_vouches_for_nothing(tmp_path: Path, sqlite_url: str) -> Non
 def test_daily_checkpoint_makes_one_a_day(tmp_path: Path, sqlite_url: str) -> None:
     import datetime as dt
 
-    from engine.audit.checkpoints import daily_checkpoint
-    from engine.config import load_settings
-    from engine.store.db import open_db
+    from govpath.audit.checkpoints import daily_checkpoint
+    from govpath.config import load_settings
+    from govpath.store.db import open_db
 
     _cli, proc = built(tmp_path, sqlite_url)
     proc("audit", "keygen", check=0)

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from engine.runtime.api import start_plan
-from engine.store.db import open_db, utcnow
-from engine.web.app import create_app
-from engine.web.auth.links import issue_link
+from govpath.runtime.api import start_plan
+from govpath.store.db import open_db, utcnow
+from govpath.web.app import create_app
+from govpath.web.auth.links import issue_link
 from tests.conftest import Cli
 from tests.demo_support import AUDITOR, DIRECTOR, demo_copy
 from tests.web_support import csrf_of, web_settings

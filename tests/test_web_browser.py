@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from engine.runtime.api import advance, plan_status
+from govpath.runtime.api import advance, plan_status
 from tests.scheduler_support import SmtpServer, free_port
 from tests.web_browser_support import (
     CHROMIUM,
@@ -161,12 +161,12 @@ def _tab_to(page, test: str, limit: int = 60) -> None:
 
 
 def test_a_director_works_with_the_keyboard_alone(site):
-    from engine.web.auth.links import issue_link
-    from engine.web.settings import load_web_settings
+    from govpath.web.auth.links import issue_link
+    from govpath.web.settings import load_web_settings
 
     settings = load_web_settings(env={"GOVPATH_BASE_URL": site["server"].url}, path="/nonexistent")
-    from engine.runtime.api import start_plan
-    from engine.store.db import utcnow
+    from govpath.runtime.api import start_plan
+    from govpath.store.db import utcnow
     from tests.web_support import START
 
     plan = start_plan(

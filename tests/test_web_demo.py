@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def govpath(*args: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "engine", *args],
+        [sys.executable, "-m", "govpath", *args],
         cwd=cwd,
         env={**os.environ, "PYTHONPATH": str(ROOT), "GOVPATH_CONFIG": EMPTY_CONFIG, **env},
         capture_output=True,

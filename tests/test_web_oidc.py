@@ -8,7 +8,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from engine.web.app import create_app
+from govpath.web.app import create_app
 from tests.oidc_provider import Provider
 from tests.web_support import DIRECTOR, csrf_of, seed_council, web_settings
 

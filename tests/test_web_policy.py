@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from engine.runtime.api import plan_status
-from engine.web.app import create_app
-from engine.web.auth.links import issue_link
+from govpath.runtime.api import plan_status
+from govpath.web.app import create_app
+from govpath.web.auth.links import issue_link
 from tests.web_support import (
     DIRECTOR,
     POLICY,
@@ -116,7 +116,7 @@ def test_people_are_added_and_changed_with_who_did_it_in_the_trail(site):
     assert "Nia Newman" in client.get("/people").text
     from sqlalchemy import select
 
-    from engine.store.tables import audit_events as ae
+    from govpath.store.tables import audit_events as ae
 
     with site["engine"].connect() as conn:
         last = conn.execute(

@@ -7,9 +7,9 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
-from engine.runtime.api import plan_status
-from engine.web.app import create_app
-from engine.web.auth.links import issue_link
+from govpath.runtime.api import plan_status
+from govpath.web.app import create_app
+from govpath.web.auth.links import issue_link
 from tests.web_support import (
     DIRECTOR,
     OTHER_DIRECTOR,
@@ -97,7 +97,7 @@ def test_unknown_link_is_refused(site):
 def test_only_the_hash_of_a_link_is_stored(site):
     from sqlalchemy import select
 
-    from engine.store.tables import web_signin_links
+    from govpath.store.tables import web_signin_links
 
     path = link_path(site, DIRECTOR)
     token = path.rsplit("/", 1)[1]
@@ -246,7 +246,7 @@ def test_sign_in_request_without_csrf_sends_nothing(site, tmp_path):
 def test_unknown_address_gets_the_same_answer_and_no_link(site):
     from sqlalchemy import func, select
 
-    from engine.store.tables import web_signin_links
+    from govpath.store.tables import web_signin_links
 
     client = TestClient(site["app"])
     token = csrf_of(client.get("/sign-in").text)

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from engine.audit.chain import GENESIS, canonical_row, chain_hash
+from govpath.audit.chain import GENESIS, canonical_row, chain_hash
 
 COLUMNS = (
     "id, seq, at, plan_id, kind, trigger, from_state, to_state, actor, body, meeting_id, note, "

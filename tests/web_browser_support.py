@@ -95,7 +95,7 @@ class Server:
         self.url = f"http://127.0.0.1:{port}"
         full = {**os.environ, **env, "GOVPATH_BASE_URL": self.url, "GOVPATH_CONFIG": EMPTY_CONFIG}
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "engine", "--db", db_url, "serve", "--port", str(port), *extra],
+            [sys.executable, "-m", "govpath", "--db", db_url, "serve", "--port", str(port), *extra],
             env=full,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,

@@ -7,8 +7,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from engine.runtime.api import add_actor, publish_pathway, start_plan
-from engine.store.db import open_db
+from govpath.runtime.api import add_actor, publish_pathway, start_plan
+from govpath.store.db import open_db
 
 ROOT = Path(__file__).resolve().parent.parent
 PATHWAY = ROOT / "workflows" / "kcc" / "2013-14.yaml"
@@ -37,8 +37,8 @@ class Clock:
 
 def seed_council(db_url: str) -> dict[str, Any]:
     """The 2012/13 calendar, the 2013/14 pathway, five people, and two Directors' plans."""
-    from calendars.sources import read_calendars
-    from calendars.store import upsert_meetings
+    from govpath.calendars.sources import read_calendars
+    from govpath.calendars.store import upsert_meetings
 
     engine = open_db(db_url)
     with engine.begin() as conn:
@@ -54,7 +54,7 @@ def seed_council(db_url: str) -> dict[str, Any]:
 
 
 def web_settings(db_url: str, **changes: Any):
-    from engine.web.settings import load_web_settings
+    from govpath.web.settings import load_web_settings
 
     settings = load_web_settings(env={}, path="/nonexistent/govpath.toml")
     return settings.with_(core=settings.core.with_(db_url=db_url), **changes)
@@ -69,7 +69,7 @@ def csrf_of(html: str) -> str:
 def trail_count(engine) -> int:
     from sqlalchemy import func, select
 
-    from engine.store.tables import audit_events
+    from govpath.store.tables import audit_events
 
     with engine.connect() as conn:
         return conn.execute(select(func.count()).select_from(audit_events)).scalar_one()

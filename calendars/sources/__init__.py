@@ -8,11 +8,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from engine.errors import CalendarError, Problem
+from govpath.errors import CalendarError, Problem
 
 if TYPE_CHECKING:
-    from calendars.meetings import Meeting
-    from calendars.sources.bodies import Patterns
+    from govpath.calendars.meetings import Meeting
+    from govpath.calendars.sources.bodies import Patterns
 
 
 @dataclass
@@ -29,7 +29,7 @@ class CalendarFile:
 
 def read_text(path: str | Path) -> str:
     """The file as text (UTF-8, a byte-order mark dropped); CalendarError when unreadable."""
-    from engine.safeio import MAX_CALENDAR_BYTES, FileRefused, read_limited
+    from govpath.safeio import MAX_CALENDAR_BYTES, FileRefused, read_limited
 
     p = Path(path)
     try:
@@ -70,14 +70,14 @@ def read_calendar_file(path: str | Path, body_patterns: Patterns | None = None) 
     text = read_text(path)
     kind = detect_format(path, text)
     if kind == "ics":
-        from calendars.sources.ics import parse_ics
+        from govpath.calendars.sources.ics import parse_ics
 
         return parse_ics(text, str(path), body_patterns)
     if kind == "moderngov":
-        from calendars.sources.moderngov import parse_moderngov
+        from govpath.calendars.sources.moderngov import parse_moderngov
 
         return parse_moderngov(text, str(path), body_patterns)
-    from calendars.sources.yaml_calendar import parse_yaml_calendar
+    from govpath.calendars.sources.yaml_calendar import parse_yaml_calendar
 
     return parse_yaml_calendar(text, str(path))
 

@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from engine.errors import BadInput
+from govpath.errors import BadInput
 
 # Built-in patterns for the KCC bodies, most specific first ("Cabinet" comes last).
 DEFAULT_PATTERNS: tuple[tuple[str, str], ...] = (
@@ -57,7 +57,7 @@ class BodyMatcher:
     """
 
     def __init__(self, patterns: Patterns | None = None, *, defaults: bool = True):
-        from engine.safe_regex import compile_title_pattern
+        from govpath.safe_regex import compile_title_pattern
 
         self.rules: list[tuple[re.Pattern[str], str]] = []
         for rx, body in _pairs(patterns):
@@ -71,7 +71,7 @@ class BodyMatcher:
             self.rules += [(re.compile(rx, re.IGNORECASE), body) for rx, body in DEFAULT_PATTERNS]
 
     def match(self, title: str) -> str | None:
-        from engine.safe_regex import MAX_TEXT
+        from govpath.safe_regex import MAX_TEXT
 
         text = " ".join(str(title).split())[:MAX_TEXT]  # bounds the time any pattern can take
         for rx, body in self.rules:

@@ -13,10 +13,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from calendars.meetings import Meeting
-from calendars.sources import CalendarFile
-from calendars.sources.bodies import BodyMatcher, Patterns
-from engine.errors import CalendarError, Problem
+from govpath.calendars.meetings import Meeting
+from govpath.calendars.sources import CalendarFile
+from govpath.calendars.sources.bodies import BodyMatcher, Patterns
+from govpath.errors import CalendarError, Problem
 
 _CONTENT_LINE = re.compile(
     r'^[A-Za-z0-9-]+(?:;[A-Za-z0-9-]+=(?:"[^"]*"|[^";:,]*)(?:,(?:"[^"]*"|[^";:,]*))*)*:'
@@ -88,7 +88,7 @@ def parse_ics(
     """Parse an iCalendar file; CalendarError with the line of every malformed part."""
     import icalendar
 
-    from engine.zone import council_zone
+    from govpath.zone import council_zone
 
     blocks, problems = _scan(text, path)
     try:

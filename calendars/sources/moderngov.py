@@ -18,10 +18,10 @@ import datetime as dt
 import re
 from typing import Any
 
-from calendars.meetings import Meeting
-from calendars.sources import CalendarFile
-from calendars.sources.bodies import BodyMatcher, Patterns
-from engine.errors import CalendarError, Problem
+from govpath.calendars.meetings import Meeting
+from govpath.calendars.sources import CalendarFile
+from govpath.calendars.sources.bodies import BodyMatcher, Patterns
+from govpath.errors import CalendarError, Problem
 
 _TIME = re.compile(
     r"^\s*(\d{1,2})(?:[.:](\d{2}))?\s*([ap])\.?\s*m\.?\s*$|^\s*(\d{1,2})[.:](\d{2})\s*$", re.I

@@ -19,9 +19,9 @@ import difflib
 import re
 from typing import Any
 
-from calendars.meetings import STATUSES, Meeting
-from calendars.sources import CalendarFile
-from engine.errors import CalendarError, Problem
+from govpath.calendars.meetings import STATUSES, Meeting
+from govpath.calendars.sources import CalendarFile
+from govpath.errors import CalendarError, Problem
 
 TOP_KEYS = ("calendar", "timezone", "closures", "meetings", "description", "source")
 MEETING_KEYS = ("body", "date", "time", "title", "place", "status", "id", "original_date")
@@ -163,7 +163,7 @@ def _closures(r: _Reader, node: Any) -> list[dt.date]:
 
 
 def _meeting(r: _Reader, node: Any, i: int, tz: Any) -> Meeting | None:
-    from engine.zone import council_zone
+    from govpath.zone import council_zone
 
     where = f"meetings[{i}]"
     if not isinstance(node, dict):
@@ -259,7 +259,7 @@ def parse_yaml_calendar(text: str, path: str = "<string>") -> CalendarFile:
     """Parse the YAML calendar; CalendarError listing every problem with its line and column."""
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
-    from engine.safeio import YamlRefused, compose_bounded, fast_yaml
+    from govpath.safeio import YamlRefused, compose_bounded, fast_yaml
 
     # The C composer (libyaml) keeps positions, and 200,000 meetings are read in seconds.
     yaml = fast_yaml("safe", pure=False)
@@ -289,7 +289,7 @@ def parse_yaml_calendar(text: str, path: str = "<string>") -> CalendarFile:
     if name is not None and not isinstance(name, str):
         r.error(r.pos(doc, "calendar"), "calendar must be a name", "calendar")
     tz = None
-    from engine.zone import zone_name
+    from govpath.zone import zone_name
 
     tz_name = doc.get("timezone") or zone_name()
     try:

@@ -25,9 +25,9 @@ def states_as_of(
     """
     from sqlalchemy import func, select
 
-    from engine.store.db import as_utc
-    from engine.store.tables import audit_events as ev
-    from engine.store.tables import plans
+    from govpath.store.db import as_utc
+    from govpath.store.tables import audit_events as ev
+    from govpath.store.tables import plans
 
     # The newest state event per plan, read off the covering index (kind, at, plan_id, seq,
     # to_state): DISTINCT ON in PostgreSQL; in SQLite the bare columns of a max() aggregate come

@@ -139,8 +139,8 @@ def _statements() -> dict[str, Any]:
     if not _stmts:
         from sqlalchemy import bindparam, insert, select, update
 
-        from engine.store.prepared import Prepared
-        from engine.store.tables import audit_events, audit_head
+        from govpath.store.prepared import Prepared
+        from govpath.store.tables import audit_events, audit_head
 
         # compiled once per dialect, run on the driver's cursor: the chain append is on the hot path
         _stmts["head"] = Prepared(
@@ -374,7 +374,7 @@ def verify(conn: Any, after: tuple[int, str] | None = None) -> VerifyResult:
     """
     from sqlalchemy import select
 
-    from engine.store.tables import audit_events, audit_head
+    from govpath.store.tables import audit_events, audit_head
 
     t = audit_events
     query = select(t).order_by(t.c.seq, t.c.id)

@@ -19,10 +19,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from engine.audit.acting import Acting
-from engine.audit.chain import VerifyResult, append_event, canonical_json, verify
-from engine.errors import BadInput
-from engine.store.facts import database_id
+from govpath.audit.acting import Acting
+from govpath.audit.chain import VerifyResult, append_event, canonical_json, verify
+from govpath.errors import BadInput
+from govpath.store.facts import database_id
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import (
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     )
     from sqlalchemy import Connection, Engine
 
-    from engine.config import Settings
+    from govpath.config import Settings
 
 WITNESS_ROLES = ("auditor", "monitoring_officer")
 
@@ -150,9 +150,9 @@ def _witness_messages(conn: Connection, cp_id: int, line: str, seq: int, now: dt
     """One outbox message per auditor and monitoring officer, carrying the signed checkpoint."""
     from sqlalchemy import select
 
-    from engine.scheduler.outbox import insert_messages
-    from engine.store.tables import actor_roles, actors
-    from notifications.message import message_id
+    from govpath.notifications.message import message_id
+    from govpath.scheduler.outbox import insert_messages
+    from govpath.store.tables import actor_roles, actors
 
     people = conn.execute(
         select(actors.c.email)
@@ -198,7 +198,7 @@ def make_checkpoint(
     auditors' messages; then append it to WITNESS_FILE. Returns the checkpoint as JSON."""
     from sqlalchemy import select
 
-    from engine.store.tables import audit_checkpoints, audit_head
+    from govpath.store.tables import audit_checkpoints, audit_head
 
     key = load_private(signing_key)
     kid = key_id(key.public_key())
@@ -258,7 +258,7 @@ def daily_checkpoint(engine: Engine, settings: Settings, now: dt.datetime) -> di
     (witnessed in ``[audit] witness_file`` if set); None when there is nothing to do."""
     from sqlalchemy import func, select
 
-    from engine.store.tables import audit_checkpoints
+    from govpath.store.tables import audit_checkpoints
 
     if not settings.audit_signing_key:
         return None
@@ -355,7 +355,7 @@ def verify_against(
     the newest one onwards (what came before it is vouched for by its witnessed hash)."""
     from sqlalchemy import select
 
-    from engine.store.tables import audit_events as t
+    from govpath.store.tables import audit_events as t
 
     kid = key_id(public)
     trusted: list[Witnessed] = []

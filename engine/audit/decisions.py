@@ -2,7 +2,7 @@
 
 A decision is a ``transition`` event whose data carries ``decision``. For a Key Decision the
 record also gives the date its notice was published, the clear days that gave
-(:func:`calendars.rules.notice_clear_days`), and the call-in end and effective-from dates (named
+(:func:`govpath.calendars.rules.notice_clear_days`), and the call-in end and effective-from dates (named
 rules ``call-in-end`` / ``effective-from`` counted from the day the decision record was
 published: the decision day unless the trail records another). A Key Decision is flagged when its
 notice was short of 28 clear days, and when it was taken without the general-exception or
@@ -86,7 +86,7 @@ def notice_flags(
     route: str | None, published: dt.date | None, decided: dt.date, policy: Any = None
 ) -> list[str]:
     """What is wrong with a Key Decision's notice (empty when it was given in time)."""
-    from calendars.rules import notice_clear_days, route_needed
+    from govpath.calendars.rules import notice_clear_days, route_needed
 
     flags: list[str] = []
     needed = route_needed(published, decided, policy)
@@ -128,12 +128,12 @@ def decision_records(
     """Every decision in the trail matching the filters (decision date within since..until)."""
     from sqlalchemy import select
 
-    from calendars.rules import notice_clear_days, parse_rule
-    from calendars.workdays import get_policy
-    from engine.audit.query import decision_clause, local
-    from engine.reports.context import as_date, body_name, meeting_dates, pathway_of_version
-    from engine.store.tables import audit_events as ev
-    from engine.store.tables import plans
+    from govpath.audit.query import decision_clause, local
+    from govpath.calendars.rules import notice_clear_days, parse_rule
+    from govpath.calendars.workdays import get_policy
+    from govpath.reports.context import as_date, body_name, meeting_dates, pathway_of_version
+    from govpath.store.tables import audit_events as ev
+    from govpath.store.tables import plans
 
     stmt = (
         select(ev, plans.c.subject, plans.c.pathway_id, plans.c.pathway_version_id)
@@ -246,10 +246,10 @@ def _notice_standing(conn: Connection, records: list[DecisionRecord], today: Any
     """Each Key Decision's statutory notice deadline, as every report says it ("met late (…)")."""
     from sqlalchemy import select
 
-    from calendars.workdays import get_policy
-    from engine.audit.lateness import standing
-    from engine.store.db import as_utc
-    from engine.store.tables import deadlines as dl
+    from govpath.audit.lateness import standing
+    from govpath.calendars.workdays import get_policy
+    from govpath.store.db import as_utc
+    from govpath.store.tables import deadlines as dl
 
     plans = sorted({r.plan for r in records if r.key_decision})
     if not plans:
@@ -272,7 +272,7 @@ def record_markdown(records: list[DecisionRecord]) -> str:
     """Decision records as Markdown, one section per decision."""
     if not records:
         return "No decisions have been recorded for this plan.\n"
-    from engine.safe_output import markdown_text as md  # one line each, HTML escaped
+    from govpath.safe_output import markdown_text as md  # one line each, HTML escaped
 
     first = records[0]
     lines = [f"# Decision record: plan {first.plan} — {md(first.subject)}", ""]

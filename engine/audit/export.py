@@ -68,7 +68,7 @@ def json_text(obj: Any) -> str:
 
 def _cell(value: Any) -> Any:
     """One CSV cell: nested values as sorted JSON; a would-be formula neutralised (OWASP)."""
-    from engine.safe_output import csv_cell
+    from govpath.safe_output import csv_cell
 
     return csv_cell(json.dumps(value, sort_keys=True) if isinstance(value, dict | list) else value)
 

@@ -5,7 +5,7 @@ working days (on the pathway's working-day policy) from its due day to the day i
 still outstanding after its day is "missed", counted to today. Plan status, audit queries,
 decision records, the digest and the year report all use :func:`standing`.
 
->>> from calendars.workdays import get_policy
+>>> from govpath.calendars.workdays import get_policy
 >>> s = standing("met", dt.date(2012, 12, 21), dt.datetime(2012, 12, 28, 10, tzinfo=dt.UTC),
 ...              get_policy())
 >>> s.label, s.days_late, s.working_days_late, s.text
@@ -74,7 +74,7 @@ def standing(
     today: dt.date | None = None,
 ) -> Standing:
     """How a deadline with STATUS, due DUE and met at MET_AT stands (missed: counted to TODAY)."""
-    from engine.audit.missed import lateness
+    from govpath.audit.missed import lateness
 
     if status == "met":
         on = met_day(met_at)

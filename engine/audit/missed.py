@@ -4,7 +4,7 @@ A deadline counts as missed when the scheduler marked it ``missed``, or when it 
 its due date. Lateness runs from the due date to the day it was met (Europe/London), or to
 today while it is still outstanding; working days are counted on the pathway's working-day policy.
 
->>> from calendars.workdays import get_policy
+>>> from govpath.calendars.workdays import get_policy
 >>> lateness(dt.date(2012, 12, 21), dt.date(2012, 12, 28), get_policy())  # over Christmas
 (7, 3)
 """
@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from sqlalchemy import Connection
 
-    from calendars.workdays import WorkingDayPolicy
+    from govpath.calendars.workdays import WorkingDayPolicy
 
 
 def lateness(due: dt.date, done: dt.date, policy: WorkingDayPolicy) -> tuple[int, int]:
@@ -37,8 +37,8 @@ def transitions_of(conn: Connection, plan_ids: set[int]) -> dict[int, list[tuple
     """Each plan's transitions as (London day, from_state, trigger), in chain order."""
     from sqlalchemy import select
 
-    from engine.audit.query import local
-    from engine.store.tables import audit_events as ev
+    from govpath.audit.query import local
+    from govpath.store.tables import audit_events as ev
 
     out: dict[int, list[tuple[Any, ...]]] = {p: [] for p in plan_ids}
     ids = sorted(plan_ids)
@@ -84,11 +84,11 @@ def missed_deadlines(
     """Missed deadlines (filters on due date range, owner, plan, gate body), oldest due first."""
     from sqlalchemy import and_, func, or_, select
 
-    from calendars.workdays import get_policy
-    from engine.audit.query import local
-    from engine.reports.context import pathway_of_version
-    from engine.store.tables import deadlines as dl
-    from engine.store.tables import meetings, plans
+    from govpath.audit.query import local
+    from govpath.calendars.workdays import get_policy
+    from govpath.reports.context import pathway_of_version
+    from govpath.store.tables import deadlines as dl
+    from govpath.store.tables import meetings, plans
 
     late_met = and_(dl.c.met_at.is_not(None), func.date(dl.c.met_at) >= dl.c.due)
     stmt = (

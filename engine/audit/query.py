@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from engine.errors import BadInput
+from govpath.errors import BadInput
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection, Row
@@ -97,7 +97,7 @@ def decision_clause() -> ColumnElement[bool]:
     """
     from sqlalchemy import and_, literal_column
 
-    from engine.store.tables import audit_events as ev
+    from govpath.store.tables import audit_events as ev
 
     mark = DECISION_MARK.replace("'", "''")
     return and_(
@@ -110,7 +110,7 @@ def met_clause() -> ColumnElement[bool]:
     recorded them inside the transition hold separate ``deadline_met`` events, found by kind)."""
     from sqlalchemy import and_, literal_column
 
-    from engine.store.tables import audit_events as ev
+    from govpath.store.tables import audit_events as ev
 
     return and_(
         ev.c.kind == literal_column("'transition'"),
@@ -121,7 +121,7 @@ def met_clause() -> ColumnElement[bool]:
 def _conditions(f: EventFilter) -> list[ColumnElement[bool]]:
     from sqlalchemy import or_
 
-    from engine.store.tables import audit_events as ev
+    from govpath.store.tables import audit_events as ev
 
     where: list[ColumnElement[bool]] = []
     if f.plan is not None:
@@ -206,7 +206,7 @@ def query_events(conn: Connection, f: EventFilter) -> EventPage:
     """The events matching F in chain order, one page (LIMIT+1 rows read to know if more match)."""
     from sqlalchemy import select
 
-    from engine.store.tables import audit_events as ev
+    from govpath.store.tables import audit_events as ev
 
     if f.limit is not None and f.limit < 0:
         raise BadInput("--limit must be 0 or more.")

@@ -1,6 +1,6 @@
 """The decision register: every decision with its notice, route and dates, and the recorded check.
 
-Built on :func:`engine.audit.decisions.decision_records`; the web's ``/decisions``, its CSV and the
+Built on :func:`govpath.audit.decisions.decision_records`; the web's ``/decisions``, its CSV and the
 API's decisions all come from :func:`register_rows`. :func:`verify_and_record` runs the same
 check as `govpath audit verify` and appends who ran it to the trail.
 
@@ -13,10 +13,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
-from engine.audit.chain import VerifyResult, append_event, verify
-from engine.audit.decisions import DecisionRecord, decision_records
-from engine.audit.trail_query import acting
-from engine.errors import NotFound
+from govpath.audit.chain import VerifyResult, append_event, verify
+from govpath.audit.decisions import DecisionRecord, decision_records
+from govpath.audit.trail_query import acting
+from govpath.errors import NotFound
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection, Engine
@@ -92,7 +92,7 @@ def decision_by_event(conn: Connection, event_id: int) -> DecisionRecord:
     """The decision recorded by trail event EVENT_ID; NotFound when that event is no decision."""
     from sqlalchemy import select
 
-    from engine.store.tables import audit_events as ev
+    from govpath.store.tables import audit_events as ev
 
     plan = conn.execute(select(ev.c.plan_id).where(ev.c.id == event_id)).scalar()
     if plan is not None:
@@ -113,7 +113,7 @@ def verify_and_record(
     """Verify the whole trail (as `govpath audit verify`), then append an ``audit_verified`` event
     saying who ran it, through which channel, and what it found. Returns the result and the
     event's seq. The check reads before the event is written, so it covers the trail as it was."""
-    from engine.store.db import utcnow
+    from govpath.store.db import utcnow
 
     now = now or utcnow()
     with engine.connect() as conn:
@@ -134,7 +134,7 @@ def last_verified(conn: Connection, upto_seq: int | None = None) -> dict[str, An
     at or below UPTO_SEQ (the whole trail when None)."""
     from sqlalchemy import select
 
-    from engine.store.tables import audit_events as ev
+    from govpath.store.tables import audit_events as ev
 
     stmt = select(ev.c.seq, ev.c.id, ev.c.kind, ev.c.at, ev.c.plan_id, ev.c.hash)
     if upto_seq is not None:
@@ -142,7 +142,7 @@ def last_verified(conn: Connection, upto_seq: int | None = None) -> dict[str, An
     row = conn.execute(stmt.order_by(ev.c.seq.desc()).limit(1)).first()
     if row is None:
         return None
-    from engine.store.db import as_utc
+    from govpath.store.db import as_utc
 
     return {
         "seq": row.seq,

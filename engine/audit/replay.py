@@ -46,7 +46,7 @@ def replay(conn: Any) -> Replayed:
     """Read the trail's state-bearing events in ``seq`` order and apply them."""
     from sqlalchemy import select
 
-    from engine.store.tables import audit_events as t
+    from govpath.store.tables import audit_events as t
 
     out = Replayed()
     rows = conn.execution_options(yield_per=2000).execute(
@@ -76,7 +76,7 @@ def replay(conn: Any) -> Replayed:
 def _plan_findings(conn: Any, said: Replayed) -> list[str]:
     from sqlalchemy import select
 
-    from engine.store.tables import plans
+    from govpath.store.tables import plans
 
     found: list[str] = []
     seen: set[int] = set()
@@ -110,7 +110,7 @@ def _deadline_findings(conn: Any, said: Replayed) -> list[str]:
     """Met and missed deadlines against the trail (the rules for other statuses live here)."""
     from sqlalchemy import select
 
-    from engine.store.tables import deadlines as d
+    from govpath.store.tables import deadlines as d
 
     found: list[str] = []
     for r in conn.execute(select(d.c.id, d.c.plan_id, d.c.name, d.c.status, d.c.met_at)):
@@ -132,7 +132,7 @@ def _deadline_findings(conn: Any, said: Replayed) -> list[str]:
 def _role_findings(conn: Any, said: Replayed) -> list[str]:
     from sqlalchemy import select
 
-    from engine.store.tables import actor_roles, actors
+    from govpath.store.tables import actor_roles, actors
 
     held: dict[str, set[str]] = {}
     for email, role in conn.execute(

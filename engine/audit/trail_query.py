@@ -1,7 +1,7 @@
 """One question to the trail, as `audit query` asks it: events, missed deadlines or states as of.
 
 The CLI, the web pages and the API all build a :class:`TrailQuery` and call :func:`run_query`,
-so a filter gives the same rows (and, through :mod:`engine.audit.export`, the same CSV and JSON)
+so a filter gives the same rows (and, through :mod:`govpath.audit.export`, the same CSV and JSON)
 wherever it is asked. :func:`trail_records` adds what a person reading the trail needs beside
 each event: the actor's name, the channel it came through and, for the web or the API, the
 identity that signed in.
@@ -12,7 +12,7 @@ identity that signed in.
 >>> query_from_params({"plan": "three"})
 Traceback (most recent call last):
 ...
-engine.errors.BadInput: plan must be a whole number (not 'three').
+govpath.errors.BadInput: plan must be a whole number (not 'three').
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from engine.audit.export import ASOF_COLUMNS, EVENT_COLUMNS, MISSED_COLUMNS
-from engine.audit.query import DEFAULT_LIMIT, LONDON, EventFilter, local, moment, query_events
-from engine.errors import BadInput
+from govpath.audit.export import ASOF_COLUMNS, EVENT_COLUMNS, MISSED_COLUMNS
+from govpath.audit.query import DEFAULT_LIMIT, LONDON, EventFilter, local, moment, query_events
+from govpath.errors import BadInput
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -193,13 +193,13 @@ def run_query(conn: Connection, q: TrailQuery) -> TrailResult:
         raise BadInput("--limit and --offset must be 0 or more.")
     page_limit = q.limit or None
     if q.as_of:
-        from engine.audit.asof import states_as_of
+        from govpath.audit.asof import states_as_of
 
         at = moment(q.as_of)
         rows = states_as_of(conn, at, plan=q.plan)
         return TrailResult("as_of", rows, ASOF_COLUMNS, False, 0, f"Plans as of {at.isoformat()}")
     if q.missed:
-        from engine.audit.missed import missed_deadlines
+        from govpath.audit.missed import missed_deadlines
 
         rows = missed_deadlines(
             conn,
@@ -283,7 +283,7 @@ def actor_names(conn: Connection, emails: set[str]) -> dict[str, str]:
     """Registered people's names by e-mail."""
     from sqlalchemy import select
 
-    from engine.store.tables import actors
+    from govpath.store.tables import actors
 
     if not emails:
         return {}

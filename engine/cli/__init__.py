@@ -9,10 +9,10 @@ def main(argv: list[str] | None = None) -> None:
     """Run govpath; never let a traceback reach the user.
 
     Usage errors (unknown command or flag) exit 2 through typer's own handling; every
-    :class:`~engine.errors.GovpathError` prints its sentences on stderr and exits with its code.
+    :class:`~govpath.errors.GovpathError` prints its sentences on stderr and exits with its code.
     """
-    from engine.errors import GovpathError
-    from engine.safeio import private_umask
+    from govpath.errors import GovpathError
+    from govpath.safeio import private_umask
 
     private_umask()  # databases, reports, exports and mail files: 0600, folders 0700
     try:
@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> None:
             sys.exit(1)
         import logging
 
-        from engine import logs
+        from govpath import logs
 
         from .output import internal_error
 
@@ -91,7 +91,7 @@ def _scrubbed(text: str, argv: list[str] | None) -> str:
     """TEXT with the passwords of every database URL this run was given masked."""
     import os
 
-    from engine.redact import scrub
+    from govpath.redact import scrub
 
     args = list(sys.argv[1:] if argv is None else argv)
     urls = [os.environ.get("GOVPATH_DB", "")]

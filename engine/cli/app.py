@@ -12,7 +12,7 @@ app = groups.app
 
 def _show_version(value: bool) -> None:
     if value:
-        from engine import __version__
+        from govpath import __version__
 
         typer.echo(f"govpath {__version__}")
         raise typer.Exit()
@@ -52,9 +52,9 @@ def _root(
 
     Example: govpath validate workflows/
     """
-    from engine.config import load_settings, use_config_file
-    from engine.logs import configure
-    from engine.zone import use_zone
+    from govpath.config import load_settings, use_config_file
+    from govpath.logs import configure
+    from govpath.zone import use_zone
 
     use_config_file(config)
     settings = load_settings()

@@ -37,7 +37,7 @@ def _day(text: str | None, what: str) -> dt.date | None:
 
 def _today(text: str | None) -> dt.date:
 
-    from engine.zone import today
+    from govpath.zone import today
 
     return _day(text, "--today") or today()
 
@@ -46,7 +46,7 @@ def _write_rows(
     rows: list[dict[str, Any]], fmt: QueryFormat, columns: list[str], title: str
 ) -> None:
     """Rows as JSON, CSV or a table (tables on stdout; JSON and CSV are the only stdout content)."""
-    from engine.audit.export import csv_text, json_text
+    from govpath.audit.export import csv_text, json_text
 
     if fmt is QueryFormat.json:
         sys.stdout.write(json_text(rows))
@@ -157,8 +157,8 @@ def audit_query(
 
     Example: govpath audit query --plan 3 --since 2013-01-01 --decisions --format json
     """
-    from engine.audit.trail_query import TrailQuery, run_query
-    from engine.errors import BadInput
+    from govpath.audit.trail_query import TrailQuery, run_query
+    from govpath.errors import BadInput
 
     from .output import err_console
 
@@ -188,7 +188,7 @@ def audit_query(
     if fmt is QueryFormat.table and result.mode == "events":
         import datetime as dt
 
-        from engine.audit.query import local
+        from govpath.audit.query import local
 
         rows = [
             {**e, "at": local(dt.datetime.fromisoformat(e["at"])).strftime("%Y-%m-%d %H:%M")}
@@ -221,8 +221,8 @@ def decision_record(
 
     Example: govpath decision record 3 --format markdown
     """
-    from engine.audit.decisions import decision_records, record_markdown
-    from engine.reports.context import load_plan
+    from govpath.audit.decisions import decision_records, record_markdown
+    from govpath.reports.context import load_plan
 
     from .output import emit_json
 
@@ -254,7 +254,7 @@ def decision_list(
 
     Example: govpath decision list --key --since 2013-01-01 --json
     """
-    from engine.audit.decisions import decision_records
+    from govpath.audit.decisions import decision_records
 
     from .output import emit_json
 
@@ -340,7 +340,7 @@ def report_pathway(
     if meeting is not None:
         doc = _paper_lines(ctx, pathway_path, calendars, meeting, maps)
     else:
-        from engine.reports.pathway_lines import pathway_lines
+        from govpath.reports.pathway_lines import pathway_lines
 
         with open_engine(ctx).connect() as conn:
             doc = pathway_lines(conn, plan, today=_today(today))
@@ -358,8 +358,8 @@ def _paper_lines(
     maps: list[str],
 ) -> dict[str, Any]:
     """``report pathway --pathway FILE --meeting BODY@DATE``: the lines of a paper, no plan."""
-    from engine.errors import BadInput
-    from engine.reports.pathway_lines import paper_lines
+    from govpath.errors import BadInput
+    from govpath.reports.pathway_lines import paper_lines
 
     from .cmd_calendar import _timeline_inputs
     from .parse import parse_date
@@ -373,7 +373,7 @@ def _paper_lines(
     pathway, meetings, closures = _timeline_inputs(ctx, pathway_path, calendars, maps)
     body = body.strip()
     if body not in {b.id for b in pathway.bodies}:
-        from engine.definition.schema_errors import did_you_mean
+        from govpath.definition.schema_errors import did_you_mean
 
         known = [b.id for b in pathway.bodies]
         raise BadInput(
@@ -402,8 +402,8 @@ def report_year(
 
     Example: govpath report year business_planning_2013_14 -o year.html
     """
-    from engine.errors import BadInput
-    from engine.reports.year import collect_year, render_year
+    from govpath.errors import BadInput
+    from govpath.reports.year import collect_year, render_year
 
     with open_engine(ctx).connect() as conn:
         year = collect_year(conn, pathway, today=_today(today))

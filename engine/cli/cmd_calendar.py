@@ -13,9 +13,9 @@ from . import groups
 from .parse import open_engine, parse_date
 
 if TYPE_CHECKING:
-    from calendars.meetings import Meeting
-    from calendars.timeline import Timeline
-    from engine.definition.model import Pathway
+    from govpath.calendars.meetings import Meeting
+    from govpath.calendars.timeline import Timeline
+    from govpath.definition.model import Pathway
 
 _MAP_HELP = "Map meeting titles to a body: a regular expression and a body id, e.g. '^P&R=pr_cc'."
 
@@ -45,20 +45,20 @@ def import_cmd(
 
     Example: govpath calendar import calendars/data/kcc/2012-13.yaml --map '^Leader=cabinet'
     """
-    from calendars.sources import read_calendars
-    from calendars.sources.bodies import parse_maps, patterns_from_pathway
-    from calendars.store import upsert_meetings
+    from govpath.calendars.sources import read_calendars
+    from govpath.calendars.sources.bodies import parse_maps, patterns_from_pathway
+    from govpath.calendars.store import upsert_meetings
 
     patterns: list[tuple[str, str]] = parse_maps(maps)
     if pathway:
-        from engine.definition.loader import load_pathway
+        from govpath.definition.loader import load_pathway
 
         for body, rxs in patterns_from_pathway(load_pathway(pathway)).items():
             patterns.extend((rx, body) for rx in rxs)
     found = read_calendars(files, patterns)
     meetings = [m for f in found for m in f.meetings]
-    from engine.audit.chain import append_event
-    from engine.store.db import utcnow
+    from govpath.audit.chain import append_event
+    from govpath.store.db import utcnow
 
     from .identity import who_acts
 
@@ -122,7 +122,7 @@ def list_cmd(
 
     Example: govpath calendar list --body pr_cc --from 2013-01-01 --json
     """
-    from calendars.store import load_meetings
+    from govpath.calendars.store import load_meetings
 
     start, end = parse_date(date_from, "--from"), parse_date(date_to, "--to")
     engine = open_engine(ctx)
@@ -155,9 +155,9 @@ def list_cmd(
 def _timeline_inputs(
     ctx: typer.Context, pathway_path: str, calendars: list[str], maps: list[str]
 ) -> tuple[Pathway, list[Meeting], list[dt.date]]:
-    from calendars.sources import read_calendars
-    from calendars.sources.bodies import parse_maps, patterns_from_pathway
-    from engine.definition.loader import load_pathway
+    from govpath.calendars.sources import read_calendars
+    from govpath.calendars.sources.bodies import parse_maps, patterns_from_pathway
+    from govpath.definition.loader import load_pathway
 
     pathway = load_pathway(pathway_path)
     if calendars:
@@ -168,7 +168,7 @@ def _timeline_inputs(
         meetings = [m for f in found for m in f.meetings]
         closures: list[dt.date] = [d for f in found for d in f.closures]
     else:
-        from calendars.store import load_meetings
+        from govpath.calendars.store import load_meetings
 
         with open_engine(ctx).connect() as conn:
             meetings = load_meetings(conn)
@@ -213,12 +213,12 @@ def timeline_cmd(
     --today 2012-10-01 --what-if "pr_cc 2013-01-08->2013-01-15"
     """
 
-    from calendars.meetings import move_meeting, parse_move
-    from calendars.timeline import build_timeline
-    from calendars.timeline_report import compare, timeline_json
+    from govpath.calendars.meetings import move_meeting, parse_move
+    from govpath.calendars.timeline import build_timeline
+    from govpath.calendars.timeline_report import compare, timeline_json
 
     moves = [parse_move(text) for text in what_if]
-    from engine.zone import today as council_today
+    from govpath.zone import today as council_today
 
     on = parse_date(today, "--today") or council_today()
     pathway, meetings, closures = _timeline_inputs(ctx, pathway_path, calendars, maps)
@@ -245,7 +245,7 @@ def timeline_cmd(
             doc["before"] = timeline_json(timeline)
         emit_json(doc)
         return
-    from calendars.timeline_view import print_timeline
+    from govpath.calendars.timeline_view import print_timeline
 
     print_timeline(pathway, timeline, after, changes)
 
@@ -253,9 +253,9 @@ def timeline_cmd(
 def _write_ics(path: str, timeline: Timeline, pathway: Pathway) -> None:
     from pathlib import Path
 
-    from calendars.ics_export import export_ics
-    from calendars.timeline_report import timeline_events
-    from engine.errors import BadInput
+    from govpath.calendars.ics_export import export_ics
+    from govpath.calendars.timeline_report import timeline_events
+    from govpath.errors import BadInput
 
     names = {b.id: b.name for b in pathway.bodies}
     data = export_ics(timeline_events(timeline, names), f"{pathway.title} ({pathway.year})")
@@ -284,8 +284,8 @@ def forward_plan_check_cmd(
 
     Example: govpath forward-plan check forward-plan.csv --json
     """
-    from calendars.forward_plan import check_items, read_forward_plan
-    from calendars.workdays import get_policy
+    from govpath.calendars.forward_plan import check_items, read_forward_plan
+    from govpath.calendars.workdays import get_policy
 
     checks = check_items(read_forward_plan(file), get_policy(policy))
     if as_json:
@@ -325,8 +325,8 @@ def calendar_export(
 
     Example: govpath calendar export --owner dana.finch@kent.example -o my-deadlines.ics
     """
-    from engine.errors import BadInput
-    from engine.reports.calendar_export import plan_calendar
+    from govpath.errors import BadInput
+    from govpath.reports.calendar_export import plan_calendar
 
     if (plan is None) == (owner is None):
         raise BadInput("give exactly one of --plan ID or --owner EMAIL.")

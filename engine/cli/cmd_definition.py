@@ -10,8 +10,8 @@ import typer
 from . import groups
 
 if TYPE_CHECKING:
-    from engine.definition.model import Pathway
-    from engine.errors import Problem
+    from govpath.definition.model import Pathway
+    from govpath.errors import Problem
 
 
 @groups.app.command("validate")
@@ -27,8 +27,8 @@ def validate_cmd(
     """
     from pathlib import Path
 
-    from engine.definition.loader import collect_paths, parse_pathway_file
-    from engine.errors import BadInput, DefinitionError
+    from govpath.definition.loader import collect_paths, parse_pathway_file
+    from govpath.errors import BadInput, DefinitionError
 
     for given in paths:
         folder = Path(given)
@@ -80,12 +80,12 @@ def show_cmd(
 
     Example: govpath pathway show workflows/kcc/2013-14.yaml --format mermaid
     """
-    from engine.errors import BadInput
+    from govpath.errors import BadInput
 
     if fmt not in ("outline", "mermaid", "json"):
         raise BadInput(f"--format {fmt!r} is not one of outline, mermaid, json.")
-    from engine.definition.loader import load_pathway
-    from engine.definition.render import mermaid, outline, to_json
+    from govpath.definition.loader import load_pathway
+    from govpath.definition.render import mermaid, outline, to_json
 
     pathway = load_pathway(path)
     if fmt == "json":
@@ -108,9 +108,9 @@ def diff_cmd(
 
     Example: govpath pathway diff workflows/kcc/2013-14.yaml workflows/kcc/2014-15.yaml
     """
-    from engine.definition.diff import changes_json, diff_pathways, format_changes
-    from engine.definition.loader import parse_pathway_file
-    from engine.errors import DefinitionError
+    from govpath.definition.diff import changes_json, diff_pathways, format_changes
+    from govpath.definition.loader import parse_pathway_file
+    from govpath.errors import DefinitionError
 
     loaded: list[Pathway] = []
     problems: list[Problem] = []

@@ -33,8 +33,8 @@ def demo(
 
     Example: govpath demo --year 2013-14 --out ./govpath-demo
     """
-    from engine.demo.run import check_demo_folder, run_demo
-    from engine.demo.summary import print_summary
+    from govpath.demo.run import check_demo_folder, run_demo
+    from govpath.demo.summary import print_summary
 
     check_demo_folder(out)  # before anything is shown or written
 

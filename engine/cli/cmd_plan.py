@@ -10,7 +10,7 @@ from .state import state
 
 
 def _pairs(values: list[str] | None, flag: str) -> dict[str, str]:
-    from engine.errors import BadInput
+    from govpath.errors import BadInput
 
     out: dict[str, str] = {}
     for item in values or []:
@@ -48,11 +48,11 @@ def init(
 
     Example: govpath --db postgresql+psycopg://postgres@db/govpath init --owner-role govpath_owner --app-role govpath_app
     """
-    from engine.errors import BadInput
+    from govpath.errors import BadInput
 
     if (owner_role is None) != (app_role is None):
         raise BadInput("give both --owner-role and --app-role, or neither.")
-    from engine.store.db import create_db_engine, head_revision, upgrade
+    from govpath.store.db import create_db_engine, head_revision, upgrade
 
     url = state(ctx).db_url
     engine = create_db_engine(url)
@@ -63,12 +63,12 @@ def init(
     what = "upgraded to" if applied else "already at"
     print(f"Database {url} {what} schema revision {head_revision()}.")
     if owner_role and app_role:
-        from engine.store.pg_roles import set_up_roles
+        from govpath.store.pg_roles import set_up_roles
 
         for line in set_up_roles(open_engine(ctx), owner_role, app_role):
             print(line[0].upper() + line[1:] + ".")
     if simulation:
-        from engine.store.facts import mark_simulation
+        from govpath.store.facts import mark_simulation
 
         mark_simulation(open_engine(ctx))
         print("Marked as a simulation: acting commands accept any --now.")
@@ -87,7 +87,7 @@ def publish(
 
     Example: govpath pathway publish workflows/kcc/2013-14.yaml
     """
-    from engine.runtime.api import publish_pathway
+    from govpath.runtime.api import publish_pathway
 
     from .identity import who_acts
     from .output import emit_json
@@ -115,7 +115,7 @@ def actor_add(
 
     Example: govpath actor add jo@kcc.uk --name "Jo Bloggs" --role director --reports-to cd@kcc.uk
     """
-    from engine.runtime.api import add_actor
+    from govpath.runtime.api import add_actor
 
     from .identity import who_acts
     from .output import emit_json
@@ -140,7 +140,7 @@ def actor_list(
 
     Example: govpath actor list --json
     """
-    from engine.runtime.api import list_actors
+    from govpath.runtime.api import list_actors
 
     from .output import emit_json
 
@@ -174,7 +174,7 @@ def plan_start(
 
     Example: govpath plan start kcc_2013_14 --subject "Governance and Law" --owner jo@kcc.uk
     """
-    from engine.runtime.api import start_plan
+    from govpath.runtime.api import start_plan
 
     from .identity import who_acts
     from .output import emit_json
@@ -225,7 +225,7 @@ def plan_advance(
 
     Example: govpath plan advance 3 issue_qa_letter --actor pt@kcc.uk --set qa_letter_ref=QA/4
     """
-    from engine.runtime.api import advance
+    from govpath.runtime.api import advance
 
     from .identity import who_acts
     from .output import emit_json
@@ -256,8 +256,8 @@ def plan_status(
 
     Example: govpath plan status 3 --json
     """
-    from engine.audit.lateness import Standing
-    from engine.runtime.api import plan_status as status_of
+    from govpath.audit.lateness import Standing
+    from govpath.runtime.api import plan_status as status_of
 
     from .output import emit_json
 
@@ -294,7 +294,7 @@ def plan_list(
 
     Example: govpath plan list --pathway kcc_2013_14 --json
     """
-    from engine.runtime.api import list_plans
+    from govpath.runtime.api import list_plans
 
     from .output import emit_json
 
@@ -332,7 +332,7 @@ def plan_migrate(
 
     Example: govpath plan migrate 3 4 --to-version 2 --map drafting=drafting --map qa=revising
     """
-    from engine.runtime.api import migrate_plans
+    from govpath.runtime.api import migrate_plans
 
     from .identity import who_acts
     from .output import emit_json
@@ -364,7 +364,7 @@ def calendar_move(
 
     Example: govpath calendar move pr_cc 2013-01-08 2013-01-15
     """
-    from engine.runtime.api import move_meeting
+    from govpath.runtime.api import move_meeting
 
     from .identity import who_acts
     from .output import emit_json

@@ -13,8 +13,8 @@ from .parse import open_engine
 from .state import state
 
 if TYPE_CHECKING:
-    from engine.config import Settings
-    from engine.scheduler.sweep import SweepResult
+    from govpath.config import Settings
+    from govpath.scheduler.sweep import SweepResult
 
 
 class OutboxStatus(StrEnum):
@@ -26,13 +26,13 @@ class OutboxStatus(StrEnum):
 
 
 def _settings() -> Settings:
-    from engine.config import load_settings
+    from govpath.config import load_settings
 
     return load_settings()  # GOVPATH_CONFIG, else govpath.toml
 
 
 def _now(text: str | None, settings: Settings) -> dt.datetime:
-    from engine.scheduler.clock import parse_now
+    from govpath.scheduler.clock import parse_now
 
     return parse_now(text, settings.timezone) if text is not None else dt.datetime.now(dt.UTC)
 
@@ -68,9 +68,9 @@ def run_cmd(
 
     Example: govpath scheduler run --once --now 2012-12-06T09:00
     """
-    from engine.errors import BadInput
-    from engine.scheduler.clock import make_clock
-    from engine.scheduler.sweep import run_sweep
+    from govpath.errors import BadInput
+    from govpath.scheduler.clock import make_clock
+    from govpath.scheduler.sweep import run_sweep
 
     from .output import emit_json, err_console
 
@@ -99,7 +99,7 @@ def run_cmd(
         else:
             report(at, result)
         return
-    from engine.scheduler.service import run_service
+    from govpath.scheduler.service import run_service
 
     console.print(
         f"govpath scheduler: sweeping every {settings.sweep_interval:g} s; Ctrl-C/SIGTERM stops."
@@ -120,7 +120,7 @@ def list_cmd(
 
     Example: govpath outbox list --status failed --json
     """
-    from engine.scheduler.outbox import list_messages
+    from govpath.scheduler.outbox import list_messages
 
     from .output import emit_json, out_console
 
@@ -166,7 +166,7 @@ def retry_cmd(
 
     Example: govpath outbox retry 42
     """
-    from engine.scheduler.outbox import retry
+    from govpath.scheduler.outbox import retry
 
     from .output import emit_json, err_console
 

@@ -30,11 +30,11 @@ def login(
 
     Example: govpath login --email dana.finch@kent.example
     """
-    from engine.config import load_settings
-    from engine.errors import BadInput, Refused
-    from engine.signin.sessions import start_session
-    from engine.store.db import utcnow
-    from engine.store.facts import database_id
+    from govpath.config import load_settings
+    from govpath.errors import BadInput, Refused
+    from govpath.signin.sessions import start_session
+    from govpath.store.db import utcnow
+    from govpath.store.facts import database_id
 
     from .output import emit_json, err_console
 
@@ -44,7 +44,7 @@ def login(
         db = database_id(conn)
     issuer = subject = None
     if settings.oidc_issuer:
-        from engine.signin.device import device_login
+        from govpath.signin.device import device_login
 
         who = device_login(
             settings.oidc_issuer,
@@ -54,14 +54,14 @@ def login(
         person, issuer, subject, method = who.email, who.issuer, who.subject, "oidc"
         from sqlalchemy import select
 
-        from engine.store.tables import actors
+        from govpath.store.tables import actors
 
         with engine.connect() as conn:
             known = conn.execute(select(actors.c.id).where(actors.c.email == person)).first()
         if known is None:
             raise Refused(f"{person} signed in, but is not a registered person of this database.")
     else:
-        from engine.signin.email_code import redeem_code, send_code
+        from govpath.signin.email_code import redeem_code, send_code
 
         if not email:
             raise BadInput("give your e-mail address: govpath login --email YOU@COUNCIL.")
@@ -98,9 +98,9 @@ def logout(ctx: typer.Context) -> None:
 
     Example: govpath logout
     """
-    from engine.signin.sessions import end_session
-    from engine.store.db import utcnow
-    from engine.store.facts import database_id
+    from govpath.signin.sessions import end_session
+    from govpath.store.db import utcnow
+    from govpath.store.facts import database_id
 
     engine = open_engine(ctx)
     with engine.connect() as conn:

@@ -11,18 +11,18 @@ from . import groups
 from .parse import open_engine, parse_clock
 
 if TYPE_CHECKING:
-    from engine.config import Settings
+    from govpath.config import Settings
 
 
 def _settings() -> Settings:
-    from engine.config import load_settings
+    from govpath.config import load_settings
 
     return load_settings()
 
 
 def _public_key_path(given: Path | None) -> Path:
-    from engine.audit.checkpoints import public_path
-    from engine.errors import BadInput
+    from govpath.audit.checkpoints import public_path
+    from govpath.errors import BadInput
 
     if given is not None:
         return given
@@ -50,10 +50,10 @@ def audit_keygen(
 
     Example: GOVPATH_AUDIT_SIGNING_KEY=/etc/govpath/audit.key govpath audit keygen
     """
-    from engine.audit.chain import append_event
-    from engine.audit.checkpoints import keygen
-    from engine.errors import BadInput
-    from engine.store.db import utcnow
+    from govpath.audit.chain import append_event
+    from govpath.audit.checkpoints import keygen
+    from govpath.errors import BadInput
+    from govpath.store.db import utcnow
 
     from .output import emit_json
 
@@ -101,8 +101,8 @@ def audit_checkpoint(
 
     Example: govpath audit checkpoint --to /srv/witness/govpath-checkpoints.jsonl
     """
-    from engine.audit.checkpoints import make_checkpoint
-    from engine.store.db import utcnow
+    from govpath.audit.checkpoints import make_checkpoint
+    from govpath.store.db import utcnow
 
     from .identity import who_acts
     from .output import emit_json
@@ -158,8 +158,8 @@ def audit_verify(
 
     Example: govpath audit verify --checkpoints witness.jsonl --state --json
     """
-    from engine.audit.chain import verify
-    from engine.errors import IntegrityFailure
+    from govpath.audit.chain import verify
+    from govpath.errors import IntegrityFailure
 
     from .output import emit_json
 
@@ -167,14 +167,14 @@ def audit_verify(
     failures: list[str] = []
     lines: list[str] = []
     with open_engine(ctx).connect() as conn:
-        from engine.store.pg_roles import guard_problems
+        from govpath.store.pg_roles import guard_problems
 
         guards = guard_problems(conn)
         if guards:
             failures.append(f"The decision trail is unguarded: {'; '.join(guards)}.")
             doc["guards"] = guards
         if checkpoints is not None:
-            from engine.audit.checkpoints import load_public, read_witness, verify_against
+            from govpath.audit.checkpoints import load_public, read_witness, verify_against
 
             witnessed = read_witness(checkpoints)
             public = load_public(_public_key_path(public_key))
@@ -192,7 +192,7 @@ def audit_verify(
             else:
                 failures.append(f"The decision trail does not verify: {result.reason}")
         if state and not failures:
-            from engine.audit.replay import check_state
+            from govpath.audit.replay import check_state
 
             found = check_state(conn)
             doc["state"] = {"ok": not found, "disagreements": found}

@@ -7,14 +7,14 @@ from typing import TYPE_CHECKING
 import typer
 
 if TYPE_CHECKING:
-    from engine.web.settings import WebSettings
+    from govpath.web.settings import WebSettings
 
 from . import groups
 from .state import state
 
 
 def _web_settings(ctx: typer.Context) -> WebSettings:
-    from engine.web.settings import load_web_settings
+    from govpath.web.settings import load_web_settings
 
     settings = load_web_settings()
     return settings.with_(core=settings.core.with_(db_url=state(ctx).db_url))
@@ -46,7 +46,7 @@ def serve(
     if workers > 1:  # each worker process builds the app from the environment
         os.environ["GOVPATH_DB"] = settings.core.db_url
         uvicorn.run(
-            "engine.web.app:app_from_environment",
+            "govpath.web.app:app_from_environment",
             factory=True,
             host=host,
             port=port,
@@ -55,7 +55,7 @@ def serve(
             access_log=False,
         )
         return
-    from engine.web.app import create_app
+    from govpath.web.app import create_app
 
     uvicorn.run(create_app(settings), host=host, port=port, log_level="warning", access_log=False)
 
@@ -78,8 +78,8 @@ def signin_link(
     import getpass
     import socket
 
-    from engine.store.db import open_db, utcnow
-    from engine.web.auth.links import issue_link
+    from govpath.store.db import open_db, utcnow
+    from govpath.web.auth.links import issue_link
 
     from .identity import who_acts
 

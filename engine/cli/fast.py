@@ -14,16 +14,16 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import datetime as dt
 
-    from calendars.rules import Rule
-    from calendars.workdays import WorkingDayPolicy
+    from govpath.calendars.rules import Rule
+    from govpath.calendars.workdays import WorkingDayPolicy
 
 
 def apply_rule(
     rule: str, date: str, policy: str = "england-and-wales", closure: Sequence[str] = ()
 ) -> tuple[Rule, dt.date, WorkingDayPolicy, list[dt.date], dt.date]:
     """The parsed RULE, the anchor DATE, the policy, its closures and the resulting date."""
-    from calendars.rules import parse_rule
-    from calendars.workdays import get_policy
+    from govpath.calendars.rules import parse_rule
+    from govpath.calendars.workdays import get_policy
 
     from .parse import require_date
 
@@ -37,7 +37,7 @@ def apply_rule(
 def answer(argv: Sequence[str]) -> bool:
     """Print the answer and return True when ARGV is ``deadline RULE DATE`` or ``--version``."""
     if list(argv) == ["--version"]:
-        from engine import __version__
+        from govpath import __version__
 
         print(f"govpath {__version__}")
         return True

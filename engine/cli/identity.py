@@ -6,13 +6,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from engine.audit.acting import Acting
-from engine.errors import BadInput, Refused
+from govpath.audit.acting import Acting
+from govpath.errors import BadInput, Refused
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
-    from engine.config import Settings
+    from govpath.config import Settings
 
 CLOCK_SLACK = dt.timedelta(minutes=5)  # how far --now may be from the real clock
 ADMIN = "administrator"
@@ -29,8 +29,8 @@ def check_clock(engine: Engine, now: dt.datetime | None) -> None:
     """Refuse a ``--now`` more than a few minutes from the real clock, unless a simulation."""
     if now is None:
         return
-    from engine.store.db import utcnow
-    from engine.store.facts import is_simulation
+    from govpath.store.db import utcnow
+    from govpath.store.facts import is_simulation
 
     real = utcnow()
     if abs(now - real) > CLOCK_SLACK and not is_simulation(engine):
@@ -45,7 +45,7 @@ def check_clock(engine: Engine, now: dt.datetime | None) -> None:
 def _roles(engine: Engine, email: str) -> set[str]:
     from sqlalchemy import select
 
-    from engine.store.tables import actor_roles, actors
+    from govpath.store.tables import actor_roles, actors
 
     with engine.connect() as conn:
         return set(
@@ -60,7 +60,7 @@ def _roles(engine: Engine, email: str) -> set[str]:
 def _any_administrator(engine: Engine) -> bool:
     from sqlalchemy import select
 
-    from engine.store.tables import actor_roles
+    from govpath.store.tables import actor_roles
 
     with engine.connect() as conn:
         return (
@@ -90,10 +90,10 @@ def who_acts(
     has none, the first one can be added and the act is recorded with the OS user). Without it,
     the OS user and host are recorded beside ``--actor``.
     """
-    from engine.config import load_settings
-    from engine.signin.sessions import signed_in
-    from engine.store.db import utcnow
-    from engine.store.facts import database_id
+    from govpath.config import load_settings
+    from govpath.signin.sessions import signed_in
+    from govpath.store.db import utcnow
+    from govpath.store.facts import database_id
 
     settings = load_settings()
     actor = actor.strip().lower() if actor is not None else None

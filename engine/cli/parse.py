@@ -22,9 +22,9 @@ def parse_date(text: str | None, flag: str) -> dt.date | None:
     datetime.date(2013, 1, 8)
     >>> parse_date("8/1/2013", "--from")
     Traceback (most recent call last):
-    engine.errors.BadInput: --from '8/1/2013' is not a date: write it as YYYY-MM-DD, e.g. 2013-01-08.
+    govpath.errors.BadInput: --from '8/1/2013' is not a date: write it as YYYY-MM-DD, e.g. 2013-01-08.
     """
-    from engine.errors import BadInput
+    from govpath.errors import BadInput
 
     if text is None:
         return None
@@ -45,7 +45,7 @@ def require_date(text: str, flag: str) -> dt.date:
     >>> require_date("2013-01-08", "DATE")
     datetime.date(2013, 1, 8)
     """
-    from engine.errors import BadInput
+    from govpath.errors import BadInput
 
     day = parse_date(text, flag)
     if day is None:
@@ -57,7 +57,7 @@ def parse_clock(text: str | None, tz: str | None = None) -> dt.datetime | None:
     """``--now``: an aware UTC datetime (naive times are in TZ, else the council's zone), or None."""
     if text is None:
         return None  # left out: the real clock (an empty --now is an error)
-    from engine.scheduler.clock import parse_now
+    from govpath.scheduler.clock import parse_now
 
     return parse_now(text, tz)
 
@@ -86,8 +86,8 @@ def _command(ctx: typer.Context) -> str:
 
 def open_engine(ctx: typer.Context) -> Engine:
     """The database chosen by ``--db``, ``GOVPATH_DB`` or govpath.toml, schema upgraded."""
-    from engine.config import load_settings
-    from engine.store.db import open_db
+    from govpath.config import load_settings
+    from govpath.store.db import open_db
 
     return open_db(
         state(ctx).db_url,

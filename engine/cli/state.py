@@ -23,7 +23,7 @@ class CliState:
             return self.db
         if os.environ.get("GOVPATH_DB"):
             return os.environ["GOVPATH_DB"]
-        from engine.config import load_settings
+        from govpath.config import load_settings
 
         return load_settings().db_url or DEFAULT_DB
 

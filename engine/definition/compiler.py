@@ -6,10 +6,10 @@ one ``state`` attribute), so transitions' dynamic attributes never reach our dom
 transition carries one condition that asks, in order, roles, content, guard, notice and deadlines
 (one owed that may not be left behind), calling the method of that name on the *checks* object
 passed to the trigger, and stops at the first that fails (:class:`Checks`; the
-runtime's, :class:`engine.runtime.decide.Checks`, reads a plan's snapshot and remembers why it
+runtime's, :class:`govpath.runtime.decide.Checks`, reads a plan's snapshot and remembers why it
 failed). Without checks (``fire(state, trigger)``) every condition holds: the route alone decides.
 
->>> from engine.definition.model import Pathway
+>>> from govpath.definition.model import Pathway
 >>> p = Pathway.model_validate({
 ...     "id": "demo", "title": "Demo", "year": "2013/14",
 ...     "roles": [{"id": "director", "name": "Director"}],
@@ -46,12 +46,12 @@ import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
-from engine.errors import Refused
+from govpath.errors import Refused
 
 if TYPE_CHECKING:
     from transitions import Machine
 
-    from engine.definition.model import Pathway, Transition
+    from govpath.definition.model import Pathway, Transition
 
 _cache: dict[str, CompiledPathway] = {}
 _STATE_LINE = re.compile(r'^(\s*)state "[^"]*" as (\w+)$')
@@ -67,7 +67,7 @@ class _Token:
 
 def _hash(pathway: Pathway) -> str:
     try:
-        from engine.definition.loader import content_hash
+        from govpath.definition.loader import content_hash
 
         return content_hash(pathway)
     except ImportError:  # pragma: no cover - the loader is part of the package
@@ -122,7 +122,7 @@ class CompiledPathway:
     content_hash: str
     machine: Machine
     _by_key: dict[tuple[str, str], Transition | None] = field(default_factory=dict, repr=False)
-    # per-version memo of the runtime's routes (engine.runtime.decide.route); never invalidated:
+    # per-version memo of the runtime's routes (govpath.runtime.decide.route); never invalidated:
     # a version's definition does not change
     routes: dict[tuple[str, str], Any] = field(default_factory=dict, repr=False)
     owner_scopes: dict[str, tuple[str | None, str | None]] = field(default_factory=dict, repr=False)
@@ -197,7 +197,7 @@ def mermaid(pathway: Pathway) -> str:
     """A Mermaid ``stateDiagram-v2`` of PATHWAY, drawn by transitions' diagram extension."""
     from transitions.extensions.diagrams import GraphMachine
 
-    from engine.safe_output import mermaid_label
+    from govpath.safe_output import mermaid_label
 
     states, transitions = _machine_spec(pathway)
     token = _Token(pathway.initial)

@@ -1,6 +1,6 @@
 """Guard expressions: tokenise, parse to a small tree, list the names used, and evaluate.
 
-Grammar (see :class:`engine.definition.model.Condition`)::
+Grammar (see :class:`govpath.definition.model.Condition`)::
 
     expr    := and_expr ("or" and_expr)*
     and_expr:= term ("and" term)*
@@ -8,7 +8,7 @@ Grammar (see :class:`engine.definition.model.Condition`)::
     OP      := ">=" | ">" | "<=" | "<" | "==" | "!="
     operand := NAME | "settings." NAME | NUMBER | "true" | "false" | STRING
 
->>> from engine.definition.model import Settings
+>>> from govpath.definition.model import Settings
 >>> tree = parse("decision_value >= settings.key_decision_threshold")
 >>> sorted(names(tree))
 ['decision_value', 'settings.key_decision_threshold']

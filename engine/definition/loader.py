@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from engine.errors import DefinitionError, Problem
+from govpath.errors import DefinitionError, Problem
 
 if TYPE_CHECKING:
-    from engine.definition.model import Pathway
+    from govpath.definition.model import Pathway
 
 Loc = tuple[str | int, ...]
 Pos = tuple[int, int]
@@ -94,7 +94,7 @@ class Parsed:
 
 
 def _read_text(path: Path) -> tuple[str | None, list[Problem]]:
-    from engine.safeio import MAX_DEFINITION_BYTES, FileRefused, read_limited
+    from govpath.safeio import MAX_DEFINITION_BYTES, FileRefused, read_limited
 
     name = str(path)
     try:
@@ -275,7 +275,7 @@ def parse_text(text: str, path: str = "<string>") -> Parsed:
     """Parse YAML text into plain data with positions; never raises for bad input."""
     from ruamel.yaml.constructor import DuplicateKeyError
 
-    from engine.safeio import MAX_DEFINITION_LINES, nesting_problem
+    from govpath.safeio import MAX_DEFINITION_LINES, nesting_problem
 
     pos = Positions()
     problems: list[Problem] = []
@@ -334,7 +334,7 @@ class Built:
 
 
 def build(parsed: Parsed) -> Built:
-    """Validate parsed data as a :class:`~engine.definition.model.Pathway` (never raises)."""
+    """Validate parsed data as a :class:`~govpath.definition.model.Pathway` (never raises)."""
     path, data, positions = parsed.path, parsed.data, parsed.positions
     if data is None:
         if parsed.problems:

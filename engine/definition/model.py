@@ -1,9 +1,9 @@
 """The pathway definition language as frozen records: what a year's YAML file may say.
 
-A definition is pure data. It is read from YAML (:mod:`engine.definition.loader`), checked
-(:mod:`engine.definition.validate`), rendered (:mod:`engine.definition.render`), compared
-(:mod:`engine.definition.diff`) and compiled into a state machine
-(:mod:`engine.definition.compiler`). Nothing here does I/O.
+A definition is pure data. It is read from YAML (:mod:`govpath.definition.loader`), checked
+(:mod:`govpath.definition.validate`), rendered (:mod:`govpath.definition.render`), compared
+(:mod:`govpath.definition.diff`) and compiled into a state machine
+(:mod:`govpath.definition.compiler`). Nothing here does I/O.
 """
 
 from __future__ import annotations

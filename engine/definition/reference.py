@@ -34,7 +34,7 @@ INTRO = """\
 # The pathway definition language
 
 A pathway is one YAML file per planning year in `workflows/`. This page is generated from the
-records in `engine/definition/model.py` (run `python -m engine.definition.reference`); the same
+records in `engine/definition/model.py` (run `python -m govpath.definition.reference`); the same
 records give the JSON Schema shipped at `engine/definition/pathway.schema.json`, which editors can
 use for validation and completion (for VS Code's YAML extension, put
 `# yaml-language-server: $schema=../../engine/definition/pathway.schema.json` at the top of a file).

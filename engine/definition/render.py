@@ -120,10 +120,10 @@ def mermaid(pathway: Pathway) -> str:
     """A Mermaid ``stateDiagram-v2`` of the pathway, drawn from the compiled state machine.
 
     The diagram comes from the same ``transitions`` machine the runtime runs
-    (:func:`engine.definition.compiler.mermaid`); :func:`model_mermaid` draws it from the
+    (:func:`govpath.definition.compiler.mermaid`); :func:`model_mermaid` draws it from the
     definition alone when the compiler is not available.
 
-    >>> from engine.definition.loader import load_pathway
+    >>> from govpath.definition.loader import load_pathway
     >>> text = mermaid(load_pathway("tests/data/definitions/tiny.yaml"))
     >>> lines = [line.strip() for line in text.splitlines()]
     >>> "stateDiagram-v2" in lines, "draft --> approved: approve" in lines
@@ -139,7 +139,7 @@ def mermaid(pathway: Pathway) -> str:
 def model_mermaid(pathway: Pathway, transitions: Iterable[Edge] | None = None) -> str:
     """A Mermaid ``stateDiagram-v2`` drawn from the definition (or from given edges).
 
-    >>> from engine.definition.loader import load_pathway
+    >>> from govpath.definition.loader import load_pathway
     >>> lines = model_mermaid(load_pathway("tests/data/definitions/tiny.yaml")).splitlines()
     >>> lines[0]
     'stateDiagram-v2'
@@ -149,7 +149,7 @@ def model_mermaid(pathway: Pathway, transitions: Iterable[Edge] | None = None) -
     approved --> published: publish
     published --> [*]
     """
-    from engine.safe_output import mermaid_label
+    from govpath.safe_output import mermaid_label
 
     lines = ["stateDiagram-v2"]
     for st in pathway.stages:
@@ -167,7 +167,7 @@ def model_mermaid(pathway: Pathway, transitions: Iterable[Edge] | None = None) -
 def to_json(pathway: Pathway) -> dict[str, Any]:
     """The normalised JSON of the pathway, for ``pathway show --format json``.
 
-    As :func:`~engine.definition.loader.normalised_json`, except that each transition appears
+    As :func:`~govpath.definition.loader.normalised_json`, except that each transition appears
     once per source stage with ``from`` a single stage id (``sources`` keeps the full list).
     """
     from .loader import normalised_json

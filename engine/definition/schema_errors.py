@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from engine.errors import Problem
+from govpath.errors import Problem
 
 from .loader import Loc, Positions
 from .model import GateAfterPrevious, GateDate, GateFirstIn, GateOnOrAfter, Pathway

@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from engine.errors import Problem
+from govpath.errors import Problem
 
 from .loader import Loc, Positions, where
 from .model import GateAfterPrevious, GateDate, GateFirstIn, Pathway, Settings
@@ -17,7 +17,7 @@ from .schema_errors import did_you_mean
 OWNER = "owner"
 ESCALATES_TO = "escalates_to"
 
-# the rule grammar lives in calendars.rules; this fallback only keeps validation working if
+# the rule grammar lives in govpath.calendars.rules; this fallback only keeps validation working if
 # that module cannot be imported (it raises ValueError with a sentence)
 _FALLBACK = re.compile(
     r"^(\d+|[a-z-]+) (clear )?(working |business |calendar )?(days?|weeks?)( (before|after))?"
@@ -35,7 +35,7 @@ _FALLBACK_NAMES = (
 def _rule_problem(text: str, overrides: Mapping[str, str]) -> str | None:
     """None if ``text`` is a deadline rule, else what is wrong with it."""
     try:
-        from calendars.rules import parse_rule
+        from govpath.calendars.rules import parse_rule
     except ImportError:  # pragma: no cover - fallback while calendars is incomplete
         norm = " ".join(str(text).lower().split())
         if norm in _FALLBACK_NAMES or norm in overrides or _FALLBACK.match(norm):
@@ -51,7 +51,7 @@ def _rule_problem(text: str, overrides: Mapping[str, str]) -> str | None:
 def _offset_problem(text: str, direction: str) -> str | None:
     """None if ``text`` is an offset counted ``direction``; 'wrong-way' if counted the other way."""
     try:
-        from calendars.rules import parse_offset
+        from govpath.calendars.rules import parse_offset
     except ImportError:  # pragma: no cover
         norm = " ".join(str(text).lower().split())
         m = _FALLBACK.match(norm)
@@ -388,7 +388,7 @@ class _Checker:
         p = self.p
         names: list[str] = []
         try:
-            from calendars.rules import rule_names
+            from govpath.calendars.rules import rule_names
 
             names = rule_names()
         except Exception:  # pragma: no cover
@@ -570,7 +570,7 @@ class _Checker:
                 "(an IANA name such as Europe/London)",
             )
         try:
-            from calendars.workdays import policy_names
+            from govpath.calendars.workdays import policy_names
 
             names = policy_names()
         except Exception:  # pragma: no cover
@@ -584,7 +584,7 @@ class _Checker:
 
     def check_title_patterns(self) -> None:
         """A body's title patterns must compile and must not be able to take exponential time."""
-        from engine.safe_regex import dangerous
+        from govpath.safe_regex import dangerous
 
         for i, b in enumerate(self.p.bodies):
             for j, rx in enumerate(b.title_patterns):

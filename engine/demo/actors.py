@@ -8,8 +8,8 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
-from calendars.workdays import WorkingDayPolicy
-from engine.definition.model import Pathway, Stage, Transition
+from govpath.calendars.workdays import WorkingDayPolicy
+from govpath.definition.model import Pathway, Stage, Transition
 
 ALTERNATIVE_ROUTES = ("general_exception", "special_urgency")
 

@@ -6,7 +6,7 @@ import random
 import re
 from dataclasses import dataclass, field
 
-from engine.definition.model import Pathway
+from govpath.definition.model import Pathway
 
 DOMAIN = "kent.example"
 

@@ -30,7 +30,7 @@ class _FolderHandler:
         mid = str(msg.get("Message-ID", "")).strip("<>")
         self.message_ids.append(mid)
         stem = re.sub(r"[^A-Za-z0-9._-]+", "_", mid or f"message-{self.count}")[:120]
-        from engine.safeio import write_private
+        from govpath.safeio import write_private
 
         write_private(self.folder / f"{self.count:05d}-{stem}.eml", data)
         return "250 Message accepted for delivery"
@@ -50,7 +50,7 @@ class MailCatcher:
         try:
             from aiosmtpd.controller import Controller
         except ImportError:
-            from engine.errors import BadInput
+            from govpath.errors import BadInput
 
             raise BadInput(
                 "The demo runs its own mail server, which is not installed: "

@@ -14,10 +14,9 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import calendars
-import workflows
-from engine.demo import actors as behaviour
-from engine.demo.cast import Cast, cast_for
+from govpath import calendars, workflows
+from govpath.demo import actors as behaviour
+from govpath.demo.cast import Cast, cast_for
 
 # Each seed year and the calendar of the meetings its pathway runs through.
 YEARS = {
@@ -86,7 +85,7 @@ def days(first: dt.date, last: dt.date) -> Iterator[dt.date]:
 
 def seed_files(year: str) -> tuple[Path, Path]:
     """The pathway file and calendar file of a seed year."""
-    from engine.errors import BadInput
+    from govpath.errors import BadInput
 
     if year not in YEARS:
         raise BadInput(f"there is no seed year {year!r}; choose one of {', '.join(YEARS)}.")
@@ -109,7 +108,7 @@ DEMO_FILES = {
 
 def check_demo_folder(out: Path) -> None:
     """Refuse (BadInput) a folder holding anything but an earlier demo's files; touch nothing."""
-    from engine.errors import BadInput
+    from govpath.errors import BadInput
 
     if not out.exists():
         return
@@ -155,9 +154,9 @@ class Year:
     """One simulated planning year: the pathway, the people, the plans and the clock."""
 
     def __init__(self, year: str, out: Path, seed: int):
-        from calendars.sources import read_calendar
-        from calendars.workdays import get_policy
-        from engine.definition.loader import load_pathway
+        from govpath.calendars.sources import read_calendar
+        from govpath.calendars.workdays import get_policy
+        from govpath.definition.loader import load_pathway
 
         self.year = year
         self.rng = random.Random(seed)
@@ -179,7 +178,7 @@ class Year:
 
     def span(self) -> tuple[dt.date, dt.date]:
         """From a few days before the first reminder to a fortnight after the last deadline."""
-        from calendars.timeline import build_timeline
+        from govpath.calendars.timeline import build_timeline
 
         tl = build_timeline(self.pathway, self.meetings, policy=self.policy)
         dates: list[dt.date] = []
@@ -196,7 +195,7 @@ class Year:
 
     def plan_the_drama(self, first: dt.date) -> None:
         """Choose the January meeting that moves, and the plan whose Key Decision notice is late."""
-        from calendars.timeline import build_timeline
+        from govpath.calendars.timeline import build_timeline
 
         tl = build_timeline(self.pathway, self.meetings, policy=self.policy)
         gates = [s.gate for s in tl.stages if s.gate and s.gate.date.month == 1]
@@ -213,10 +212,10 @@ class Year:
             self.result.general_exception = late
 
     def set_up(self, first: dt.date) -> None:
-        from calendars.store import upsert_meetings
-        from engine.runtime import api
-        from engine.store.db import open_db
-        from engine.store.facts import mark_simulation
+        from govpath.calendars.store import upsert_meetings
+        from govpath.runtime import api
+        from govpath.store.db import open_db
+        from govpath.store.facts import mark_simulation
 
         self.engine = open_db(self.db_url)
         mark_simulation(self.engine)  # a simulated year: its clock is not the real one
@@ -251,8 +250,8 @@ class Year:
     # -- a day ----------------------------------------------------------------------------
 
     def day(self, today: dt.date, settings: Any) -> None:
-        from engine.runtime import api
-        from engine.scheduler.sweep import run_sweep
+        from govpath.runtime import api
+        from govpath.scheduler.sweep import run_sweep
 
         if self.move and self.move[3] == today:
             body, date, new, _ = self.move
@@ -273,7 +272,7 @@ class Year:
 
     def act(self, plan_id: int, today: dt.date) -> None:
         """The people of one plan do what is due today, if anything."""
-        from engine.runtime import api
+        from govpath.runtime import api
 
         now = at(today, 11)
         status = api.plan_status(self.engine, plan_id, now=now)
@@ -320,8 +319,8 @@ class Year:
     def _timeline(self) -> Any:
         """The pathway against the meetings as the database has them now (cached until a move)."""
         if self._resolved is None:
-            from calendars.store import load_meetings
-            from calendars.timeline import build_timeline
+            from govpath.calendars.store import load_meetings
+            from govpath.calendars.timeline import build_timeline
 
             with self.engine.connect() as conn:
                 meetings = load_meetings(conn)
@@ -332,8 +331,8 @@ class Year:
         self, plan_id: int, status: dict[str, Any], stage: Any, options: list[Any], now: dt.datetime
     ) -> None:
         """Try the options in order, as their people would; a refusal is recorded and the next tried."""
-        from engine.errors import Refused
-        from engine.runtime import api
+        from govpath.errors import Refused
+        from govpath.runtime import api
 
         today = now.astimezone(LONDON).date()
         for transition in options:
@@ -373,7 +372,7 @@ class Year:
             return
 
     def _all_in(self, stage_id: str) -> bool:
-        from engine.runtime import api
+        from govpath.runtime import api
 
         plans = api.list_plans(self.engine, pathway_id=self.pathway.id)
         return all(p["state"] == stage_id for p in plans)
@@ -393,10 +392,10 @@ class Year:
     def finish(self) -> None:
         from sqlalchemy import func, select
 
-        from engine.audit.lateness import standing
-        from engine.runtime import api
-        from engine.store.db import as_utc
-        from engine.store.tables import audit_events, deadlines, outbox
+        from govpath.audit.lateness import standing
+        from govpath.runtime import api
+        from govpath.store.db import as_utc
+        from govpath.store.tables import audit_events, deadlines, outbox
 
         r = self.result
         with self.engine.connect() as conn:
@@ -444,7 +443,7 @@ def _base_url() -> str:
     """Where the demo's e-mails link to: GOVPATH_BASE_URL (checked), as for `govpath serve`."""
     import os
 
-    from engine.config import load_settings
+    from govpath.config import load_settings
 
     given = {"GOVPATH_BASE_URL": os.environ.get("GOVPATH_BASE_URL", "")}
     return load_settings(env=given, path="/nonexistent/govpath.toml").base_url
@@ -457,8 +456,8 @@ def run_demo(
     on_day: Callable[[dt.date, int, int], None] | None = None,
 ) -> DemoResult:
     """Run the year; ON_DAY(date, index, total) is called as the clock advances (progress)."""
-    from engine.config import Settings
-    from engine.demo.mailcatcher import MailCatcher
+    from govpath.config import Settings
+    from govpath.demo.mailcatcher import MailCatcher
 
     started = time.perf_counter()
     sim = Year(year, Path(out), seed)
@@ -494,12 +493,12 @@ def run_demo(
                     on_day(today, total, total)
                 break
         # Deliver anything still queued before the server closes.
-        from engine.scheduler.sweep import run_sweep
+        from govpath.scheduler.sweep import run_sweep
 
         run_sweep(sim.engine, at(sim.result.last_day or last, 18), settings=settings)
     sim.finish()
     sim.result.report = _year_report(sim)
-    from engine.demo.web import open_for_web
+    from govpath.demo.web import open_for_web
 
     sim.result.web = open_for_web(sim)
     sim.result.seconds = time.perf_counter() - started
@@ -507,14 +506,14 @@ def run_demo(
 
 
 def _plans(sim: Year) -> list[dict[str, Any]]:
-    from engine.runtime import api
+    from govpath.runtime import api
 
     return api.list_plans(sim.engine, pathway_id=sim.pathway.id)
 
 
 def _year_report(sim: Year) -> Path:
     """The HTML year report the policy team sends to Corporate Board."""
-    from engine.reports.year import collect_year, render_year
+    from govpath.reports.year import collect_year, render_year
 
     path = sim.result.out / "year-report.html"
     with sim.engine.connect() as conn:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from engine.demo.run import DemoResult
+from govpath.demo.run import DemoResult
 
 
 def print_summary(result: DemoResult) -> None:

@@ -12,19 +12,19 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from engine.demo.run import Year
+    from govpath.demo.run import Year
 
 AUDIT_ROLES = ("auditor", "democratic_services")  # who reads the trail, where no auditor role is
 
 
 def open_for_web(sim: Year) -> dict[str, Any]:
     """Start next year's first plan and issue sign-in links; ``{plan, people, links}``."""
-    from calendars.sources import read_calendar
-    from calendars.store import upsert_meetings
-    from engine.demo.run import YEARS, at, seed_files
-    from engine.runtime import api
-    from engine.web.auth.links import issue_link
-    from engine.web.settings import load_web_settings
+    from govpath.calendars.sources import read_calendar
+    from govpath.calendars.store import upsert_meetings
+    from govpath.demo.run import YEARS, at, seed_files
+    from govpath.runtime import api
+    from govpath.web.auth.links import issue_link
+    from govpath.web.settings import load_web_settings
 
     years = list(YEARS)
     later = years[years.index(sim.year) + 1] if sim.year in years[:-1] else None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from calendars.ics_export import IcsEvent, export_ics, uid_for
+from govpath.calendars.ics_export import IcsEvent, export_ics, uid_for
 
 
 def plan_calendar(conn: Any, *, plan_id: int | None = None, owner: str | None = None) -> bytes:
@@ -15,8 +15,8 @@ def plan_calendar(conn: Any, *, plan_id: int | None = None, owner: str | None = 
     """
     from sqlalchemy import or_, select
 
-    from engine.errors import NotFound
-    from engine.store.tables import deadlines, meetings, plans
+    from govpath.errors import NotFound
+    from govpath.store.tables import deadlines, meetings, plans
 
     query = (
         select(deadlines, plans.c.subject, plans.c.pathway_id, plans.c.owner.label("plan_owner"))
@@ -72,7 +72,7 @@ def _deadline_event(row: Any, meeting: Any) -> IcsEvent:
 def _meeting_event(m: Any) -> IcsEvent:
     import datetime as dt
 
-    from engine.zone import council_zone
+    from govpath.zone import council_zone
 
     start: dt.date | dt.datetime = m["date"]
     end = None

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape, quoteattr
 
 if TYPE_CHECKING:
-    from engine.reports.year import PlanRoute, YearReport
+    from govpath.reports.year import PlanRoute, YearReport
 
 # Colour-blind-safe palette (Okabe–Ito and Tol), one per stage in definition order.
 PALETTE = (

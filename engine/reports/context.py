@@ -7,13 +7,13 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from engine.errors import NotFound
+from govpath.errors import NotFound
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
 
-    from calendars.meetings import Meeting
-    from engine.definition.model import Pathway
+    from govpath.calendars.meetings import Meeting
+    from govpath.definition.model import Pathway
 
 
 @dataclass
@@ -38,8 +38,8 @@ def pathway_of_version(conn: Connection, version_row_id: int) -> Pathway:
     """The Pathway record stored for a published version (its normalised JSON)."""
     from sqlalchemy import select
 
-    from engine.definition.model import Pathway
-    from engine.store.tables import pathway_versions as pv
+    from govpath.definition.model import Pathway
+    from govpath.store.tables import pathway_versions as pv
 
     row = conn.execute(
         select(pv.c.definition, pv.c.source_text, pv.c.source_path).where(pv.c.id == version_row_id)
@@ -51,7 +51,7 @@ def pathway_of_version(conn: Connection, version_row_id: int) -> Pathway:
         try:
             _pathways[key] = Pathway.model_validate(json.loads(row.definition))
         except ValueError:
-            from engine.definition.loader import load_pathway_text
+            from govpath.definition.loader import load_pathway_text
 
             _pathways[key] = load_pathway_text(row.source_text, row.source_path or "<db>")
     return _pathways[key]
@@ -61,7 +61,7 @@ def latest_pathway(conn: Connection, pathway_id: str) -> tuple[int, Pathway]:
     """The newest published version of PATHWAY_ID: (pathway_versions.id, Pathway)."""
     from sqlalchemy import select
 
-    from engine.store.tables import pathway_versions as pv
+    from govpath.store.tables import pathway_versions as pv
 
     row = conn.execute(
         select(pv.c.id).where(pv.c.pathway_id == pathway_id).order_by(pv.c.version.desc()).limit(1)
@@ -78,9 +78,9 @@ def load_plan(conn: Connection, plan_id: int) -> PlanInfo:
     """The plan with id PLAN_ID and its pathway; NotFound if there is none."""
     from sqlalchemy import select
 
-    from engine.store.db import as_utc
-    from engine.store.tables import pathway_versions as pv
-    from engine.store.tables import plans
+    from govpath.store.db import as_utc
+    from govpath.store.tables import pathway_versions as pv
+    from govpath.store.tables import plans
 
     row = conn.execute(
         select(plans, pv.c.version.label("pv_version"))
@@ -105,7 +105,7 @@ def load_plan(conn: Connection, plan_id: int) -> PlanInfo:
 
 def load_meetings(conn: Connection) -> list[Meeting]:
     """Every meeting the engine knows (cancelled ones included; MeetingIndex skips them)."""
-    from calendars.store import load_meetings as stored
+    from govpath.calendars.store import load_meetings as stored
 
     return stored(conn)
 
@@ -114,7 +114,7 @@ def meeting_dates(conn: Connection, ids: set[int]) -> dict[int, tuple[str, dt.da
     """(body, date) of the meetings with these ids."""
     from sqlalchemy import select
 
-    from engine.store.tables import meetings as mt
+    from govpath.store.tables import meetings as mt
 
     if not ids:
         return {}

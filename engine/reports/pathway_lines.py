@@ -17,7 +17,7 @@ left out until the plan is in them. The label wording and the empty values are t
 'Future Pathway of Paper: Cabinet Key Decision (18.03.13)'
 >>> format_line("Past", []), format_line("Future", [])
 ('Past Pathway of Paper: None', 'Future Pathway of Paper: N/A')
->>> from engine.definition.model import PathwayLines
+>>> from govpath.definition.model import PathwayLines
 >>> format_line("Future", [], PathwayLines(future_label="Future Pathway"))
 'Future Pathway: N/A'
 """
@@ -33,9 +33,9 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from sqlalchemy import Connection
 
-    from calendars.meetings import Meeting
-    from engine.definition.model import Pathway, PathwayLines, Stage
-    from engine.reports.context import PlanInfo
+    from govpath.calendars.meetings import Meeting
+    from govpath.definition.model import Pathway, PathwayLines, Stage
+    from govpath.reports.context import PlanInfo
 
 
 @dataclass(frozen=True)
@@ -79,7 +79,7 @@ class GateStop:
 
 def format_line(which: str, stops: list[GateStop], wording: PathwayLines | None = None) -> str:
     """'Past Pathway of Paper: CMT (22.05.18), CMM (18.06.18)' (or the empty value)."""
-    from engine.definition.model import PathwayLines
+    from govpath.definition.model import PathwayLines
 
     w = wording or PathwayLines()
     label, empty = (
@@ -93,7 +93,7 @@ def stage_stop(
     pathway: Pathway, stage: Stage, meeting: tuple[str, dt.date] | None, key_stages: set[str]
 ) -> GateStop | None:
     """The step ``stage`` adds to a route (its gate meeting or label), or None when it adds none."""
-    from engine.reports.context import body_short
+    from govpath.reports.context import body_short
 
     body, when = meeting if meeting else ("", None)
     if stage.pathway_label:
@@ -135,9 +135,9 @@ def paper_stops(
     Future: the rest, after it. Contingent stages are left out. BadInput when no stage of the
     pathway goes to that meeting (the sentence lists the meetings it does go to).
     """
-    from calendars.timeline import build_timeline
-    from engine.errors import BadInput
-    from engine.reports.context import body_short, key_decision_stages
+    from govpath.calendars.timeline import build_timeline
+    from govpath.errors import BadInput
+    from govpath.reports.context import body_short, key_decision_stages
 
     timeline = build_timeline(pathway, meetings, **timeline_kw)
     gates = {
@@ -209,8 +209,8 @@ def past_stops(
     """
     from sqlalchemy import select
 
-    from engine.reports.context import as_date, body_short, key_decision_stages, meeting_dates
-    from engine.store.tables import audit_events as ev
+    from govpath.reports.context import as_date, body_short, key_decision_stages, meeting_dates
+    from govpath.store.tables import audit_events as ev
 
     pathway = plan.pathway
     stmt = (
@@ -268,8 +268,8 @@ def future_stops(
     Contingent stages other than the current one are left out. A meeting the plan has not yet
     been through stays ahead, even when its day has gone (the plan is late for it).
     """
-    from calendars.timeline import build_timeline
-    from engine.reports.context import key_decision_stages, load_meetings
+    from govpath.calendars.timeline import build_timeline
+    from govpath.reports.context import key_decision_stages, load_meetings
 
     pathway = plan.pathway
     stage_ids = [s.id for s in pathway.stages]
@@ -292,7 +292,7 @@ def future_stops(
 
 def pathway_lines(conn: Connection, plan_id: int, *, today: dt.date) -> dict[str, Any]:
     """Both lines for a plan and the steps they are made of (``report pathway ID --json``)."""
-    from engine.reports.context import load_plan
+    from govpath.reports.context import load_plan
 
     plan = load_plan(conn, plan_id)
     past = past_stops(conn, plan)

@@ -2,7 +2,7 @@
 
 :func:`collect_year` reads the trail, the deadlines and the calendar into a :class:`YearReport`;
 :func:`render_year` writes it as self-contained HTML (inline CSS and SVG, see
-:mod:`engine.reports.chart`) or Markdown through the Jinja2 templates in ``templates/``.
+:mod:`govpath.reports.chart`) or Markdown through the Jinja2 templates in ``templates/``.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from sqlalchemy import Connection
 
-    from engine.audit.decisions import DecisionRecord
-    from engine.reports.pathway_lines import GateStop
+    from govpath.audit.decisions import DecisionRecord
+    from govpath.reports.pathway_lines import GateStop
 
 TEMPLATES = Path(__file__).with_name("templates")
 
@@ -52,8 +52,8 @@ class DeadlineMark:
     @property
     def standing(self) -> str:
         """'met late (11 days, 7 working days late), met 2018-06-19', 'missed (…), still
-        outstanding', 'met 2018-05-01': the words every report uses (engine.audit.lateness)."""
-        from engine.audit.lateness import Standing
+        outstanding', 'met 2018-05-01': the words every report uses (govpath.audit.lateness)."""
+        from govpath.audit.lateness import Standing
 
         if self.met_on is not None and self.met_on > self.due:
             late = Standing("met late", self.late_days, self.late_working_days)
@@ -110,7 +110,7 @@ class YearReport:
 def _segments(
     events: list[Any], pathway: Any, today: dt.date, end_of_report: dt.date
 ) -> list[Segment]:
-    from engine.audit.query import local
+    from govpath.audit.query import local
 
     titles = {s.id: s.title for s in pathway.stages}
     terminal = {s.id for s in pathway.stages if s.terminal}
@@ -130,19 +130,19 @@ def collect_year(conn: Connection, pathway_id: str, *, today: dt.date) -> YearRe
     """Everything the year report shows for PATHWAY_ID (every plan, on any of its versions)."""
     from sqlalchemy import select
 
-    from calendars.timeline import build_timeline
-    from engine.audit.decisions import decision_records
-    from engine.audit.missed import done_on, lateness, met_by_map, transitions_of
-    from engine.audit.query import local
-    from engine.reports.context import body_short, latest_pathway, load_meetings, load_plan
-    from engine.reports.pathway_lines import format_line, future_stops, past_stops
-    from engine.store.tables import audit_events as ev
-    from engine.store.tables import deadlines as dl
-    from engine.store.tables import plans
-    from engine.zone import council_zone
+    from govpath.audit.decisions import decision_records
+    from govpath.audit.missed import done_on, lateness, met_by_map, transitions_of
+    from govpath.audit.query import local
+    from govpath.calendars.timeline import build_timeline
+    from govpath.reports.context import body_short, latest_pathway, load_meetings, load_plan
+    from govpath.reports.pathway_lines import format_line, future_stops, past_stops
+    from govpath.store.tables import audit_events as ev
+    from govpath.store.tables import deadlines as dl
+    from govpath.store.tables import plans
+    from govpath.zone import council_zone
 
     _, pathway = latest_pathway(conn, pathway_id)
-    from calendars.workdays import get_policy
+    from govpath.calendars.workdays import get_policy
 
     policy = get_policy(pathway.settings.working_days)
     meetings = load_meetings(conn)
@@ -282,7 +282,7 @@ def render_year(report: YearReport, fmt: str = "html") -> str:
     HTML's content alone."""
     from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-    from engine.reports.chart import stage_colours, year_chart
+    from govpath.reports.chart import stage_colours, year_chart
 
     env = Environment(
         loader=FileSystemLoader(str(TEMPLATES)),
@@ -293,7 +293,7 @@ def render_year(report: YearReport, fmt: str = "html") -> str:
         keep_trailing_newline=True,
     )
     if fmt not in ("html", "body"):  # Markdown: every value one line, HTML and ``|`` escaped
-        from engine.safe_output import markdown_cell
+        from govpath.safe_output import markdown_cell
 
         env.finalize = lambda v: markdown_cell(v) if isinstance(v, str) else v
     env.filters["dmy"] = lambda d: d.strftime("%d.%m.%y") if d else ""

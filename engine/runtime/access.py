@@ -10,9 +10,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
-from engine.audit.chain import append_event
-from engine.audit.trail_query import acting
-from engine.errors import Refused
+from govpath.audit.chain import append_event
+from govpath.audit.trail_query import acting
+from govpath.errors import Refused
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -24,7 +24,7 @@ def roles_of(engine: Engine, email: str) -> set[str]:
     """The roles a registered person holds (empty for anyone unknown)."""
     from sqlalchemy import select
 
-    from engine.store.tables import actor_roles, actors
+    from govpath.store.tables import actor_roles, actors
 
     with engine.connect() as conn:
         rows = conn.execute(
@@ -53,7 +53,7 @@ def require_trail_reader(
     and raise Refused with the sentence to show."""
     if can_read_trail(engine, email):
         return
-    from engine.store.db import utcnow
+    from govpath.store.db import utcnow
 
     reason = (
         f"{what} is open to auditors, Democratic Services and the policy team only; "

@@ -13,15 +13,15 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from engine.audit.acting import Acting, acting_json
-from engine.audit.chain import append_event
-from engine.errors import BadInput, NotFound
-from engine.runtime import deadlines as dl
-from engine.runtime import guards
-from engine.runtime.meetings import move_meeting
-from engine.runtime.migrate import migrate_plans
-from engine.runtime.transition import advance, local_today, plan_ref
-from engine.store.plans import load_plan, pathway_for, reports_chain
+from govpath.audit.acting import Acting, acting_json
+from govpath.audit.chain import append_event
+from govpath.errors import BadInput, NotFound
+from govpath.runtime import deadlines as dl
+from govpath.runtime import guards
+from govpath.runtime.meetings import move_meeting
+from govpath.runtime.migrate import migrate_plans
+from govpath.runtime.transition import advance, local_today, plan_ref
+from govpath.store.plans import load_plan, pathway_for, reports_chain
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -45,7 +45,7 @@ SYSTEM_ROLES = frozenset({"administrator", "auditor", "monitoring_officer"})
 
 
 def _now(now: dt.datetime | None) -> dt.datetime:
-    from engine.store.db import utcnow
+    from govpath.store.db import utcnow
 
     return now or utcnow()
 
@@ -61,8 +61,8 @@ def publish_pathway(
     from sqlalchemy import func, select
     from sqlalchemy.exc import IntegrityError
 
-    from engine.definition.loader import content_hash, load_pathway, normalised_json
-    from engine.store.tables import pathway_versions as pv
+    from govpath.definition.loader import content_hash, load_pathway, normalised_json
+    from govpath.store.tables import pathway_versions as pv
 
     now = _now(now)
     pathway = load_pathway(path)
@@ -124,7 +124,7 @@ def publish_pathway(
 def _operator(acting: Acting | None) -> str | None:
     """Who the trail names as having done an administrative act: the signed-in person, else the
     operator's account on its host."""
-    from engine.audit.acting import process_default
+    from govpath.audit.acting import process_default
 
     return (acting or process_default()).who
 
@@ -132,7 +132,7 @@ def _operator(acting: Acting | None) -> str | None:
 def _known_roles(conn: Any) -> set[str]:
     from sqlalchemy import select
 
-    from engine.store.tables import pathway_versions as pv
+    from govpath.store.tables import pathway_versions as pv
 
     known: set[str] = set()
     for text in conn.execute(select(pv.c.definition)).scalars():
@@ -156,10 +156,10 @@ def add_actor(
     """
     from sqlalchemy import delete, select
 
-    from engine.store.tables import actor_roles, actors
+    from govpath.store.tables import actor_roles, actors
 
     now = _now(now)
-    from engine.runtime.addresses import address_problem
+    from govpath.runtime.addresses import address_problem
 
     email = email.strip().lower()
     reports_to = reports_to.strip().lower() if reports_to is not None else None
@@ -213,7 +213,7 @@ def list_actors(engine: Engine) -> list[dict[str, Any]]:
     """Every actor with their roles, by e-mail."""
     from sqlalchemy import select
 
-    from engine.store.tables import actor_roles, actors
+    from govpath.store.tables import actor_roles, actors
 
     with engine.connect() as conn:
         rows = conn.execute(
@@ -243,8 +243,8 @@ def start_plan(
     """Start a plan on the newest published version of PATHWAY_ID; returns its status."""
     from sqlalchemy import select
 
-    from engine.store.tables import actors, plans
-    from engine.store.tables import pathway_versions as pv
+    from govpath.store.tables import actors, plans
+    from govpath.store.tables import pathway_versions as pv
 
     now = _now(now)
     owner = owner.strip().lower()
@@ -320,9 +320,9 @@ def plan_status(engine: Engine, plan_id: int, now: dt.datetime | None = None) ->
     """The plan as ``plan status --json`` prints it (keys per CLI.md, and a few more)."""
     from sqlalchemy import select
 
-    from engine.store.db import as_utc
-    from engine.store.tables import audit_events as ae
-    from engine.store.tables import deadlines as d
+    from govpath.store.db import as_utc
+    from govpath.store.tables import audit_events as ae
+    from govpath.store.tables import deadlines as d
 
     with engine.connect() as conn:
         plan = load_plan(conn, plan_id)
@@ -335,8 +335,8 @@ def plan_status(engine: Engine, plan_id: int, now: dt.datetime | None = None) ->
         erows = conn.execute(select(ae).where(ae.c.plan_id == plan_id).order_by(ae.c.seq)).all()
     types = {c.id: c.type for c in pathway.content}
     stage = pathway.stage(plan.state)
-    from calendars.workdays import get_policy
-    from engine.audit.lateness import standing
+    from govpath.audit.lateness import standing
+    from govpath.calendars.workdays import get_policy
 
     policy = get_policy(pathway.settings.working_days)
     today = local_today(pathway, _now(now))
@@ -418,9 +418,9 @@ def list_plans(
     """Plans (optionally of one pathway, in one state) with their next open deadline."""
     from sqlalchemy import func, select
 
-    from engine.store.tables import deadlines as d
-    from engine.store.tables import pathway_versions as pv
-    from engine.store.tables import plans as p
+    from govpath.store.tables import deadlines as d
+    from govpath.store.tables import pathway_versions as pv
+    from govpath.store.tables import plans as p
 
     nxt = (
         select(d.c.plan_id, func.min(d.c.due).label("due"))

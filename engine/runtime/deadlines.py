@@ -1,6 +1,6 @@
 """A plan's deadlines and their reminder schedules: made on entering a stage, met by their own act.
 
-Deadlines come from :func:`calendars.timeline.build_timeline` over the meetings in the database
+Deadlines come from :func:`govpath.calendars.timeline.build_timeline` over the meetings in the database
 (cached per pathway version, calendar revision and day). On entering a stage the plan gets that
 stage's deadline rows (status ``open``), each carrying its ``schedule``: the reminders (skipped
 when already past) and escalations, with their recipients and times, written in the same
@@ -11,7 +11,7 @@ already missed); one without ``met_by`` is met by leaving its stage; the stage's
 carried to the next stage (the same row; ``carried_from`` keeps the stage that made it), or
 superseded, or the transition refused, as ``on_leave`` says — the event lists each. Pending
 outbox rows of deadlines closed are cancelled with the reason; notices already made lapse when
-the sweep reaches them, and delivery asks again before it sends (:mod:`engine.scheduler.owed`).
+the sweep reaches them, and delivery asks again before it sends (:mod:`govpath.scheduler.owed`).
 Recipients: ``owner`` → the plan owner's e-mail; a role → ``role:ID``; ``escalates_to`` → the
 owner's manager (``reports_to``), else ``role:<owner role's escalates_to>``.
 """
@@ -23,12 +23,12 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from engine.audit.chain import compact_json_encoder
-from engine.store.cache import CACHE
-from engine.store.deadline_rows import statements as _s
+from govpath.audit.chain import compact_json_encoder
+from govpath.store.cache import CACHE
+from govpath.store.deadline_rows import statements as _s
 
 if TYPE_CHECKING:
-    from engine.definition.model import Pathway
+    from govpath.definition.model import Pathway
 
 _schedule_json = compact_json_encoder(None, sort_keys=False)
 
@@ -58,8 +58,8 @@ def timeline(
     found = CACHE.timeline(key) if revision is not None else None
     if found is not None:
         return found
-    from calendars.store import load_meetings
-    from calendars.timeline import build_timeline
+    from govpath.calendars.store import load_meetings
+    from govpath.calendars.timeline import build_timeline
 
     built = build_timeline(pathway, load_meetings(conn), today=today)
     if revision is not None:
@@ -131,7 +131,7 @@ def enter_stage(
         return []
     resolved = [rd for rd in tl.stage(stage_id).deadlines if rd.id not in carried]
     if decision_record is not None and any(rd.anchor == "decision_record" for rd in resolved):
-        from calendars.timeline import re_anchor
+        from govpath.calendars.timeline import re_anchor
 
         resolved = [
             re_anchor(pathway, rd, decision_record) if rd.anchor == "decision_record" else rd
@@ -140,7 +140,7 @@ def enter_stage(
     resolved = [rd for rd in resolved if rd.due is not None]
     if not resolved:  # no meeting to count from: the timeline reports it as a problem
         return []
-    from engine.zone import local_date
+    from govpath.zone import local_date
 
     today = local_date(now)  # the council's date, not UTC's (they differ after midnight in BST)
     rows = [
@@ -228,8 +228,8 @@ def make_notices(conn: Any, limit: int) -> tuple[int, int]:
     """
     from sqlalchemy import insert, select, update
 
-    from engine.store.tables import deadlines as d
-    from engine.store.tables import notices
+    from govpath.store.tables import deadlines as d
+    from govpath.store.tables import notices
 
     query = (
         select(d.c.id, d.c.plan_id, d.c.schedule)
@@ -490,7 +490,7 @@ def refresh_plan(
     """
     from sqlalchemy import select, update
 
-    from engine.store.tables import deadlines as d
+    from govpath.store.tables import deadlines as d
 
     resolved = {rd.id: rd for rd in tl.stage(stage_id).deadlines}
     rows = conn.execute(
@@ -498,7 +498,7 @@ def refresh_plan(
             d.c.plan_id == plan.id, d.c.stage == stage_id, d.c.status == "open"
         )
     ).all()
-    from engine.zone import local_date
+    from govpath.zone import local_date
 
     today = local_date(now)  # the council's date, not UTC's
     changed = []

@@ -9,7 +9,7 @@ sentence). A collective step decides for every plan of the cycle. What comes out
 :class:`Decision` (the steps to write) or a :class:`Refusal`; nothing is read or written here.
 
 Bad input is not a decision: an unknown trigger (:func:`check_trigger`) and a value not of its
-content's type (:func:`read_values`) are :class:`~engine.errors.BadInput` before deciding.
+content's type (:func:`read_values`) are :class:`~govpath.errors.BadInput` before deciding.
 """
 
 from __future__ import annotations
@@ -20,14 +20,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from engine.errors import BadInput, NotPermitted, Refused
-from engine.runtime import deadlines as dl
-from engine.runtime import guards, roles
-from engine.runtime.snapshot import PlanView, Request, Snapshot, owner_scope
+from govpath.errors import BadInput, NotPermitted, Refused
+from govpath.runtime import deadlines as dl
+from govpath.runtime import guards, roles
+from govpath.runtime.snapshot import PlanView, Request, Snapshot, owner_scope
 
 if TYPE_CHECKING:
-    from engine.definition.compiler import CompiledPathway
-    from engine.definition.model import Pathway, Stage, Transition
+    from govpath.definition.compiler import CompiledPathway
+    from govpath.definition.model import Pathway, Stage, Transition
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -439,8 +439,8 @@ def decision_record(
     notice: Mapping[str, Any],
 ) -> dict[str, Any]:
     """A decision's record for its trail event: meeting, notice route, call-in, reg. 12 text."""
-    from calendars.rules import parse_rule
-    from calendars.workdays import get_policy
+    from govpath.calendars.rules import parse_rule
+    from govpath.calendars.workdays import get_policy
 
     policy = get_policy(pathway.settings.working_days)
     published = fields.get("decision_record_published")

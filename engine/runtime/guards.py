@@ -21,10 +21,10 @@ import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from engine.errors import BadInput, Refused
+from govpath.errors import BadInput, Refused
 
 if TYPE_CHECKING:
-    from engine.definition.model import Pathway, Stage, Transition
+    from govpath.definition.model import Pathway, Stage, Transition
 
 _TRUE = {"true", "yes", "y", "1", "on"}
 _FALSE = {"false", "no", "n", "0", "off"}
@@ -38,7 +38,7 @@ def coerce_value(
     """RAW (a command-line string) as a value of content type KIND; BadInput when it is not one."""
     text = raw.strip()
     if kind == "url":
-        from engine.safe_output import url_problem
+        from govpath.safe_output import url_problem
 
         why = url_problem(text, url_schemes)
         if why:
@@ -70,7 +70,7 @@ def coerce_value(
             return False
         raise BadInput(f"{name} is yes or no (true/false), not {raw!r}.")
     if kind == "email":
-        from engine.runtime.addresses import address_problem
+        from govpath.runtime.addresses import address_problem
 
         why = address_problem(text)
         if why:
@@ -129,7 +129,7 @@ def describe_missing(pathway: Pathway, missing: list[str]) -> str:
 
 @functools.lru_cache(maxsize=256)
 def _parsed(expr: str) -> Any:
-    from engine.definition.conditions import parse
+    from govpath.definition.conditions import parse
 
     return parse(expr)
 
@@ -139,7 +139,7 @@ def check_condition(pathway: Pathway, transition: Transition, fields: Mapping[st
     guard = transition.guard
     if guard is None:
         return
-    from engine.definition.conditions import evaluate
+    from govpath.definition.conditions import evaluate
 
     if evaluate(_parsed(guard.when), fields, pathway.settings):
         return
@@ -153,8 +153,8 @@ def notice_check(
     """The notice route of a decision; Refused when a key decision lacks 28 clear days' notice."""
     if transition.notice is None:
         return {}
-    from calendars.rules import notice_clear_days, parse_rule, route_needed
-    from calendars.workdays import get_policy
+    from govpath.calendars.rules import notice_clear_days, parse_rule, route_needed
+    from govpath.calendars.workdays import get_policy
 
     policy = get_policy(pathway.settings.working_days)
     field_name = f"{transition.notice}_notice_published"

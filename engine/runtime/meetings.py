@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
-from engine.audit.acting import Acting, acting_json, process_default
-from engine.audit.chain import append_events
-from engine.errors import NotFound
-from engine.runtime import deadlines as dl
-from engine.runtime.transition import local_today, plan_ref, translate_lock_errors
-from engine.store.plans import load_plan, pathway_for
+from govpath.audit.acting import Acting, acting_json, process_default
+from govpath.audit.chain import append_events
+from govpath.errors import NotFound
+from govpath.runtime import deadlines as dl
+from govpath.runtime.transition import local_today, plan_ref, translate_lock_errors
+from govpath.store.plans import load_plan, pathway_for
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 def _not_found(conn: Any, body: str, date: dt.date) -> NotFound:
     from sqlalchemy import select
 
-    from engine.store.tables import meetings as m
+    from govpath.store.tables import meetings as m
 
     near = conn.execute(
         select(m.c.date, m.c.status)
@@ -91,11 +91,11 @@ def _move(
 ) -> dict[str, Any]:
     from sqlalchemy import select
 
-    from calendars.store import load_meetings
-    from calendars.timeline import build_timeline
-    from engine.store.db import utcnow
-    from engine.store.tables import deadlines as d
-    from engine.store.tables import meetings as m
+    from govpath.calendars.store import load_meetings
+    from govpath.calendars.timeline import build_timeline
+    from govpath.store.db import utcnow
+    from govpath.store.tables import deadlines as d
+    from govpath.store.tables import meetings as m
 
     now = now or utcnow()
     actor = actor.strip().lower() if actor else None

@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
-from engine.audit.acting import Acting, acting_json
-from engine.audit.chain import append_event
-from engine.errors import BadInput, Conflict, NotFound, Refused
-from engine.runtime import deadlines as dl
-from engine.runtime.transition import local_today, plan_ref, translate_lock_errors
-from engine.store.plans import load_plan, pathway_for, repin_plan
+from govpath.audit.acting import Acting, acting_json
+from govpath.audit.chain import append_event
+from govpath.errors import BadInput, Conflict, NotFound, Refused
+from govpath.runtime import deadlines as dl
+from govpath.runtime.transition import local_today, plan_ref, translate_lock_errors
+from govpath.store.plans import load_plan, pathway_for, repin_plan
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -33,8 +33,8 @@ def migrate_plans(
     """
     from sqlalchemy import select
 
-    from engine.store.db import utcnow
-    from engine.store.tables import pathway_versions as pv
+    from govpath.store.db import utcnow
+    from govpath.store.tables import pathway_versions as pv
 
     now = now or utcnow()
     actor = actor.strip().lower() if actor else None

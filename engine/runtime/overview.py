@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from engine.store.plans import pathway_for
+from govpath.store.plans import pathway_for
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -36,7 +36,7 @@ class PlanLine:
 
 def working_days_until(today: dt.date, due: dt.date, policy_name: str = "") -> int:
     """Working days from TODAY to DUE (0 when due today; negative when past)."""
-    from calendars.workdays import get_policy
+    from govpath.calendars.workdays import get_policy
 
     policy = get_policy(policy_name) if policy_name else get_policy()
     sign, a, b = (1, today, due) if due >= today else (-1, due, today)
@@ -64,10 +64,10 @@ def overview(
     """The plans chosen (by IDS, or by the filters), one page of them, and how many in all."""
     from sqlalchemy import and_, func, or_, select
 
-    from engine.store.tables import deadlines as d
-    from engine.store.tables import meetings as m
-    from engine.store.tables import pathway_versions as pv
-    from engine.store.tables import plans as p
+    from govpath.store.tables import deadlines as d
+    from govpath.store.tables import meetings as m
+    from govpath.store.tables import pathway_versions as pv
+    from govpath.store.tables import plans as p
 
     late = (
         select(d.c.plan_id, func.count().label("n"))

@@ -12,7 +12,7 @@ The rule, for a plan P owned by O on a pathway:
 * Every other role (``policy_team``, ``cabinet_member``, ``democratic_services``, ``leader``…) is
   held council-wide and acts on any plan.
 
->>> from engine.definition.model import Pathway
+>>> from govpath.definition.model import Pathway
 >>> p = Pathway.model_validate({"id": "x", "title": "X", "year": "2013/14", "initial": "a",
 ...     "roles": [{"id": "director", "name": "D", "escalates_to": "corporate_director"},
 ...               {"id": "corporate_director", "name": "CD"}, {"id": "policy_team", "name": "P"}],
@@ -32,7 +32,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from engine.definition.model import Pathway
+    from govpath.definition.model import Pathway
 
 
 def owner_role(pathway: Pathway, subject: str) -> str | None:

@@ -1,7 +1,7 @@
 """What a transition decides on, read in one place: a frozen snapshot of the plan and its world.
 
 :func:`load_snapshot` reads, inside the transition's transaction, everything
-:func:`engine.runtime.decide.decide` needs and nothing it does not: the plan (with its
+:func:`govpath.runtime.decide.decide` needs and nothing it does not: the plan (with its
 pathway version, owner's manager, calendar revision and whether messages wait in the outbox),
 the acting person and their roles, the owner's reporting chain (only when the actor holds the
 owner role's manager role), the definition and its compiled machine, the meetings' timeline
@@ -16,9 +16,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from engine.runtime import deadlines as dl
-from engine.runtime import roles
-from engine.store.plans import (
+from govpath.runtime import deadlines as dl
+from govpath.runtime import roles
+from govpath.store.plans import (
     Actor,
     PlanRow,
     cycle,
@@ -29,9 +29,9 @@ from engine.store.plans import (
 )
 
 if TYPE_CHECKING:
-    from calendars.timeline import Timeline
-    from engine.definition.compiler import CompiledPathway
-    from engine.definition.model import Pathway
+    from govpath.calendars.timeline import Timeline
+    from govpath.definition.compiler import CompiledPathway
+    from govpath.definition.model import Pathway
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -66,7 +66,7 @@ class Request:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Snapshot:
-    """Everything :func:`~engine.runtime.decide.decide` reads, frozen."""
+    """Everything :func:`~govpath.runtime.decide.decide` reads, frozen."""
 
     view: PlanView
     actor: Actor | None  # None: no such person
@@ -123,7 +123,7 @@ def load_snapshot(
 ) -> Snapshot:
     """Read what deciding TRIGGER on PLAN_ID as ACTOR at NOW needs, in CONN's transaction
     (NotFound for an unknown plan)."""
-    from engine.zone import local_date
+    from govpath.zone import local_date
 
     today = local_date(now)
     plan, who = load_plan_actor(conn, plan_id, actor)

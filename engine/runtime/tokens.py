@@ -20,9 +20,9 @@ import secrets
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from engine.audit.chain import append_event
-from engine.audit.trail_query import acting
-from engine.errors import BadInput, NotFound, Refused
+from govpath.audit.chain import append_event
+from govpath.audit.trail_query import acting
+from govpath.errors import BadInput, NotFound, Refused
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -77,7 +77,7 @@ def looks_like_token(text: str) -> bool:
 
 
 def _now(now: dt.datetime | None) -> dt.datetime:
-    from engine.store.db import utcnow
+    from govpath.store.db import utcnow
 
     return now or utcnow()
 
@@ -85,7 +85,7 @@ def _now(now: dt.datetime | None) -> dt.datetime:
 def _known_actor(conn: Any, email: str) -> None:
     from sqlalchemy import select
 
-    from engine.store.tables import actors
+    from govpath.store.tables import actors
 
     if conn.execute(select(actors.c.id).where(actors.c.email == email)).first() is None:
         raise NotFound(f"no person with the e-mail {email} is registered.")
@@ -101,7 +101,7 @@ def create_token(
     channel: str = "web",
 ) -> CreatedToken:
     """A new token for ACTOR valid for DAYS days; the trail records it (not its secret)."""
-    from engine.store.tables import access_tokens as t
+    from govpath.store.tables import access_tokens as t
 
     now = _now(now)
     actor = actor.strip().lower()
@@ -149,8 +149,8 @@ def list_tokens(engine: Engine, actor: str, now: dt.datetime | None = None) -> l
     """ACTOR's tokens, newest first, each with its ``status``: active, expired or revoked."""
     from sqlalchemy import select
 
-    from engine.store.db import as_utc
-    from engine.store.tables import access_tokens as t
+    from govpath.store.db import as_utc
+    from govpath.store.tables import access_tokens as t
 
     now = _now(now)
     with engine.connect() as conn:
@@ -183,7 +183,7 @@ def revoke_token(
     """Revoke one of ACTOR's own tokens; False when it was already revoked. Recorded in the trail."""
     from sqlalchemy import select, update
 
-    from engine.store.tables import access_tokens as t
+    from govpath.store.tables import access_tokens as t
 
     now = _now(now)
     actor = actor.strip().lower()
@@ -213,9 +213,9 @@ def check_token(
     (``read`` or ``act``) is beyond its scope. The person must still be registered."""
     from sqlalchemy import select, update
 
-    from engine.store.db import as_utc
-    from engine.store.tables import access_tokens as t
-    from engine.store.tables import actors
+    from govpath.store.db import as_utc
+    from govpath.store.tables import access_tokens as t
+    from govpath.store.tables import actors
 
     now = _now(now)
     refused = InvalidToken("the access token is not valid: it is unknown, expired or revoked.")

@@ -1,9 +1,9 @@
 """Firing a transition: load a snapshot, decide (pure), then one short write; a refusal is recorded.
 
 :func:`advance` is the whole path. In one transaction on one pooled connection it reads the
-snapshot (:func:`engine.runtime.snapshot.load_snapshot`: the plan with the actor's roles in one
+snapshot (:func:`govpath.runtime.snapshot.load_snapshot`: the plan with the actor's roles in one
 statement, the definition, the timeline, the owed deadlines and, for a collective step, the cycle),
-calls :func:`engine.runtime.decide.decide` (no I/O; the compiled ``transitions`` machine runs the
+calls :func:`govpath.runtime.decide.decide` (no I/O; the compiled ``transitions`` machine runs the
 role, content, guard, notice and deadline conditions), and writes a :class:`Decision` with
 :func:`write`: ``UPDATE … WHERE version = expected`` (optimistic concurrency: a plan changed
 meanwhile → :class:`Conflict`, nothing written), the deadlines settled and those of the new stage
@@ -17,7 +17,7 @@ plan pinned to a version of the same pathway id *and the same financial year* (a
 sit on different versions after a migration) that has not already fired the trigger. It fires
 for all of them, atomically, only when all are in X; otherwise it is refused naming those that
 are not there yet. Values given with ``--set`` on a collective step are recorded for every plan
-of the cycle that does not already have them (see :func:`engine.runtime.decide.shared`).
+of the cycle that does not already have them (see :func:`govpath.runtime.decide.shared`).
 """
 
 from __future__ import annotations
@@ -26,27 +26,27 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from engine.audit.acting import Acting, acting_json
-from engine.audit.chain import append_event, append_events
-from engine.errors import BadInput, Conflict, GovpathError
-from engine.runtime import deadlines as dl
-from engine.runtime import roles
-from engine.runtime.decide import (
+from govpath.audit.acting import Acting, acting_json
+from govpath.audit.chain import append_event, append_events
+from govpath.errors import BadInput, Conflict, GovpathError
+from govpath.runtime import deadlines as dl
+from govpath.runtime import roles
+from govpath.runtime.decide import (
     Decision,
     Refusal,
     check_trigger,
     decide,
     read_values,
 )
-from engine.runtime.snapshot import Request, load_snapshot, owner_scope
-from engine.store.db import utcnow  # (a light module: no SQLAlchemy at import)
-from engine.store.plans import PlanRow, advance_plan, plan_version
-from engine.store.prepared import HotConnection, hot_transaction
+from govpath.runtime.snapshot import Request, load_snapshot, owner_scope
+from govpath.store.db import utcnow  # (a light module: no SQLAlchemy at import)
+from govpath.store.plans import PlanRow, advance_plan, plan_version
+from govpath.store.prepared import HotConnection, hot_transaction
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
-    from engine.definition.model import Pathway
+    from govpath.definition.model import Pathway
 
 
 def local_today(pathway: Pathway, now: dt.datetime) -> dt.date:

@@ -1,6 +1,6 @@
 """What one person may see and do: a plan's status for them, and the plans that are theirs to act on.
 
-The same rule ``plan advance`` enforces (:mod:`engine.runtime.roles`): a Director acts on the
+The same rule ``plan advance`` enforces (:mod:`govpath.runtime.roles`): a Director acts on the
 plans they own, a Corporate Director on those of people who report to them, a council-wide role
 (policy team, Democratic Services, auditor…) on every plan. The web pages ask here and nowhere
 else, so a form is offered exactly when the runtime would let it fire.
@@ -11,11 +11,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
-from engine.errors import NotFound
-from engine.runtime import roles
-from engine.runtime.api import plan_status
-from engine.runtime.snapshot import owner_scope
-from engine.store.plans import load_plan_actor, pathway_for, reports_chain
+from govpath.errors import NotFound
+from govpath.runtime import roles
+from govpath.runtime.api import plan_status
+from govpath.runtime.snapshot import owner_scope
+from govpath.store.plans import load_plan_actor, pathway_for, reports_chain
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -64,7 +64,7 @@ def scoped_roles(engine: Engine) -> set[str]:
     """Roles that act only on some plans (every pathway's owner roles and their managers)."""
     from sqlalchemy import select
 
-    from engine.store.tables import pathway_versions as pv
+    from govpath.store.tables import pathway_versions as pv
 
     out: set[str] = set()
     with engine.connect() as conn:
@@ -90,7 +90,7 @@ def reports_under(engine: Engine, email: str) -> set[str]:
     """Everyone who reports to EMAIL, directly or through others."""
     from sqlalchemy import select
 
-    from engine.store.tables import actors
+    from govpath.store.tables import actors
 
     with engine.connect() as conn:
         pairs = conn.execute(select(actors.c.email, actors.c.reports_to)).all()
@@ -113,8 +113,8 @@ def task_plans(engine: Engine, email: str, held: set[str], limit: int = 500) -> 
     council-wide role they hold (plans whose stage has a transition needing it). Newest first."""
     from sqlalchemy import and_, or_, select
 
-    from engine.store.tables import pathway_versions as pv
-    from engine.store.tables import plans as p
+    from govpath.store.tables import pathway_versions as pv
+    from govpath.store.tables import plans as p
 
     email = email.strip().lower()
     owners = {email} | reports_under(engine, email)
@@ -143,8 +143,8 @@ def task_plans(engine: Engine, email: str, held: set[str], limit: int = 500) -> 
 def fields_for(engine: Engine, plan_id: int, email: str, trigger: str) -> list[str]:
     """The content ids TRIGGER takes on the plan now (empty for an unknown trigger), for a person
     who may see the plan; NotFound for one who may not (nothing is read on their behalf)."""
-    from engine.runtime import guards
-    from engine.runtime.decide import route
+    from govpath.runtime import guards
+    from govpath.runtime.decide import route
 
     with engine.connect() as conn:
         plan, who = load_plan_actor(conn, plan_id, email.strip().lower())

@@ -15,13 +15,13 @@ import time
 from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
-from engine.errors import BadInput
+from govpath.errors import BadInput
 
-LONDON = "Europe/London"  # kept for callers that name it; the zone in use is engine.zone's
+LONDON = "Europe/London"  # kept for callers that name it; the zone in use is govpath.zone's
 
 
 def _zone(tz: str | None) -> ZoneInfo:
-    from engine.zone import council_zone
+    from govpath.zone import council_zone
 
     return ZoneInfo(tz) if tz else council_zone()
 

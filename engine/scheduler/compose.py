@@ -5,11 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from calendars.ics_export import IcsEvent, uid_for
-from engine.config import Settings
-from engine.scheduler.context import Context, DeadlineContext
-from notifications.links import plan_link
-from notifications.message import (
+from govpath.calendars.ics_export import IcsEvent, uid_for
+from govpath.config import Settings
+from govpath.notifications.links import plan_link
+from govpath.notifications.message import (
     HeaderInjection,
     check_address,
     check_header,
@@ -17,7 +16,8 @@ from notifications.message import (
     message_id,
     message_key,
 )
-from notifications.render import Renderer
+from govpath.notifications.render import Renderer
+from govpath.scheduler.context import Context, DeadlineContext
 
 
 def deadline_item(dc: DeadlineContext) -> IcsEvent:

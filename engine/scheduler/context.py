@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from engine.store import tables as t
+from govpath.store import tables as t
 
 
 @dataclass

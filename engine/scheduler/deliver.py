@@ -6,22 +6,22 @@ import datetime as dt
 import logging
 from typing import TYPE_CHECKING, Any
 
-from engine.config import Settings
-from engine.scheduler.outbox import cancel, claim_for_delivery, mark_failed_attempt, mark_sent
-from engine.scheduler.owed import not_owed
-from engine.store.db import as_utc
+from govpath.config import Settings
+from govpath.scheduler.outbox import cancel, claim_for_delivery, mark_failed_attempt, mark_sent
+from govpath.scheduler.owed import not_owed
+from govpath.store.db import as_utc
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection, Engine, Transaction
 
-    from engine.scheduler.sweep import SweepResult
-    from notifications.delivery import FileTransport, Outcome, SmtpTransport
+    from govpath.notifications.delivery import FileTransport, Outcome, SmtpTransport
+    from govpath.scheduler.sweep import SweepResult
 
 log = logging.getLogger("govpath.mail")
 
 
 def _ids(row: Any) -> dict[str, Any]:
-    """The ids a log line about this outbox row carries (see engine.logs)."""
+    """The ids a log line about this outbox row carries (see govpath.logs)."""
     return {"message_id": row["id"], "plan_id": row["plan_id"], "deadline_id": row["deadline_id"]}
 
 
@@ -43,10 +43,10 @@ def deliver_due(
 ) -> None:
     """Send every message due at NOW; a crash between send and mark is retried after the lease
     runs out, and the re-send carries the same Message-ID."""
-    from engine.scheduler.lease import LeaseKeeper
-    from engine.scheduler.sweep import PROCESS_OWNER, append_audit
-    from notifications.delivery import Outgoing, transport_for
-    from notifications.message import HeaderInjection, build_email
+    from govpath.notifications.delivery import Outgoing, transport_for
+    from govpath.notifications.message import HeaderInjection, build_email
+    from govpath.scheduler.lease import LeaseKeeper
+    from govpath.scheduler.sweep import PROCESS_OWNER, append_audit
 
     owner = owner or PROCESS_OWNER
     transport = transport or transport_for(settings)

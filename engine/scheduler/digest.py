@@ -21,21 +21,21 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, select
 
-from engine.audit.lateness import standing
-from engine.config import Settings
-from engine.scheduler.clock import at_local, local, local_date
-from engine.scheduler.compose import deadline_item, deadline_message, row_values
-from engine.scheduler.context import Context, load_deadlines
-from engine.scheduler.outbox import insert_messages
-from engine.store import tables as t
-from notifications.links import dashboard_link
-from notifications.message import deadline_ics, message_key
+from govpath.audit.lateness import standing
+from govpath.config import Settings
+from govpath.notifications.links import dashboard_link
+from govpath.notifications.message import deadline_ics, message_key
+from govpath.scheduler.clock import at_local, local, local_date
+from govpath.scheduler.compose import deadline_item, deadline_message, row_values
+from govpath.scheduler.context import Context, load_deadlines
+from govpath.scheduler.outbox import insert_messages
+from govpath.store import tables as t
 
 HORIZON_DAYS = 14
 
 
 def _policy(settings: Settings):
-    from calendars.workdays import get_policy
+    from govpath.calendars.workdays import get_policy
 
     return get_policy(settings.working_days)
 
@@ -219,7 +219,7 @@ def weekly_digest(conn: Connection, now: dt.datetime, settings: Settings, render
 
 def _unheld_escalations(conn: Connection, ctx: Context, since: dt.datetime) -> list[dict]:
     """Escalations of the last week that went to nobody: their role is held by no one."""
-    from engine.store.tables import audit_events as ev
+    from govpath.store.tables import audit_events as ev
 
     found = []
     for r in conn.execute(
@@ -246,8 +246,8 @@ def _unheld_escalations(conn: Connection, ctx: Context, since: dt.datetime) -> l
 
 def _met_late(conn: Connection, since: dt.datetime, policy: Any) -> list[dict]:
     """Deadlines met in the last week after their day: "met late", by how much."""
-    from engine.audit.lateness import standing
-    from engine.store.db import as_utc
+    from govpath.audit.lateness import standing
+    from govpath.store.db import as_utc
 
     d, p = t.deadlines, t.plans
     out = []

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import update
 
-from engine.store import tables as t
+from govpath.store import tables as t
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection, Engine

@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, or_, select, update
 
-from engine.store import tables as t
-from engine.store.db import as_utc
+from govpath.store import tables as t
+from govpath.store.db import as_utc
 
 STATUSES = ("pending", "sending", "sent", "failed", "cancelled")
 
@@ -87,8 +87,8 @@ def claim_for_delivery(
 
 
 def _stale(conn: Connection, rows: Sequence[dict[str, Any]]) -> dict[int, str]:
-    """Messages no longer owed (:mod:`engine.scheduler.owed`), with the reason."""
-    from engine.scheduler.owed import not_owed
+    """Messages no longer owed (:mod:`govpath.scheduler.owed`), with the reason."""
+    from govpath.scheduler.owed import not_owed
 
     return not_owed(conn, rows)
 
@@ -188,7 +188,7 @@ def list_messages(
 
 def retry(conn: Connection, msg_id: int, now: dt.datetime) -> dict[str, Any]:
     """Put a failed or cancelled message back in the queue, due now, with a fresh attempt count."""
-    from engine.errors import NotFound, Refused
+    from govpath.errors import NotFound, Refused
 
     o = t.outbox
     row = conn.execute(select(o).where(o.c.id == msg_id)).mappings().one_or_none()

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from engine.store import tables as t
+from govpath.store import tables as t
 
 _ABOUT_DEADLINES = frozenset({"reminder", "escalation", "papers_due"})
 

@@ -28,12 +28,12 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from engine.config import Settings
+from govpath.config import Settings
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
-    from engine.scheduler.sweep import SweepResult
+    from govpath.scheduler.sweep import SweepResult
 
 log = logging.getLogger("govpath.scheduler")
 Report = Callable[[dt.datetime, "SweepResult"], None]
@@ -96,7 +96,7 @@ def run_service(
     from apscheduler.jobstores.memory import MemoryJobStore
     from apscheduler.schedulers.background import BackgroundScheduler
 
-    from engine.scheduler.sweep import run_sweep
+    from govpath.scheduler.sweep import run_sweep
 
     stopping = stop or threading.Event()
     failed_in_a_row = [0]
@@ -107,7 +107,7 @@ def run_service(
         try:
             result = run_sweep(engine, now, settings=settings)
         except Exception as exc:
-            from engine.redact import scrub
+            from govpath.redact import scrub
 
             failed_in_a_row[0] += 1
             log.error(

@@ -19,19 +19,19 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, not_, select, update
 
-from engine.config import WEEKDAYS, Settings, load_settings
-from engine.scheduler.clock import local, local_date
-from engine.scheduler.compose import deadline_message
-from engine.scheduler.context import Context, load_deadlines
-from engine.scheduler.outbox import insert_messages
-from engine.scheduler.owed import reason_not_owed
-from engine.store import tables as t
-from engine.store.db import as_utc
+from govpath.config import WEEKDAYS, Settings, load_settings
+from govpath.scheduler.clock import local, local_date
+from govpath.scheduler.compose import deadline_message
+from govpath.scheduler.context import Context, load_deadlines
+from govpath.scheduler.outbox import insert_messages
+from govpath.scheduler.owed import reason_not_owed
+from govpath.store import tables as t
+from govpath.store.db import as_utc
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection, Engine
 
-    from notifications.delivery import FileTransport, SmtpTransport
+    from govpath.notifications.delivery import FileTransport, SmtpTransport
 
 _digested: dict[str, dt.date] = {}  # database URL -> the day this process made its digests
 PROCESS_OWNER = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
@@ -61,9 +61,9 @@ class SweepResult:
 
 
 def append_audit(conn: Connection, **event: Any) -> None:
-    """Append to the decision trail (engine.audit.chain), as the scheduler process."""
-    from engine.audit.acting import scheduler_json
-    from engine.audit.chain import append_event
+    """Append to the decision trail (govpath.audit.chain), as the scheduler process."""
+    from govpath.audit.acting import scheduler_json
+    from govpath.audit.chain import append_event
 
     append_event(
         conn, **{**event, "data": {**(event.get("data") or {}), "acting": scheduler_json()}}
@@ -82,7 +82,7 @@ def run_sweep(
 ) -> SweepResult:
     """Do everything due at NOW (aware): missed deadlines, reminders, escalations, papers due,
     the weekly digest on its day (DIGEST None: decide from the clock), then delivery."""
-    from notifications.render import renderer_for
+    from govpath.notifications.render import renderer_for
 
     if now.tzinfo is None:
         raise ValueError("run_sweep needs an aware datetime (the clock is injected, never guessed)")
@@ -95,7 +95,7 @@ def run_sweep(
             claimed = _sweep_batch(conn, now, settings, renderer, result)
         if claimed < settings.batch_size:
             break
-    from engine.scheduler.digest import papers_due, weekly_digest
+    from govpath.scheduler.digest import papers_due, weekly_digest
 
     with engine.begin() as conn:
         result.papers_due += papers_due(conn, now, settings, renderer)
@@ -113,7 +113,7 @@ def run_sweep(
             result.digests += weekly_digest(conn, now, settings, renderer)
         _digested[str(engine.url)] = here.date()
     if deliver:
-        from engine.scheduler.deliver import deliver_due
+        from govpath.scheduler.deliver import deliver_due
 
         deliver_due(engine, now, settings, result, transport=transport)
     return result
@@ -122,7 +122,7 @@ def run_sweep(
 def _sweep_batch(
     conn: Connection, now: dt.datetime, settings: Settings, renderer: Any, result: SweepResult
 ) -> int:
-    from engine.runtime.deadlines import make_notices
+    from govpath.runtime.deadlines import make_notices
 
     today = local_date(now, settings.timezone)
     # first, while they are still open: a deadline missed below still gets its escalations

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from engine.errors import BadInput, Refused
+from govpath.errors import BadInput, Refused
 
 GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 

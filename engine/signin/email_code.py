@@ -12,12 +12,12 @@ import hmac
 import secrets
 from typing import TYPE_CHECKING
 
-from engine.errors import BadInput, Refused
+from govpath.errors import BadInput, Refused
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
-    from engine.config import Settings
+    from govpath.config import Settings
 
 CODE_MINUTES = 10
 MAX_ATTEMPTS = 5
@@ -31,9 +31,9 @@ def send_code(engine: Engine, settings: Settings, person: str, now: dt.datetime)
     """Make a code for PERSON (a registered person) and e-mail it to them."""
     from sqlalchemy import select
 
-    from engine.store.tables import actors, sign_in_codes
-    from notifications.delivery import Outcome, Outgoing, transport_for
-    from notifications.message import build_email, message_id
+    from govpath.notifications.delivery import Outcome, Outgoing, transport_for
+    from govpath.notifications.message import build_email, message_id
+    from govpath.store.tables import actors, sign_in_codes
 
     with engine.connect() as conn:
         known = conn.execute(select(actors.c.id).where(actors.c.email == person)).first()
@@ -77,7 +77,7 @@ def redeem_code(engine: Engine, person: str, code: str, now: dt.datetime) -> Non
     """Use PERSON's newest live code; Refused (exit 3) when it is wrong, used or expired."""
     from sqlalchemy import select, update
 
-    from engine.store.tables import sign_in_codes as c
+    from govpath.store.tables import sign_in_codes as c
 
     code = code.strip()
     with engine.begin() as conn:

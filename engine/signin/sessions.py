@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from engine.audit.acting import Acting
+from govpath.audit.acting import Acting
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -85,8 +85,8 @@ def start_session(
     subject: str | None = None,
 ) -> SignedIn:
     """Record a new session for PERSON and keep its token in the credential file (0600)."""
-    from engine.audit.chain import append_event
-    from engine.store.tables import sign_ins
+    from govpath.audit.chain import append_event
+    from govpath.store.tables import sign_ins
 
     token = secrets.token_urlsafe(32)
     expires = now + dt.timedelta(hours=hours)
@@ -126,7 +126,7 @@ def signed_in(engine: Engine, database: str, now: dt.datetime) -> SignedIn | Non
     """The live session of this user's credential on DATABASE, or None."""
     from sqlalchemy import select
 
-    from engine.store.tables import sign_ins as s
+    from govpath.store.tables import sign_ins as s
 
     entry = _read().get(database)
     if not isinstance(entry, dict) or not isinstance(entry.get("token"), str):
@@ -146,8 +146,8 @@ def end_session(engine: Engine, database: str, now: dt.datetime) -> str | None:
     """Sign out: end the session in the database and forget the token; who it was, or None."""
     from sqlalchemy import update
 
-    from engine.audit.chain import append_event
-    from engine.store.tables import sign_ins as s
+    from govpath.audit.chain import append_event
+    from govpath.store.tables import sign_ins as s
 
     doc = _read()
     entry = doc.pop(database, None)

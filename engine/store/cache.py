@@ -6,9 +6,9 @@ import threading
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from calendars.timeline import Timeline
-    from engine.definition.compiler import CompiledPathway
-    from engine.definition.model import Pathway
+    from govpath.calendars.timeline import Timeline
+    from govpath.definition.compiler import CompiledPathway
+    from govpath.definition.model import Pathway
 
 
 class ProcessCache:

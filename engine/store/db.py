@@ -51,8 +51,8 @@ def create_db_engine(url: str, *, connect_timeout: float = DEFAULT_CONNECT_TIMEO
     """A new engine for URL with govpath's connection settings (no schema work)."""
     from sqlalchemy import create_engine, event
 
-    from engine.errors import BadInput
-    from engine.redact import mask_url, scrub
+    from govpath.errors import BadInput
+    from govpath.redact import mask_url, scrub
 
     url = normalise_url(url)
     try:
@@ -91,7 +91,7 @@ def create_db_engine(url: str, *, connect_timeout: float = DEFAULT_CONNECT_TIMEO
 
 def where(url: str) -> str:
     """The server a URL names, for messages: ``host:port`` (never the user or password)."""
-    from engine.redact import server
+    from govpath.redact import server
 
     path = _sqlite_file(url)
     if url.startswith("sqlite"):
@@ -167,8 +167,8 @@ def open_db(
     """
     from sqlalchemy.exc import DBAPIError
 
-    from engine.errors import BadInput
-    from engine.redact import mask_url
+    from govpath.errors import BadInput
+    from govpath.redact import mask_url
 
     url = normalise_url(url)
     with _guard:
@@ -211,7 +211,7 @@ def _create_private(path: Path) -> None:
 
 def _no_database(url: str) -> str | None:
     """Why a read-only command cannot use URL without creating it (a missing SQLite file)."""
-    from engine.redact import mask_url
+    from govpath.redact import mask_url
 
     path = _sqlite_file(url)
     if path is not None and not path.exists():
@@ -225,7 +225,7 @@ def _no_database(url: str) -> str | None:
 
 def _cannot_open(url: str, exc: BaseException, timeout: float) -> str:
     """One sentence for a database that cannot be opened, naming the server, never the password."""
-    from engine.redact import mask_url, scrub
+    from govpath.redact import mask_url, scrub
 
     orig = getattr(exc, "orig", None) or exc
     reason = (str(orig).strip().splitlines() or [orig.__class__.__name__])[0]

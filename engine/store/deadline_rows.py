@@ -32,8 +32,8 @@ def statements() -> dict[str, Any]:
         return _stmts
     from sqlalchemy import bindparam, insert, null, select, update
 
-    from engine.store.prepared import Prepared
-    from engine.store.tables import calendar_revision, deadlines, notices, outbox
+    from govpath.store.prepared import Prepared
+    from govpath.store.tables import calendar_revision, deadlines, notices, outbox
 
     d = deadlines
     # One row per statement, by key (``deadline_id = ?``), run with executemany: an ``IN (…)`` list

@@ -9,7 +9,7 @@ def get_fact(conn: Any, key: str) -> str | None:
     """One fact's value, or None."""
     from sqlalchemy import select
 
-    from engine.store.tables import database_facts as f
+    from govpath.store.tables import database_facts as f
 
     return conn.execute(select(f.c.value).where(f.c.key == key)).scalar()
 
@@ -29,7 +29,7 @@ def mark_simulation(engine: Any) -> None:
     """Mark the database as a simulation: acting commands then accept any ``--now``."""
     from sqlalchemy import delete
 
-    from engine.store.tables import database_facts as f
+    from govpath.store.tables import database_facts as f
 
     with engine.begin() as conn:
         conn.execute(delete(f).where(f.c.key == "simulation"))

@@ -8,7 +8,7 @@ import hashlib
 import re
 from typing import TYPE_CHECKING
 
-from engine.errors import BadInput
+from govpath.errors import BadInput
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection, Engine

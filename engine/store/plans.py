@@ -7,13 +7,13 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from engine.audit.chain import compact_json_encoder
-from engine.errors import NotFound
-from engine.store.cache import CACHE
+from govpath.audit.chain import compact_json_encoder
+from govpath.errors import NotFound
+from govpath.store.cache import CACHE
 
 if TYPE_CHECKING:
-    from engine.definition.compiler import CompiledPathway
-    from engine.definition.model import Pathway
+    from govpath.definition.compiler import CompiledPathway
+    from govpath.definition.model import Pathway
 
 _stmts: dict[str, Any] = {}  # built once (constant Core statements; compiled per dialect)
 
@@ -24,7 +24,7 @@ def stmts() -> dict[str, Any]:
         return _stmts
     from sqlalchemy import bindparam, exists, select, update
 
-    from engine.store.tables import (
+    from govpath.store.tables import (
         actor_roles,
         actors,
         calendar_revision,
@@ -87,7 +87,7 @@ def stmts() -> dict[str, Any]:
         "plan_version": select(p.c.version).where(p.c.id == bindparam("id")),
         "reports_to": select(actors.c.reports_to).where(actors.c.email == bindparam("email")),
     }
-    from engine.store.prepared import Prepared
+    from govpath.store.prepared import Prepared
 
     for name in ("plan", "plan_actor", "advance", "plan_version"):  # the hot path: compiled once
         built[name] = Prepared(built[name])
@@ -208,7 +208,7 @@ def repin_plan(
     (False: it moved). The migration's write; the plan's content goes with it unchanged."""
     from sqlalchemy import update
 
-    from engine.store.tables import plans
+    from govpath.store.tables import plans
 
     result = conn.execute(
         update(plans)
@@ -235,8 +235,8 @@ def pathway_for(conn: Any, content_hash: str) -> tuple[Pathway, CompiledPathway]
     found = CACHE.definitions.get(content_hash)
     if found is not None:
         return found
-    from engine.definition.compiler import compile_pathway
-    from engine.definition.model import Pathway
+    from govpath.definition.compiler import compile_pathway
+    from govpath.definition.model import Pathway
 
     text = conn.execute(stmts()["definition"], {"hash": content_hash}).scalar_one()
     pathway = Pathway.model_validate(json.loads(text))
@@ -270,7 +270,7 @@ def cycle(conn: Any, plan: PlanRow, trigger: str) -> list[int]:
     """The open plans of PLAN's pathway and year that have not fired TRIGGER yet, by id."""
     from sqlalchemy import select
 
-    from engine.store.tables import audit_events, pathway_versions, plans
+    from govpath.store.tables import audit_events, pathway_versions, plans
 
     rows = (
         conn.execute(

@@ -1,7 +1,7 @@
 """Hot-path statements: Core statements compiled once per dialect, run on the DBAPI cursor.
 
 The runtime's transition path runs a handful of statements thousands of times. Building them as
-Core statements keeps one schema (``engine.store.tables``) and one dialect-correct SQL text; this
+Core statements keeps one schema (``govpath.store.tables``) and one dialect-correct SQL text; this
 module compiles each once per dialect and executes the text directly on the driver's cursor of
 the SQLAlchemy connection (inside its transaction), skipping the per-execution bookkeeping.
 Values go through the bound column's own type, as SQLAlchemy would convert them (one conversion:
@@ -55,7 +55,7 @@ def _processor(type_: Any, dialect: Any) -> Callable[[Any], Any] | None:
     from sqlalchemy import types
 
     if type_._type_affinity is types.NullType:  # an untyped parameter: a time as the schema's
-        from engine.store.tables import UtcDateTime
+        from govpath.store.tables import UtcDateTime
 
         stamp = _processor(UtcDateTime(), dialect)
         day = _processor(types.Date(), dialect)

@@ -14,36 +14,36 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from engine.web.auth.csrf import CsrfRefused
-from engine.web.auth.current import SignInRequired
-from engine.web.auth.sessions import COOKIE, PRE_COOKIE, load_session, sign, unsign
-from engine.web.auth.tokens import cookie_key, new_token
-from engine.web.context import HERE, WebContext, make_jinja, render
+from govpath.web.auth.csrf import CsrfRefused
+from govpath.web.auth.current import SignInRequired
+from govpath.web.auth.sessions import COOKIE, PRE_COOKIE, load_session, sign, unsign
+from govpath.web.auth.tokens import cookie_key, new_token
+from govpath.web.context import HERE, WebContext, make_jinja, render
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
-    from engine.web.settings import WebSettings
+    from govpath.web.settings import WebSettings
 
 # Each module has ``router`` (a fastapi.APIRouter); see engine/web/README.md.
 PAGE_MODULES = (
-    "engine.web.pages.signin",
-    "engine.web.pages.tasks",
-    "engine.web.pages.plans",
-    "engine.web.pages.dashboard",
-    "engine.web.pages.calendar",
-    "engine.web.pages.people",
-    "engine.web.pages.audit",
-    "engine.web.pages.decisions",
-    "engine.web.pages.reports",
-    "engine.web.pages.tokens",
-    "engine.web.pages.api_docs",
+    "govpath.web.pages.signin",
+    "govpath.web.pages.tasks",
+    "govpath.web.pages.plans",
+    "govpath.web.pages.dashboard",
+    "govpath.web.pages.calendar",
+    "govpath.web.pages.people",
+    "govpath.web.pages.audit",
+    "govpath.web.pages.decisions",
+    "govpath.web.pages.reports",
+    "govpath.web.pages.tokens",
+    "govpath.web.pages.api_docs",
 )
 
 
 def create_app(settings: WebSettings, clock: Any = None) -> FastAPI:
     """The ASGI application over the database in SETTINGS (its schema brought up to date)."""
-    from engine.store.db import open_db, utcnow
+    from govpath.store.db import open_db, utcnow
 
     engine = open_db(settings.core.db_url)
     key = cookie_key(engine, settings.secret_key, utcnow())
@@ -78,7 +78,7 @@ def create_app(settings: WebSettings, clock: Any = None) -> FastAPI:
 
     for name in PAGE_MODULES:
         app.include_router(importlib.import_module(name).router)
-    from engine.web.api.v1 import create_api
+    from govpath.web.api.v1 import create_api
 
     app.mount("/api/v1", create_api(app.state.web))
     return app
@@ -86,7 +86,7 @@ def create_app(settings: WebSettings, clock: Any = None) -> FastAPI:
 
 def app_from_environment() -> FastAPI:
     """The app from ``govpath.toml`` and ``GOVPATH_*`` alone (each ``serve --workers`` process)."""
-    from engine.web.settings import load_web_settings
+    from govpath.web.settings import load_web_settings
 
     return create_app(load_web_settings())
 
@@ -171,8 +171,8 @@ def set_cookie(response: Response, ctx: WebContext, name: str, token: str) -> No
 def _handlers(app: FastAPI) -> None:
     from urllib.parse import quote
 
-    from engine.errors import NotFound, Refused
-    from engine.web.pages.staff import NotAllowed
+    from govpath.errors import NotFound, Refused
+    from govpath.web.pages.staff import NotAllowed
 
     @app.exception_handler(SignInRequired)
     async def _signed_out(request: Request, exc: SignInRequired) -> Response:

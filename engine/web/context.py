@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from jinja2 import Environment
     from sqlalchemy import Engine
 
-    from engine.web.settings import WebSettings
+    from govpath.web.settings import WebSettings
 
 HERE = Path(__file__).parent
 
@@ -32,7 +32,7 @@ class WebContext:
     def now(self) -> dt.datetime:
         if self.clock is not None:
             return self.clock()
-        from engine.store.db import utcnow
+        from govpath.store.db import utcnow
 
         return utcnow()
 
@@ -50,7 +50,7 @@ def make_jinja() -> Environment:
     env = Environment(
         loader=loader, autoescape=True, trim_blocks=True, lstrip_blocks=True, auto_reload=False
     )
-    from engine.web.filters import install
+    from govpath.web.filters import install
 
     install(env)
     return env
@@ -63,7 +63,7 @@ def web(request: Request) -> WebContext:
 
 def render(request: Request, template: str, status_code: int = 200, **values: Any) -> HTMLResponse:
     """TEMPLATE rendered with VALUES and what every page needs (person, CSRF token, council)."""
-    from engine.web.auth.csrf import csrf_token
+    from govpath.web.auth.csrf import csrf_token
 
     ctx = web(request)
     page = ctx.jinja.get_template(template)

@@ -1,7 +1,7 @@
 """The web server's settings: base URL, council name and colour, sessions, sign-in and OIDC.
 
 Read from ``[web]`` and ``[oidc]`` in ``govpath.toml`` and from ``GOVPATH_*`` (environment wins),
-beside the database and mail settings that :mod:`engine.config` reads.
+beside the database and mail settings that :mod:`govpath.config` reads.
 
 >>> s = load_web_settings(env={"GOVPATH_BASE_URL": "https://gov.example/"}, path="/nonexistent")
 >>> s.base_url, s.secure_cookies, s.link_minutes
@@ -9,7 +9,7 @@ beside the database and mail settings that :mod:`engine.config` reads.
 >>> load_web_settings(env={"GOVPATH_COUNCIL_COLOUR": "red"}, path="/nonexistent")
 Traceback (most recent call last):
 ...
-engine.errors.BadInput: GOVPATH_COUNCIL_COLOUR must be a colour such as #1d70b8 (not 'red').
+govpath.errors.BadInput: GOVPATH_COUNCIL_COLOUR must be a colour such as #1d70b8 (not 'red').
 >>> round(contrast_with_white("#1d70b8"), 1)
 5.2
 """
@@ -23,8 +23,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from engine.config import Settings, _read_toml, load_settings
-from engine.errors import BadInput
+from govpath.config import Settings, _read_toml, load_settings
+from govpath.errors import BadInput
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from engine.store.tables import metadata
+from govpath.store.tables import metadata
 
 config = context.config
 connection = config.attributes.get("connection")

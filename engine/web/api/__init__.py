@@ -1,1 +1,1 @@
-"""The JSON API (``/api/v1``): routes in :mod:`engine.web.api.v1`, callers in ``caller``."""
+"""The JSON API (``/api/v1``): routes in :mod:`govpath.web.api.v1`, callers in ``caller``."""

@@ -9,7 +9,7 @@ from typing import Any
 
 from fastapi import Request
 
-from engine.runtime.tokens import InvalidToken, OutOfScope, check_token
+from govpath.runtime.tokens import InvalidToken, OutOfScope, check_token
 
 
 class SignInNeeded(InvalidToken):
@@ -26,7 +26,7 @@ class Caller:
 
     def acting(self) -> dict[str, Any]:
         """The record of who acted, for the trail (``data["acting"]``)."""
-        from engine.audit.trail_query import acting
+        from govpath.audit.trail_query import acting
 
         token = str(self.token_id) if self.token_id is not None else None
         return acting("api", self.email, token_id=token)
@@ -64,8 +64,8 @@ def require_act(request: Request, caller: Caller) -> None:
                 "'read and act' to change plans."
             )
         return
-    from engine.web.auth.csrf import csrf_token
-    from engine.web.auth.tokens import same
+    from govpath.web.auth.csrf import csrf_token
+    from govpath.web.auth.tokens import same
 
     sent = request.headers.get("x-csrf-token", "")
     if not sent or not same(sent, csrf_token(request)):

@@ -1,7 +1,7 @@
 """The JSON API, version 1: plans, advancing a plan, the trail, decisions, meetings, verify.
 
 Mounted at ``/api/v1``; its OpenAPI description is ``/api/v1/openapi.json``. Each route finds the
-caller (:mod:`engine.web.api.caller`), calls the same runtime or audit function the CLI calls,
+caller (:mod:`govpath.web.api.caller`), calls the same runtime or audit function the CLI calls,
 and returns its result. Errors are ``{"error": SENTENCE}`` with the CLI's exit codes as statuses:
 bad input 400, unknown 404, refused 403 (the person lacks the role, or the token the scope) or
 422 (the transition cannot fire now), conflict 409, trail integrity failure 200 with ``ok: false``.
@@ -16,9 +16,9 @@ from fastapi import Depends, FastAPI, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from engine.errors import BadInput, Conflict, NotFound, NotPermitted, Refused
-from engine.runtime.tokens import InvalidToken, OutOfScope
-from engine.web.api.caller import Caller, api_caller, require_act, web_context
+from govpath.errors import BadInput, Conflict, NotFound, NotPermitted, Refused
+from govpath.runtime.tokens import InvalidToken, OutOfScope
+from govpath.web.api.caller import Caller, api_caller, require_act, web_context
 
 VERSION = "1.0.0"
 
@@ -109,7 +109,7 @@ def create_api(web: Any) -> FastAPI:
 
 
 def _trail_reader(request: Request, caller: Caller, what: str) -> None:
-    from engine.runtime.access import require_trail_reader
+    from govpath.runtime.access import require_trail_reader
 
     ctx = web_context(request)
     token = str(caller.token_id) if caller.token_id is not None else None
@@ -134,9 +134,9 @@ def _routes(api: FastAPI) -> None:
         """Plans with their next open deadline (as `govpath plan list --json`): every plan for
         auditors, Democratic Services and the policy team; for anyone else, the plans they or
         the people reporting to them own, and those waiting on a council-wide role they hold."""
-        from engine.runtime.access import can_read_trail, roles_of
-        from engine.runtime.api import list_plans
-        from engine.runtime.visibility import reports_under, task_plans
+        from govpath.runtime.access import can_read_trail, roles_of
+        from govpath.runtime.api import list_plans
+        from govpath.runtime.visibility import reports_under, task_plans
 
         engine = web_context(request).engine
         rows = list_plans(engine, pathway, state)
@@ -150,9 +150,9 @@ def _routes(api: FastAPI) -> None:
     def plan(request: Request, plan_id: int, caller: Caller = Depends(api_caller)) -> dict:
         """One plan: deadlines, history and the transitions available now (`plan status`), for
         someone who may see it (as on its web page), or anyone who reads the trail."""
-        from engine.runtime.access import can_read_trail
-        from engine.runtime.api import plan_status
-        from engine.runtime.visibility import plan_status_for
+        from govpath.runtime.access import can_read_trail
+        from govpath.runtime.api import plan_status
+        from govpath.runtime.visibility import plan_status_for
 
         ctx = web_context(request)
         if can_read_trail(ctx.engine, caller.email):
@@ -165,11 +165,11 @@ def _routes(api: FastAPI) -> None:
     ) -> dict[str, Any]:
         """Fire a transition as the caller (needs a token with scope `act`). The trail records
         the act as the caller's, through the API, with the token's id."""
-        from engine.runtime.api import advance as fire
+        from govpath.runtime.api import advance as fire
 
         require_act(request, caller)
         ctx = web_context(request)
-        from engine.audit.acting import Acting
+        from govpath.audit.acting import Acting
 
         kwargs: dict[str, Any] = {"acting": Acting(**caller.acting())}
         return fire(
@@ -205,7 +205,7 @@ def _routes(api: FastAPI) -> None:
     ) -> dict[str, Any]:
         """The trail with every `govpath audit query` filter, by pages. ``rows`` are the
         CLI's JSON rows; events also carry ``actor_name``, ``channel`` and ``signed_in``."""
-        from engine.audit.trail_query import query_from_params, run_query, trail_records
+        from govpath.audit.trail_query import query_from_params, run_query, trail_records
 
         _trail_reader(request, caller, "the trail")
         params = {k: v for k, v in request.query_params.multi_items()}
@@ -236,8 +236,8 @@ def _routes(api: FastAPI) -> None:
         caller: Caller = Depends(api_caller),
     ) -> list[dict[str, Any]]:
         """The decision register: every decision with its notice, route and dates."""
-        from engine.audit.decisions import decision_records
-        from engine.audit.register import route_label, short_notice
+        from govpath.audit.decisions import decision_records
+        from govpath.audit.register import route_label, short_notice
 
         _trail_reader(request, caller, "the decision register")
         with web_context(request).engine.connect() as conn:
@@ -252,7 +252,7 @@ def _routes(api: FastAPI) -> None:
     @api.get("/decisions/{event_id}", tags=["decisions"], responses=ERRORS)
     def decision(request: Request, event_id: int, caller: Caller = Depends(api_caller)) -> dict:
         """One decision, by the id of the trail event that records it."""
-        from engine.audit.register import decision_by_event, route_label, short_notice
+        from govpath.audit.register import decision_by_event, route_label, short_notice
 
         _trail_reader(request, caller, "the decision register")
         with web_context(request).engine.connect() as conn:
@@ -268,7 +268,7 @@ def _routes(api: FastAPI) -> None:
         caller: Caller = Depends(api_caller),
     ) -> list[dict[str, Any]]:
         """Meetings known to govpath (as `govpath calendar list --json`)."""
-        from calendars.store import load_meetings
+        from govpath.calendars.store import load_meetings
 
         with web_context(request).engine.connect() as conn:
             return [m.to_json() for m in load_meetings(conn, body=body, start=start, end=end)]
@@ -277,7 +277,7 @@ def _routes(api: FastAPI) -> None:
     def verify(request: Request, caller: Caller = Depends(api_caller)) -> dict[str, Any]:
         """Check the whole trail's integrity (as `govpath audit verify`); the check is recorded
         in the trail with who ran it. ``ok`` false names the first event that fails."""
-        from engine.audit.register import last_verified, verify_and_record
+        from govpath.audit.register import last_verified, verify_and_record
 
         _trail_reader(request, caller, "verifying the trail")
         ctx = web_context(request)

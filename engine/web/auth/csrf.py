@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from fastapi import Request
 
-from engine.web.auth.tokens import mac, same
+from govpath.web.auth.tokens import mac, same
 
 FIELD = "csrf_token"
 

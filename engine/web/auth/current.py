@@ -1,6 +1,6 @@
 """Who is signed in: the :func:`current_person` dependency every page but sign-in uses.
 
-    from engine.web.auth import Person, current_person
+    from govpath.web.auth import Person, current_person
 
     @router.get("/thing")
     def thing(request: Request, person: Person = Depends(current_person)): ...
@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from fastapi import Request
 
-from engine.audit.acting import Acting
+from govpath.audit.acting import Acting
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -53,7 +53,7 @@ def find_person(engine: Engine, email: str) -> Person | None:
     """The actor with EMAIL, or None when govpath does not know them."""
     from sqlalchemy import select
 
-    from engine.store.tables import actor_roles, actors
+    from govpath.store.tables import actor_roles, actors
 
     with engine.connect() as conn:
         rows = conn.execute(

@@ -5,14 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from engine.errors import BadInput, NotFound
-from engine.web.auth.tokens import digest, new_token
+from govpath.errors import BadInput, NotFound
+from govpath.web.auth.tokens import digest, new_token
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
-    from engine.audit.acting import Acting
-    from engine.web.settings import WebSettings
+    from govpath.audit.acting import Acting
+    from govpath.web.settings import WebSettings
 
 PATH = "/sign-in/link/"
 
@@ -46,9 +46,9 @@ def issue_link(
     """
     from sqlalchemy import select
 
-    from engine.audit.chain import append_event
-    from engine.store.tables import actors
-    from engine.store.tables import web_signin_links as wl
+    from govpath.audit.chain import append_event
+    from govpath.store.tables import actors
+    from govpath.store.tables import web_signin_links as wl
 
     email = email.strip().lower()
     token = new_token()
@@ -86,7 +86,7 @@ def check_rate(
     """Count this request; TooManyRequests (nothing sent) when the address or client is over."""
     from sqlalchemy import delete, func, select
 
-    from engine.store.tables import web_signin_requests as wr
+    from govpath.store.tables import web_signin_requests as wr
 
     since = now - dt.timedelta(minutes=settings.link_window_minutes)
     with engine.begin() as conn:
@@ -116,7 +116,7 @@ def send_link(settings: WebSettings, email: str, link: str, now: dt.datetime) ->
     from email.message import EmailMessage
     from email.utils import format_datetime, make_msgid
 
-    from notifications.delivery import Outgoing, transport_for
+    from govpath.notifications.delivery import Outgoing, transport_for
 
     msg = EmailMessage()
     msg["From"] = settings.core.mail_from
@@ -143,7 +143,7 @@ def consume_link(engine: Engine, token: str, now: dt.datetime) -> str:
     """Use the link with TOKEN (once): the person's e-mail, or LinkRefused."""
     from sqlalchemy import select, update
 
-    from engine.store.tables import web_signin_links as wl
+    from govpath.store.tables import web_signin_links as wl
 
     hashed = digest(token)
     with engine.begin() as conn:

@@ -13,11 +13,11 @@ import json
 import time
 from typing import TYPE_CHECKING, Any
 
-from engine.errors import BadInput
-from engine.web.auth.tokens import mac, new_token, same
+from govpath.errors import BadInput
+from govpath.web.auth.tokens import mac, new_token, same
 
 if TYPE_CHECKING:
-    from engine.web.settings import WebSettings
+    from govpath.web.settings import WebSettings
 
 COOKIE = "govpath_oidc"
 CALLBACK = "/sign-in/oidc/callback"

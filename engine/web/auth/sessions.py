@@ -10,12 +10,12 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from engine.web.auth.tokens import digest, mac, new_token, same
+from govpath.web.auth.tokens import digest, mac, new_token, same
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
-    from engine.web.settings import WebSettings
+    from govpath.web.settings import WebSettings
 
 COOKIE = "govpath_session"
 PRE_COOKIE = "govpath_pre"  # binds a signed-out visitor's forms to their browser (CSRF)
@@ -50,7 +50,7 @@ def start_session(
     """A new session for EMAIL; its raw id (put it in the cookie). Old expired sessions go."""
     from sqlalchemy import delete
 
-    from engine.store.tables import web_sessions as ws
+    from govpath.store.tables import web_sessions as ws
 
     token = new_token()
     with engine.begin() as conn:
@@ -79,8 +79,8 @@ def load_session(
     """The live session with id TOKEN, its expiry moved on by this activity; None if none."""
     from sqlalchemy import select
 
-    from engine.store.db import as_utc
-    from engine.store.tables import web_sessions as ws
+    from govpath.store.db import as_utc
+    from govpath.store.tables import web_sessions as ws
 
     with engine.connect() as conn:
         row = conn.execute(select(ws).where(ws.c.token_hash == digest(token))).first()
@@ -100,7 +100,7 @@ def end_session(engine: Engine, token: str) -> None:
     """Sign out: the session is gone on every copy of the server."""
     from sqlalchemy import delete
 
-    from engine.store.tables import web_sessions as ws
+    from govpath.store.tables import web_sessions as ws
 
     with engine.begin() as conn:
         conn.execute(delete(ws).where(ws.c.token_hash == digest(token)))

@@ -39,7 +39,7 @@ def cookie_key(engine: Engine, configured: str, now: dt.datetime) -> str:
     from sqlalchemy import select
     from sqlalchemy.exc import IntegrityError
 
-    from engine.store.tables import web_keys
+    from govpath.store.tables import web_keys
 
     with engine.connect() as conn:
         found = conn.execute(select(web_keys.c.secret).where(web_keys.c.name == "cookie")).first()

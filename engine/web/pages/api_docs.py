@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.routing import Mount
 
-from engine.web.context import render
+from govpath.web.context import render
 
 router = APIRouter()
 METHODS = ("get", "post", "put", "patch", "delete")

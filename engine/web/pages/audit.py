@@ -14,12 +14,12 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import PlainTextResponse, Response
 
-from engine.audit.export import csv_text, json_text
-from engine.audit.trail_query import TrailQuery, query_from_params, run_query, trail_records
-from engine.errors import BadInput
-from engine.runtime.access import require_trail_reader
-from engine.web.auth import Person, current_person, require_csrf
-from engine.web.context import render, web
+from govpath.audit.export import csv_text, json_text
+from govpath.audit.trail_query import TrailQuery, query_from_params, run_query, trail_records
+from govpath.errors import BadInput
+from govpath.runtime.access import require_trail_reader
+from govpath.web.auth import Person, current_person, require_csrf
+from govpath.web.context import render, web
 
 router = APIRouter()
 PAGE_SIZE = 50
@@ -134,7 +134,7 @@ def audit_nav(active: str) -> list[dict[str, Any]]:
 @router.post("/audit/verify", dependencies=[Depends(require_csrf)])
 def verify(request: Request, person: Person = Depends(current_person)) -> Response:
     """Run the trail check; the result is shown and the check recorded with who ran it."""
-    from engine.audit.register import last_verified, verify_and_record
+    from govpath.audit.register import last_verified, verify_and_record
 
     reader(request, person, "verifying the trail")
     ctx = web(request)

@@ -13,17 +13,17 @@ from typing import Any
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
-from engine.errors import GovpathError
-from engine.web.auth import Person, require_csrf
-from engine.web.context import render, web
-from engine.web.pages.plans import local_today
-from engine.web.pages.staff import policy_officer
+from govpath.errors import GovpathError
+from govpath.web.auth import Person, require_csrf
+from govpath.web.context import render, web
+from govpath.web.pages.plans import local_today
+from govpath.web.pages.staff import policy_officer
 
 router = APIRouter()
 
 
 def _meetings(engine) -> list[Any]:
-    from calendars.store import load_meetings
+    from govpath.calendars.store import load_meetings
 
     with engine.connect() as conn:
         return load_meetings(conn)
@@ -33,10 +33,10 @@ def _timeline(engine, pathway_id: str, today: dt.date) -> Any:
     """The newest published version of PATHWAY_ID resolved against the stored calendar."""
     from sqlalchemy import select
 
-    from calendars.store import load_meetings
-    from calendars.timeline import build_timeline
-    from engine.store.plans import pathway_for
-    from engine.store.tables import pathway_versions as pv
+    from govpath.calendars.store import load_meetings
+    from govpath.calendars.timeline import build_timeline
+    from govpath.store.plans import pathway_for
+    from govpath.store.tables import pathway_versions as pv
 
     with engine.connect() as conn:
         digest = conn.execute(
@@ -60,7 +60,7 @@ def _parse_date(text: str, what: str) -> dt.date:
 
 @router.get("/calendar")
 def calendar(request: Request, pathway: str = "", person: Person = Depends(policy_officer)):
-    from engine.web.pages.dashboard import pathway_choices
+    from govpath.web.pages.dashboard import pathway_choices
 
     ctx = web(request)
     today = local_today(ctx.now())
@@ -94,7 +94,7 @@ def move_check(
     new_date: str = Form(""),
     person: Person = Depends(policy_officer),
 ) -> Response:
-    from engine.runtime.api import move_meeting
+    from govpath.runtime.api import move_meeting
 
     ctx = web(request)
     try:
@@ -141,7 +141,7 @@ def move_confirm(
     new_date: str = Form(...),
     person: Person = Depends(policy_officer),
 ) -> Response:
-    from engine.runtime.api import move_meeting
+    from govpath.runtime.api import move_meeting
 
     ctx = web(request)
     try:

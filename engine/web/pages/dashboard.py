@@ -7,11 +7,11 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from engine.runtime.overview import overview
-from engine.web.auth import Person
-from engine.web.context import render, web
-from engine.web.pages.plans import local_today
-from engine.web.pages.staff import policy_officer
+from govpath.runtime.overview import overview
+from govpath.web.auth import Person
+from govpath.web.context import render, web
+from govpath.web.pages.plans import local_today
+from govpath.web.pages.staff import policy_officer
 
 router = APIRouter()
 PAGE_SIZE = 50
@@ -21,8 +21,8 @@ def pathway_choices(engine) -> dict[str, list[tuple[str, str]]]:
     """Each published pathway's stages (id, title), from its newest version."""
     from sqlalchemy import select
 
-    from engine.store.plans import pathway_for
-    from engine.store.tables import pathway_versions as pv
+    from govpath.store.plans import pathway_for
+    from govpath.store.tables import pathway_versions as pv
 
     out: dict[str, list[tuple[str, str]]] = {}
     with engine.connect() as conn:
@@ -38,7 +38,7 @@ def pathway_choices(engine) -> dict[str, list[tuple[str, str]]]:
 def owners(engine) -> list[str]:
     from sqlalchemy import select
 
-    from engine.store.tables import plans
+    from govpath.store.tables import plans
 
     with engine.connect() as conn:
         return list(

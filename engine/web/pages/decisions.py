@@ -12,19 +12,19 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import PlainTextResponse, Response
 
-from engine.audit.decisions import ROUTE_TEXT, decision_records
-from engine.audit.export import csv_text
-from engine.audit.register import (
+from govpath.audit.decisions import ROUTE_TEXT, decision_records
+from govpath.audit.export import csv_text
+from govpath.audit.register import (
     REGISTER_COLUMNS,
     decision_by_event,
     register_row,
     route_label,
     short_notice,
 )
-from engine.errors import BadInput
-from engine.web.auth import Person, current_person
-from engine.web.context import render, web
-from engine.web.pages.audit import audit_nav, reader
+from govpath.errors import BadInput
+from govpath.web.auth import Person, current_person
+from govpath.web.context import render, web
+from govpath.web.pages.audit import audit_nav, reader
 
 router = APIRouter()
 

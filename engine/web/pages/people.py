@@ -9,23 +9,23 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
-from engine.errors import GovpathError
-from engine.web.auth import Person, require_csrf
-from engine.web.context import render, web
-from engine.web.pages.staff import policy_officer
+from govpath.errors import GovpathError
+from govpath.web.auth import Person, require_csrf
+from govpath.web.context import render, web
+from govpath.web.pages.staff import policy_officer
 
 router = APIRouter()
 
 
 def known_roles(engine) -> list[str]:
-    from engine.runtime.api import _known_roles
+    from govpath.runtime.api import _known_roles
 
     with engine.connect() as conn:
         return sorted(_known_roles(conn))
 
 
 def _form(request: Request, who: dict | None, errors: list, status_code: int = 200) -> Response:
-    from engine.runtime.api import list_actors
+    from govpath.runtime.api import list_actors
 
     ctx = web(request)
     return render(
@@ -42,7 +42,7 @@ def _form(request: Request, who: dict | None, errors: list, status_code: int = 2
 
 @router.get("/people")
 def people(request: Request, person: Person = Depends(policy_officer)) -> Response:
-    from engine.runtime.api import list_actors
+    from govpath.runtime.api import list_actors
 
     ctx = web(request)
     saved = request.query_params.get("saved")
@@ -58,8 +58,8 @@ def add_form(request: Request, person: Person = Depends(policy_officer)) -> Resp
 
 @router.get("/people/change")
 def change_form(request: Request, email: str, person: Person = Depends(policy_officer)):
-    from engine.errors import NotFound
-    from engine.runtime.api import list_actors
+    from govpath.errors import NotFound
+    from govpath.runtime.api import list_actors
 
     found = next((p for p in list_actors(web(request).engine) if p["email"] == email), None)
     if found is None:
@@ -83,7 +83,7 @@ async def save(request: Request, person: Person = Depends(policy_officer)) -> Re
 
 
 def _save(request: Request, person: Person, who: dict) -> Response:
-    from engine.runtime.api import add_actor
+    from govpath.runtime.api import add_actor
 
     ctx = web(request)
     errors = []

@@ -13,10 +13,10 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
-from engine.errors import Conflict, GovpathError, NotFound
-from engine.runtime.visibility import fields_for, plan_status_for
-from engine.web.auth import Person, current_person, require_csrf
-from engine.web.context import render, web
+from govpath.errors import Conflict, GovpathError, NotFound
+from govpath.runtime.visibility import fields_for, plan_status_for
+from govpath.web.auth import Person, current_person, require_csrf
+from govpath.web.context import render, web
 
 router = APIRouter()
 LONDON = ZoneInfo("Europe/London")
@@ -105,7 +105,7 @@ async def fire(
 def _fire(
     request: Request, plan_id: int, trigger: str, person: Person, form: dict[str, Any]
 ) -> Response:
-    from engine.runtime.api import advance
+    from govpath.runtime.api import advance
 
     ctx = web(request)
     names = fields_for(ctx.engine, plan_id, person.email, trigger)  # NotFound: 404, nothing done

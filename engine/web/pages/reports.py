@@ -6,9 +6,9 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from markupsafe import Markup
 
-from engine.web.auth import Person, current_person
-from engine.web.context import render, web
-from engine.web.pages.audit import audit_nav, reader
+from govpath.web.auth import Person, current_person
+from govpath.web.context import render, web
+from govpath.web.pages.audit import audit_nav, reader
 
 router = APIRouter()
 
@@ -16,7 +16,7 @@ router = APIRouter()
 def _pathways(engine) -> list[dict[str, str]]:
     from sqlalchemy import func, select
 
-    from engine.store.tables import pathway_versions as pv
+    from govpath.store.tables import pathway_versions as pv
 
     with engine.connect() as conn:
         rows = conn.execute(
@@ -37,8 +37,8 @@ def year_report(
     """The year for PATHWAY as at TODAY (``YYYY-MM-DD``, as `report year --today`; default today)."""
     import datetime as dt
 
-    from engine.reports.year import collect_year, render_year_body
-    from engine.web.filters import LONDON
+    from govpath.reports.year import collect_year, render_year_body
+    from govpath.web.filters import LONDON
 
     reader(request, person, "/reports/year")
     ctx = web(request)

@@ -8,11 +8,11 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from engine.errors import BadInput
-from engine.web.auth.csrf import require_csrf
-from engine.web.auth.links import LinkRefused, check_rate, consume_link, issue_link, send_link
-from engine.web.auth.sessions import COOKIE, PRE_COOKIE, end_session, start_session
-from engine.web.context import render, web
+from govpath.errors import BadInput
+from govpath.web.auth.csrf import require_csrf
+from govpath.web.auth.links import LinkRefused, check_rate, consume_link, issue_link, send_link
+from govpath.web.auth.sessions import COOKIE, PRE_COOKIE, end_session, start_session
+from govpath.web.context import render, web
 
 router = APIRouter()
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -53,7 +53,7 @@ def ask_for_link(request: Request, email: str = Form(""), next: str = Form("/"))
     now = ctx.now()
     try:
         check_rate(ctx.engine, ctx.settings, address, client_of(request), now)
-        from engine.web.auth.current import find_person
+        from govpath.web.auth.current import find_person
 
         if find_person(ctx.engine, address) is not None:  # unknown: the same page, nothing sent
             link = issue_link(ctx.engine, ctx.settings, address, now)
@@ -86,7 +86,7 @@ async def use_link(request: Request, token: str, next: str | None = None) -> Res
 
 async def signed_in(request: Request, email: str, method: str, target: str) -> Response:
     """A fresh session for EMAIL (a new id: the old one, if any, is ended) and a redirect."""
-    from engine.web.app import set_cookie
+    from govpath.web.app import set_cookie
 
     ctx = web(request)
     old = request.state.session
@@ -113,8 +113,8 @@ def sign_out(request: Request) -> Response:
 
 @router.post("/sign-in/oidc", dependencies=[Depends(require_csrf)])
 def oidc_start(request: Request, next: str = Form("/")) -> Response:
-    from engine.web.app import set_signed
-    from engine.web.auth import oidc
+    from govpath.web.app import set_signed
+    from govpath.web.auth import oidc
 
     ctx = web(request)
     if not ctx.settings.oidc_enabled:
@@ -130,8 +130,8 @@ def oidc_start(request: Request, next: str = Form("/")) -> Response:
 
 @router.get("/sign-in/oidc/callback")
 async def oidc_callback(request: Request) -> Response:
-    from engine.web.auth import oidc
-    from engine.web.auth.current import find_person
+    from govpath.web.auth import oidc
+    from govpath.web.auth.current import find_person
 
     ctx = web(request)
     params = dict(request.query_params)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import Depends
 
-from engine.web.auth import Person, current_person
+from govpath.web.auth import Person, current_person
 
 POLICY_ROLES = ("policy_team",)
 

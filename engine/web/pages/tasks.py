@@ -5,11 +5,11 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from engine.runtime.overview import overview
-from engine.runtime.visibility import task_plans
-from engine.web.auth import Person, current_person
-from engine.web.context import render, web
-from engine.web.pages.plans import local_today
+from govpath.runtime.overview import overview
+from govpath.runtime.visibility import task_plans
+from govpath.web.auth import Person, current_person
+from govpath.web.context import render, web
+from govpath.web.pages.plans import local_today
 
 router = APIRouter()
 

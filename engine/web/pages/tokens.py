@@ -5,18 +5,18 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from engine.errors import BadInput
-from engine.runtime.tokens import SCOPES, create_token, list_tokens, revoke_token
-from engine.web.auth import Person, current_person, require_csrf
-from engine.web.context import render, web
-from engine.web.pages.audit import audit_nav
+from govpath.errors import BadInput
+from govpath.runtime.tokens import SCOPES, create_token, list_tokens, revoke_token
+from govpath.web.auth import Person, current_person, require_csrf
+from govpath.web.context import render, web
+from govpath.web.pages.audit import audit_nav
 
 router = APIRouter()
 EXPIRY_DAYS = (7, 30, 90, 180, 365)
 
 
 def _nav(person: Person) -> list[dict]:
-    from engine.runtime.access import TRAIL_READERS
+    from govpath.runtime.access import TRAIL_READERS
 
     if person.has(*TRAIL_READERS):
         return audit_nav("/tokens")

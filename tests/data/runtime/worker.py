@@ -10,9 +10,9 @@ import contextlib
 import json
 import sys
 
-from engine.errors import Conflict, Refused
-from engine.runtime.api import advance, list_plans
-from engine.store.db import open_db
+from govpath.errors import Conflict, Refused
+from govpath.runtime.api import advance, list_plans
+from govpath.store.db import open_db
 
 NEXT = {  # stage -> (trigger, actor ("owner" = the plan's owner), values)
     "drafting": ("submit_draft", "owner", {"draft_plan": "draft.pdf"}),
