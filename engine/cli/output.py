@@ -2,35 +2,19 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import json
 import sys
 from collections.abc import Callable
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from rich.console import Console
 
 
-def _default(obj: Any) -> Any:
-    if isinstance(obj, dt.datetime):
-        return obj.isoformat()
-    if isinstance(obj, dt.date | dt.time):
-        return obj.isoformat()
-    if isinstance(obj, Decimal):
-        return float(obj)
-    if hasattr(obj, "model_dump"):
-        return obj.model_dump(mode="json")
-    if isinstance(obj, set | frozenset | tuple):
-        return list(obj)
-    raise TypeError(f"cannot write {type(obj).__name__} as JSON")
-
-
 def emit_json(obj: Any) -> None:
-    """Print one JSON document on stdout."""
-    sys.stdout.write(json.dumps(obj, default=_default, indent=2, ensure_ascii=False))
-    sys.stdout.write("\n")
+    """Print one JSON document on stdout (the same text the web's JSON downloads give)."""
+    from govpath.audit.export import json_text
+
+    sys.stdout.write(json_text(obj))
 
 
 def err_console() -> Console:

@@ -112,16 +112,7 @@ def move_check(
             dry_run=True,
         )
     except (ValueError, GovpathError) as exc:
-        return render(
-            request,
-            "move.html",
-            status_code=400,
-            title="Move a meeting",
-            body=body,
-            date=date,
-            new_date=new_date,
-            errors=[{"text": str(exc), "href": "#new_date"}],
-        )
+        return _move_form_again(request, body, date, new_date, exc)
     return render(
         request,
         "move_check.html",
@@ -150,14 +141,21 @@ def move_confirm(
             ctx.engine, body, old, new, actor=person.email, now=ctx.now(), acting=person.acting
         )
     except (ValueError, GovpathError) as exc:
-        return render(
-            request,
-            "move.html",
-            status_code=400,
-            title="Move a meeting",
-            body=body,
-            date=date,
-            new_date=new_date,
-            errors=[{"text": str(exc), "href": "#new_date"}],
-        )
+        return _move_form_again(request, body, date, new_date, exc)
     return render(request, "move_done.html", title="Meeting moved", body=body, result=result)
+
+
+def _move_form_again(
+    request: Request, body: str, date: str, new_date: str, exc: Exception
+) -> Response:
+    """The move form once more, with what was wrong in its error summary (nothing was moved)."""
+    return render(
+        request,
+        "move.html",
+        status_code=400,
+        title="Move a meeting",
+        body=body,
+        date=date,
+        new_date=new_date,
+        errors=[{"text": str(exc), "href": "#new_date"}],
+    )
