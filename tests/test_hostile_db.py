@@ -137,3 +137,12 @@ def test_read_only_commands_refuse_a_postgresql_database_that_is_not_govpaths(
         tables = set(sa.inspect(conn).get_table_names())
     other.dispose()
     assert tables == {"payroll"}
+
+
+def test_a_usage_error_that_echoes_a_database_url_masks_its_password(cli: Cli) -> None:
+    """The option parser repeats a bad value in its message; a URL given there keeps its secret."""
+    proc = cli(
+        "decision", "record", "", "--format", "postgresql://u:Secret123@127.0.0.1:1/x", check=2
+    )
+    assert "Secret123" not in proc.stderr + proc.stdout
+    assert "postgresql://u:********@127.0.0.1:1/x" in proc.stderr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -22,7 +23,8 @@ def main(argv: list[str] | None = None) -> None:
             return
         from .app import app
 
-        app(args=argv, prog_name="govpath")  # standalone: exits by itself on success/usage error
+        with _scrubbed_stderr(argv):  # typer's own usage errors echo the values they were given
+            app(args=argv, prog_name="govpath")  # standalone: exits by itself when done
     except GovpathError as exc:
         print(_scrubbed(str(exc), argv), file=sys.stderr)
         sys.exit(exc.exit_code)
@@ -106,3 +108,34 @@ def _scrubbed(text: str, argv: list[str] | None) -> str:
     if len(smtp_password) >= 4:
         text = text.replace(smtp_password, "********")
     return text
+
+
+class _ScrubbingStream:
+    """A text stream that masks database passwords before they reach the terminal."""
+
+    def __init__(self, stream: Any, argv: list[str] | None) -> None:
+        self._stream, self._argv = stream, argv
+
+    def write(self, text: str) -> int:
+        return int(self._stream.write(_scrubbed(text, self._argv)))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+class _scrubbed_stderr:  # lower case: it reads as a call in `with`
+    """While the command runs, stderr masks the passwords of any URL on its command line."""
+
+    def __init__(self, argv: list[str] | None) -> None:
+        words = sys.argv[1:] if argv is None else argv
+        self._needed = any("://" in w and "@" in w for w in words)
+        self._argv = argv
+        self._saved: Any = None
+
+    def __enter__(self) -> None:
+        if self._needed:
+            self._saved, sys.stderr = sys.stderr, _ScrubbingStream(sys.stderr, self._argv)
+
+    def __exit__(self, *exc: object) -> None:
+        if self._saved is not None:
+            sys.stderr = self._saved
