@@ -60,3 +60,10 @@ def _empty_config(tmp_path: Path) -> str:
     empty = tmp_path / "none.toml"
     empty.write_text("")
     return str(empty)
+
+
+def test_serve_refuses_a_host_it_cannot_listen_on_with_a_sentence(tmp_path: Path) -> None:
+    cli = Cli(tmp_path, env={"GOVPATH_CONFIG": _empty_config(tmp_path)})
+    proc = cli("serve", "--host", "\x80", check=1)
+    assert "is not an address to listen on" in proc.stderr
+    assert "Traceback" not in proc.stderr

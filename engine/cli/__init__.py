@@ -23,7 +23,7 @@ def main(argv: list[str] | None = None) -> None:
             return
         from .app import app
 
-        with _scrubbed_stderr(argv):  # typer's own usage errors echo the values they were given
+        with _scrubbed_output(argv):  # usage errors and file names echo the values given
             app(args=argv, prog_name="govpath")  # standalone: exits by itself when done
     except GovpathError as exc:
         print(_scrubbed(str(exc), argv), file=sys.stderr)
@@ -123,19 +123,22 @@ class _ScrubbingStream:
         return getattr(self._stream, name)
 
 
-class _scrubbed_stderr:  # lower case: it reads as a call in `with`
-    """While the command runs, stderr masks the passwords of any URL on its command line."""
+class _scrubbed_output:  # lower case: it reads as a call in `with`
+    """While the command runs, stdout and stderr mask the passwords of any URL on its command
+    line (the option parser repeats a bad value; a file name given is repeated as given)."""
 
     def __init__(self, argv: list[str] | None) -> None:
         words = sys.argv[1:] if argv is None else argv
         self._needed = any("://" in w and "@" in w for w in words)
         self._argv = argv
-        self._saved: Any = None
+        self._saved: tuple[Any, Any] | None = None
 
     def __enter__(self) -> None:
         if self._needed:
-            self._saved, sys.stderr = sys.stderr, _ScrubbingStream(sys.stderr, self._argv)
+            self._saved = (sys.stdout, sys.stderr)
+            sys.stdout = _ScrubbingStream(sys.stdout, self._argv)
+            sys.stderr = _ScrubbingStream(sys.stderr, self._argv)
 
     def __exit__(self, *exc: object) -> None:
         if self._saved is not None:
-            sys.stderr = self._saved
+            sys.stdout, sys.stderr = self._saved

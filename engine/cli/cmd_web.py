@@ -40,6 +40,7 @@ def serve(
     import uvicorn
 
     settings = _web_settings(ctx)
+    _check_address(host, port)
     print(
         f"Serving {settings.council_name} on http://{host}:{port}/ (Ctrl-C stops it).", flush=True
     )
@@ -92,3 +93,18 @@ def signin_link(
     ran_by = f"{user} on {socket.gethostname()}"
     actor, acting = who_acts(engine, by, admin=True)
     print(issue_link(engine, settings, email, utcnow(), ran_by=ran_by, actor=actor, acting=acting))
+
+
+def _check_address(host: str, port: int) -> None:
+    """BadInput unless HOST is an address this machine can listen on (checked before serving)."""
+    import socket
+
+    from govpath.errors import BadInput
+
+    try:
+        socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except (OSError, UnicodeError, ValueError):
+        raise BadInput(
+            f"--host {host!r} is not an address to listen on; give one such as 127.0.0.1 "
+            "or 0.0.0.0."
+        ) from None
