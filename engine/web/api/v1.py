@@ -79,33 +79,32 @@ def create_api(web: Any) -> FastAPI:
         response.headers["WWW-Authenticate"] = 'Bearer realm="govpath"'
         return response
 
-    @api.exception_handler(OutOfScope)
-    async def _scope(request: Request, exc: OutOfScope) -> JSONResponse:
-        return _problem(403, exc)
-
-    @api.exception_handler(NotPermitted)
-    async def _not_permitted(request: Request, exc: NotPermitted) -> JSONResponse:
-        return _problem(403, exc)
-
     @api.exception_handler(Refused)
     async def _refused(request: Request, exc: Refused) -> JSONResponse:
         return _problem(422 if request.method == "POST" and "/advance" in request.url.path
                         else 403, exc)  # fmt: skip
 
-    @api.exception_handler(Conflict)
-    async def _conflict(request: Request, exc: Conflict) -> JSONResponse:
-        return _problem(409, exc)
-
-    @api.exception_handler(NotFound)
-    async def _not_found(request: Request, exc: NotFound) -> JSONResponse:
-        return _problem(404, exc)
-
-    @api.exception_handler(BadInput)
-    async def _bad(request: Request, exc: BadInput) -> JSONResponse:
-        return _problem(400, exc)
+    # the runtime's answers as HTTP statuses: the same meanings as the CLI's exit codes
+    for error, status in (
+        (OutOfScope, 403),
+        (NotPermitted, 403),
+        (Conflict, 409),
+        (NotFound, 404),
+        (BadInput, 400),
+    ):
+        api.add_exception_handler(error, _answer_with(status))
 
     _routes(api)
     return api
+
+
+def _answer_with(status: int) -> Any:
+    """An exception handler answering STATUS with the exception's sentence."""
+
+    async def handler(request: Request, exc: Exception) -> JSONResponse:
+        return _problem(status, exc)
+
+    return handler
 
 
 def _trail_reader(request: Request, caller: Caller, what: str) -> None:
