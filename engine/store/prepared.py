@@ -24,7 +24,14 @@ import operator
 import threading
 import weakref
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
+    # What the store's functions take: a Core connection, or the transition's hot connection
+    # (which makes a Core one on demand). Import it under TYPE_CHECKING.
+    StoreConnection: TypeAlias = "HotConnection | Connection"
 
 _log = logging.getLogger("sqlalchemy.engine.Engine")  # where SQLAlchemy logs its statements
 _INFO = logging.INFO
