@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from functools import cached_property
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -409,9 +410,21 @@ class Pathway(Record):
     transitions: tuple[Transition, ...]
     fan_out: FanOut | None = None
 
-    # lookups (not serialised)
+    # lookups (not serialised; the record is frozen, so the index is built once)
+    @cached_property
+    def stages_by_id(self) -> dict[str, Stage]:
+        """The stages by id (the first of a repeated id, as a scan would find)."""
+        index: dict[str, Stage] = {}
+        for s in self.stages:
+            index.setdefault(s.id, s)
+        return index
+
     def stage(self, stage_id: str) -> Stage:
-        return next(s for s in self.stages if s.id == stage_id)
+        """The stage STAGE_ID (StopIteration when there is none, as ``next`` raises)."""
+        found = self.stages_by_id.get(stage_id)
+        if found is None:
+            raise StopIteration(stage_id)
+        return found
 
     def body(self, body_id: str) -> Body:
         return next(b for b in self.bodies if b.id == body_id)
