@@ -42,20 +42,18 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from govpath.errors import Refused
+from govpath.store.cache import CACHE
 
 if TYPE_CHECKING:
     from transitions import Machine
 
     from govpath.definition.model import Pathway, Transition
 
-_cache: dict[str, CompiledPathway] = {}
 _STATE_LINE = re.compile(r'^(\s*)state "[^"]*" as (\w+)$')
-_lock = threading.Lock()
 
 
 class _Token:
@@ -172,9 +170,9 @@ class CompiledPathway:
 
 
 def compile_pathway(pathway: Pathway) -> CompiledPathway:
-    """The compiled machine for PATHWAY, built once per content hash and cached."""
+    """The compiled machine for PATHWAY, built once per content hash (``CACHE.compiled``)."""
     key = _hash(pathway)
-    found = _cache.get(key)
+    found = CACHE.compiled.get(key)
     if found is not None:
         return found
     from transitions import Machine
@@ -189,8 +187,8 @@ def compile_pathway(pathway: Pathway) -> CompiledPathway:
         send_event=False,
     )
     compiled = CompiledPathway(pathway=pathway, content_hash=key, machine=machine)
-    with _lock:
-        return _cache.setdefault(key, compiled)
+    # setdefault is atomic: of two threads compiling at once, both get the first one kept
+    return CACHE.compiled.setdefault(key, compiled)
 
 
 def mermaid(pathway: Pathway) -> str:

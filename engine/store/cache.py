@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -14,9 +15,12 @@ if TYPE_CHECKING:
 class ProcessCache:
     """Everything read from the database once and kept for the life of the process.
 
-    Each entry says beside it what invalidates it. The compiled machine of a version keeps its
-    own memo of routes and owner roles (``CompiledPathway.routes``, ``owner_scopes``): a
-    version's definition never changes, so neither do they.
+    Each entry says beside it what invalidates it. Memos that live on the object they memoise
+    are not here: the compiled machine of a version keeps its routes and owner roles
+    (``CompiledPathway.routes``, ``owner_scopes``; a version's definition never changes, so
+    neither do they), a hot-path statement its compiled form per dialect (``Prepared``; neither
+    the statement nor a dialect changes), a pathway its stages by id (the record is frozen).
+    The engines opened are a registry of live resources, not a cache (``db.py`` says why).
     """
 
     def __init__(self) -> None:
@@ -30,6 +34,14 @@ class ProcessCache:
         # changes (reminders already past are dropped), which is in the key too. Bounded: cleared
         # when it holds more than 256.
         self.timelines: dict[tuple[str, int, Any, Any], Timeline] = {}
+        # content hash -> the pathway's compiled ``transitions`` machine
+        # (``definition.compiler.compile_pathway``). Never stale: the hash is of the whole
+        # definition, so other content is another key.
+        self.compiled: dict[str, CompiledPathway] = {}
+        # (time type, dialect name) -> the hot path's value conversion for it, with its memo of
+        # recent values (``prepared.py``). Never stale: a type's conversion for a dialect is fixed;
+        # the memo inside holds values, not rows, and empties itself past 512.
+        self.time_processors: dict[tuple[type, str], Callable[[Any], Any] | None] = {}
 
     def timeline(self, key: tuple[str, int, Any, Any]) -> Timeline | None:
         return self.timelines.get(key)
@@ -45,6 +57,8 @@ class ProcessCache:
         with self.lock:
             self.definitions.clear()
             self.timelines.clear()
+            self.compiled.clear()
+            self.time_processors.clear()
 
 
 CACHE = ProcessCache()

@@ -1,4 +1,13 @@
-"""Open a govpath database: the SQLAlchemy engine, SQLite pragmas, and schema upgrade on first use."""
+"""Open a govpath database: the SQLAlchemy engine and the schema upgrade on first use.
+
+What differs between backends is in ``sqlite.py`` and ``postgresql.py``; this module picks one by
+the URL's scheme and asks the capability flags (``backend.py``) where they differ.
+
+The engines opened, one per URL, are a registry, not a cache: an engine is a live resource (its
+pool holds open connections and, on SQLite, the file's locks), made once and disposed of
+explicitly (:func:`forget_engines`), never rebuilt from something it could go stale against. So
+it stays here, beside the function that opens them, rather than in ``cache.py``.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +16,15 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from govpath.store.sqlite import SQLITE_PRAGMAS as SQLITE_PRAGMAS  # where it always was
+from govpath.store.sqlite import file_of as _sqlite_file
+
 if TYPE_CHECKING:
-    from sqlalchemy import Engine
+    from alembic.config import Config
+    from sqlalchemy import Connection, Engine
 
 MIGRATIONS = Path(__file__).with_name("migrations")
-_LOCK_KEY = 0x60F_9A7  # PostgreSQL advisory lock serialising concurrent first-use upgrades
-_engines: dict[str, Engine] = {}
+_engines: dict[str, Engine] = {}  # URL -> its engine (a registry: see above)
 _guard = threading.Lock()
 
 
@@ -38,46 +50,24 @@ def normalise_url(url: str) -> str:
     return url
 
 
-# Every SQLite connection: write-ahead log (readers never block the writer); the log synced at
-# every commit, so a decision reported as recorded survives a power cut as well as a crash (as on
-# PostgreSQL); foreign keys enforced; a writer waits up to 30 s for another's transaction.
-SQLITE_PRAGMAS = ("journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON", "busy_timeout=30000")
-
-
 DEFAULT_CONNECT_TIMEOUT = 10.0  # seconds to wait for a database server to answer a connection
 
 
 def create_db_engine(url: str, *, connect_timeout: float = DEFAULT_CONNECT_TIMEOUT) -> Engine:
     """A new engine for URL with govpath's connection settings (no schema work)."""
-    from sqlalchemy import create_engine, event
-
     from govpath.errors import BadInput
     from govpath.redact import mask_url, scrub
 
     url = normalise_url(url)
     try:
-        if url.startswith("sqlite"):
-            engine = create_engine(url, connect_args={"timeout": 30})
+        if _is_sqlite(url):
+            from govpath.store import sqlite
 
-            @event.listens_for(engine, "connect")
-            def _sqlite_connect(dbapi_conn, _record) -> None:
-                dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
-                cur = dbapi_conn.cursor()
-                for pragma in SQLITE_PRAGMAS:
-                    cur.execute(f"PRAGMA {pragma}")
-                cur.close()
+            engine = sqlite.create_engine(url)
+        else:  # a database server: PostgreSQL's settings (the only server govpath supports)
+            from govpath.store import postgresql
 
-            @event.listens_for(engine, "begin")
-            def _sqlite_begin(conn) -> None:
-                # One writer at a time, taken at the start: no upgrade deadlocks, no lost updates.
-                # (Already begun: the runtime's hot path began on the driver; see hot_transaction.)
-                driver = conn.connection.driver_connection
-                if not driver.in_transaction:
-                    driver.execute("BEGIN IMMEDIATE")
-
-        else:
-            args = {"connect_timeout": max(1, round(connect_timeout))} if "+psycopg" in url else {}
-            engine = create_engine(url, pool_pre_ping=True, connect_args=args)
+            engine = postgresql.create_engine(url, connect_timeout=connect_timeout)
     except ModuleNotFoundError as exc:  # the driver is an extra
         hint = " (pip install 'govpath[postgres]')" if exc.name == "psycopg" else ""
         raise BadInput(
@@ -94,7 +84,7 @@ def where(url: str) -> str:
     from govpath.redact import server
 
     path = _sqlite_file(url)
-    if url.startswith("sqlite"):
+    if _is_sqlite(url):
         return str(path) if path else "an in-memory database"
     return server(url)
 
@@ -107,7 +97,12 @@ def has_schema(engine: Engine) -> bool:
         return inspect(conn).has_table("alembic_version")
 
 
-def _alembic_config(connection):
+def _is_sqlite(url: str) -> bool:
+    """Whether URL names a SQLite database (its scheme, before any engine exists)."""
+    return url.startswith("sqlite")
+
+
+def _alembic_config(connection: Connection | None) -> Config:
     from alembic.config import Config
 
     cfg = Config()
@@ -127,7 +122,8 @@ def upgrade(engine: Engine) -> bool:
     """Bring the schema to the newest revision; True when something was applied."""
     from alembic import command
     from alembic.runtime.migration import MigrationContext
-    from sqlalchemy import text
+
+    from govpath.store.backend import backend_of
 
     head = head_revision()
     with engine.connect() as conn:
@@ -135,22 +131,13 @@ def upgrade(engine: Engine) -> bool:
     if current == head:
         return False
     with engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})
+        if backend_of(conn).advisory_locks:
+            from govpath.store.postgresql import lock_upgrades
+
+            lock_upgrades(conn)
         if MigrationContext.configure(conn).get_current_revision() != head:
             command.upgrade(_alembic_config(conn), "head")
     return True
-
-
-def _sqlite_file(url: str) -> Path | None:
-    """The file a SQLite URL names (None for an in-memory database or another backend)."""
-    if not url.startswith("sqlite"):
-        return None
-    _scheme, _sep, rest = url.partition(":///")
-    name = rest.split("?", 1)[0]
-    if not name or name == ":memory:" or name.startswith("file:"):
-        return None
-    return Path(name)
 
 
 def open_db(
@@ -180,7 +167,9 @@ def open_db(
             engine = create_db_engine(url, connect_timeout=connect_timeout)
             new_file = _sqlite_file(url)
             if new_file is not None and not new_file.exists():
-                _create_private(new_file)
+                from govpath.store.sqlite import create_private
+
+                create_private(new_file)
             try:
                 if not create and not has_schema(engine):
                     engine.dispose()
@@ -196,17 +185,6 @@ def open_db(
                 raise BadInput(_cannot_open(url, exc, connect_timeout)) from None
             _engines[url] = engine
     return engine
-
-
-def _create_private(path: Path) -> None:
-    """Create an empty SQLite file readable by its owner only (its -wal and -shm follow it)."""
-    import os
-
-    try:
-        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-        os.close(fd)
-    except OSError:
-        pass  # another process made it first, or the folder is missing: SQLite says so
 
 
 def _no_database(url: str) -> str | None:

@@ -14,6 +14,10 @@ The caller must already be inside a transaction on CONN (``conn.begin()``, or
 :func:`hot_transaction`): these statements do not trigger SQLAlchemy's autobegin. On the
 transition path CONN is a :class:`HotConnection`: a pooled driver connection that makes a Core
 ``Connection`` only if a rarely taken branch runs a Core statement.
+
+Each statement's compiled forms are kept on its :class:`Prepared` (one per dialect name: never
+stale, as neither the statement nor a dialect changes in a process); the time conversions they
+share are ``CACHE.time_processors`` (``cache.py``).
 """
 
 from __future__ import annotations
@@ -21,25 +25,47 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import operator
-import threading
-import weakref
-from collections.abc import Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, Any, TypeAlias
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias, cast
+
+from govpath.store import sqlite
+from govpath.store.backend import backend_of
+from govpath.store.cache import CACHE
 
 if TYPE_CHECKING:
-    from sqlalchemy import Connection
+    from sqlalchemy import Connection, CursorResult, Engine, Executable, ScalarResult
+    from sqlalchemy.engine.interfaces import (
+        CoreExecuteOptionsParameter,
+        DBAPICursor,
+        Dialect,
+        _CoreAnyExecuteParams,
+        _CoreSingleExecuteParams,
+    )
+    from sqlalchemy.pool import PoolProxiedConnection
+    from sqlalchemy.sql.compiler import SQLCompiler
+    from sqlalchemy.sql.elements import ClauseElement
+    from sqlalchemy.types import TypeEngine
 
     # What the store's functions take: a Core connection, or the transition's hot connection
     # (which makes a Core one on demand). Import it under TYPE_CHECKING.
     StoreConnection: TypeAlias = "HotConnection | Connection"
 
+Convert: TypeAlias = Callable[[Any], Any]  # one value into the driver's form, or back
+
 _log = logging.getLogger("sqlalchemy.engine.Engine")  # where SQLAlchemy logs its statements
 _INFO = logging.INFO
 _TIME_TYPES = (dt.datetime, dt.date)
-_time_processors: dict[tuple[type, str], Any] = {}
 
 
-def _memo(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
+class _Driver(Protocol):
+    """What the hot path asks of a driver connection (``sqlite3`` and ``psycopg`` both have it)."""
+
+    def execute(self, sql: str, /) -> object: ...
+    def commit(self) -> None: ...
+    def rollback(self) -> None: ...
+
+
+def _memo(convert: Convert) -> Convert:
     """CONVERT for timestamps, remembering recent values: one transition writes the same ``now``
     into many columns, and converting it is not free. (Keyed by type and value: an aware time
     equals its UTC self, and a date never equals a datetime.)"""
@@ -57,7 +83,7 @@ def _memo(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
     return converted
 
 
-def _processor(type_: Any, dialect: Any) -> Callable[[Any], Any] | None:
+def _processor(type_: TypeEngine[Any], dialect: Dialect) -> Convert | None:
     """The bound type's conversion for DIALECT (None: the value goes as it is)."""
     from sqlalchemy import types
 
@@ -74,15 +100,15 @@ def _processor(type_: Any, dialect: Any) -> Callable[[Any], Any] | None:
             else ((day(v) if day else v) if isinstance(v, dt.date) else v)
         )
     if type_._type_affinity not in (types.Date, types.DateTime):
-        return type_.dialect_impl(dialect).bind_processor(dialect)  # type: ignore[no-any-return]
+        return type_.dialect_impl(dialect).bind_processor(dialect)
     # one memo per time type and dialect, shared by every statement: the same ``now`` goes into
     # many columns of many statements in one transition
     key = (type(type_), dialect.name)
-    found = _time_processors.get(key, _time_processors)
-    if found is _time_processors:
+    if key not in CACHE.time_processors:
         convert = type_.dialect_impl(dialect).bind_processor(dialect)
-        found = _time_processors[key] = _memo(convert) if convert is not None else None
-    return found  # type: ignore[no-any-return]
+        made = _memo(convert) if convert is not None else None
+        CACHE.time_processors.setdefault(key, made)  # atomic: a racing thread's is kept
+    return CACHE.time_processors[key]
 
 
 class _Form:
@@ -90,21 +116,25 @@ class _Form:
 
     __slots__ = ("columns", "convert", "fixed", "pick", "positional", "results", "sql")
 
-    def __init__(self, statement: Any, dialect: Any) -> None:
-        compiled = statement.compile(dialect=dialect)
+    def __init__(self, statement: ClauseElement, dialect: Dialect) -> None:
+        compiled = cast("SQLCompiler", statement.compile(dialect=dialect))
         self.sql: str = str(compiled)
-        self.fixed = {name: bp.value for name, bp in compiled.binds.items() if bp.value is not None}
+        self.fixed: dict[str, Any] = {
+            name: bp.value for name, bp in compiled.binds.items() if bp.value is not None
+        }
         # SQLite takes the values as a sequence in the statement's order; PostgreSQL (psycopg)
         # as a dict by name
         self.positional: bool = bool(compiled.positional)
         names = tuple(compiled.positiontup or ()) if self.positional else tuple(compiled.binds)
         # the values in the driver's order, picked in C (a single name still gives a tuple)
-        self.pick: Any = operator.itemgetter(*names) if len(names) > 1 else _pick_one(names)
+        self.pick: Callable[[Mapping[str, Any]], tuple[Any, ...]] = (
+            operator.itemgetter(*names) if len(names) > 1 else _pick_one(names)
+        )
         processors = [
             (i, n, _processor(compiled.binds[n].type, dialect)) for i, n in enumerate(names)
         ]
         # (position or name, conversion) of the values that need one
-        self.convert = tuple(
+        self.convert: tuple[tuple[Any, Convert], ...] = tuple(
             (i if self.positional else n, f) for i, n, f in processors if f is not None
         )
         # the selected (or returned) columns, by name, with their result conversions
@@ -112,8 +142,8 @@ class _Form:
         if selected is None:
             selected = getattr(statement, "_returning", None) or ()
         cols = list(selected)
-        self.columns = tuple(c.name for c in cols)
-        self.results = tuple(
+        self.columns: tuple[str, ...] = tuple(c.name for c in cols)
+        self.results: tuple[tuple[int, Convert], ...] = tuple(
             (i, f)
             for i, f in enumerate(
                 c.type.dialect_impl(dialect).result_processor(dialect, None) for c in cols
@@ -124,8 +154,9 @@ class _Form:
     def params(self, params: Mapping[str, Any]) -> Any:
         """The caller's values over the statement's own, converted, as the driver takes them."""
         values = {**self.fixed, **params} if self.fixed else params
+        out: Any
         if not self.positional:
-            out: Any = dict(values)
+            out = dict(values)
         else:
             out = self.pick(values)
             if not self.convert:
@@ -137,18 +168,18 @@ class _Form:
                 out[key] = convert(v)
         return out
 
-    def record(self, row: tuple[Any, ...]) -> dict[str, Any]:
+    def record(self, row: Sequence[Any]) -> dict[str, Any]:
         """A row as a dict by column name, each value through its column's result type."""
         if self.results:
-            row = list(row)  # type: ignore[assignment]
+            row = list(row)
             for i, convert in self.results:
                 v = row[i]
                 if v is not None:
-                    row[i] = convert(v)  # type: ignore[index]
+                    row[i] = convert(v)
         return dict(zip(self.columns, row, strict=True))
 
 
-def _pick_one(names: tuple[str, ...]) -> Any:
+def _pick_one(names: tuple[str, ...]) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
     """What ``itemgetter`` does for several names, for one name or none: always a tuple."""
     if not names:
         return lambda _params: ()
@@ -156,44 +187,59 @@ def _pick_one(names: tuple[str, ...]) -> Any:
     return lambda params: (params[only],)
 
 
+def _cursor(conn: StoreConnection) -> DBAPICursor:
+    """A new cursor on CONN's driver connection."""
+    driver = conn.connection.dbapi_connection
+    assert driver is not None, "the connection is closed"
+    return driver.cursor()
+
+
 class Prepared:
     """One Core statement, compiled once per dialect, executed on the raw cursor."""
 
-    def __init__(self, statement: Any) -> None:
+    def __init__(self, statement: ClauseElement) -> None:
         self.statement = statement
+        # dialect name -> the statement compiled for it (never stale: see the module's docstring)
         self._forms: dict[str, _Form] = {}
 
-    def _for(self, dialect: Any) -> _Form:
+    def _for(self, dialect: Dialect) -> _Form:
         form = self._forms.get(dialect.name)
         if form is None:
             form = self._forms[dialect.name] = _Form(self.statement, dialect)
         return form
 
-    def execute(self, conn: Any, params: Mapping[str, Any] | None = None) -> Any:
+    def execute(
+        self, conn: StoreConnection, params: Mapping[str, Any] | None = None
+    ) -> DBAPICursor:
         """Run it in CONN's transaction; returns the DBAPI cursor (rowcount, fetchone…)."""
         form = self._for(conn.dialect)
         values = form.params(params or {})
         if _log.isEnabledFor(_INFO):
             _log.info("%s", form.sql)
             _log.info("[prepared] %r", values)
-        cur = conn.connection.dbapi_connection.cursor()
+        cur = _cursor(conn)
         cur.execute(form.sql, values)
         return cur
 
-    def executemany(self, conn: Any, rows: Iterable[Mapping[str, Any]]) -> int:
+    def executemany(self, conn: StoreConnection, rows: Iterable[Mapping[str, Any]]) -> int:
         """Run it once per row (one driver call); returns the rows affected."""
         form = self._for(conn.dialect)
         values = [form.params(r) for r in rows]
         if _log.isEnabledFor(_INFO):
             _log.info("%s", form.sql)
             _log.info("[prepared, %d rows] %r", len(values), values[:10])
-        cur = conn.connection.dbapi_connection.cursor()
-        cur.executemany(form.sql, values)
+        cur = _cursor(conn)
+        if len(values) == 1:  # psycopg runs executemany in a pipeline: two more round trips
+            cur.execute(form.sql, values[0])
+        else:
+            cur.executemany(form.sql, values)
         count = cur.rowcount
         cur.close()
         return count
 
-    def records(self, conn: Any, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+    def records(
+        self, conn: StoreConnection, params: Mapping[str, Any] | None = None
+    ) -> list[dict[str, Any]]:
         """All rows as dicts by column name, values converted by their columns' types."""
         form = self._for(conn.dialect)
         cur = self.execute(conn, params)
@@ -201,55 +247,27 @@ class Prepared:
         cur.close()
         return [form.record(row) for row in rows]
 
-    def first(self, conn: Any, params: Mapping[str, Any] | None = None) -> dict[str, Any] | None:
+    def first(
+        self, conn: StoreConnection, params: Mapping[str, Any] | None = None
+    ) -> dict[str, Any] | None:
         """The first row as a dict keyed by column name (converted), or None."""
         found = self.records(conn, params)
         return found[0] if found else None
 
-    def rows(self, conn: Any, params: Mapping[str, Any] | None = None) -> list[tuple]:
+    def rows(
+        self, conn: StoreConnection, params: Mapping[str, Any] | None = None
+    ) -> list[tuple[Any, ...]]:
         """All rows as plain tuples, in the statement's column order."""
         cur = self.execute(conn, params)
         rows = cur.fetchall()
         cur.close()
-        return rows
+        return cast("list[tuple[Any, ...]]", rows)
 
-    def rowcount(self, conn: Any, params: Mapping[str, Any] | None = None) -> int:
+    def rowcount(self, conn: StoreConnection, params: Mapping[str, Any] | None = None) -> int:
         cur = self.execute(conn, params)
         count = cur.rowcount
         cur.close()
         return count
-
-
-# SQLite: the driver connection each thread's last transition used, per engine, kept checked out
-# of the pool for the thread's next one (see HotConnection). Dropped when the engine is disposed.
-_kept: weakref.WeakKeyDictionary[Any, dict[int, Any]] = weakref.WeakKeyDictionary()
-_kept_guard = threading.Lock()
-
-
-def _keep(engine: Any, connection: Any) -> None:
-    held = _kept.get(engine)
-    if held is None:
-        with _kept_guard:
-            held = _kept.get(engine)
-            if held is None:
-                from sqlalchemy import event
-
-                held = _kept[engine] = {}
-                event.listen(engine, "engine_disposed", _release)
-    previous = held.setdefault(threading.get_ident(), connection)
-    if previous is not connection:  # a transition within a transition: one is kept
-        connection.close()
-
-
-def _release(engine: Any) -> None:
-    """The engine is disposed: its kept connections are closed, as its pool's idle ones are."""
-    with _kept_guard:
-        held = _kept.get(engine) or {}
-        connections = list(held.values())
-        held.clear()
-    for connection in connections:
-        connection.detach()  # out of the pool, so that closing it closes the driver connection
-        connection.close()
 
 
 class HotConnection:
@@ -261,35 +279,53 @@ class HotConnection:
     or the meetings read the first time, a join, a refusal's own transaction) gets a real
     ``Connection`` on the same driver connection, so it works inside the same transaction.
 
-    On SQLite the pool's checkout and return (locks, events, a reset) cost some 20 µs more, so the
-    connection is kept, per thread, for that thread's next transition, if this one ended cleanly
-    (committed or rolled back) without a Core ``Connection``. PostgreSQL connections go back to
-    the pool every time: its pre-ping finds one that the server dropped.
+    Where the backend keeps a connection (``keep_connection``: SQLite, whose pool's checkout and
+    return, locks, events and a reset, cost some 20 µs more) the connection is kept, per thread,
+    for that thread's next transition, if this one ended cleanly (committed or rolled back)
+    without a Core ``Connection`` (``sqlite.keep``). PostgreSQL connections go back to the pool
+    every time: its pre-ping finds one that the server dropped.
     """
 
-    __slots__ = ("_core", "connection", "dialect", "engine", "keep")
+    __slots__ = ("_core", "begin_immediate", "connection", "dialect", "engine", "keep")
 
-    def __init__(self, engine: Any) -> None:
+    def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self.dialect = engine.dialect
-        self.keep = self.dialect.name == "sqlite"
-        held = _kept.get(engine) if self.keep else None
-        connection = held.pop(threading.get_ident(), None) if held else None
+        self.dialect: Dialect = engine.dialect
+        backend = backend_of(engine)
+        self.keep = backend.keep_connection
+        self.begin_immediate = backend.begin_immediate
+        connection = sqlite.take_kept(engine) if self.keep else None
         # the pool's proxy: .dbapi_connection, .driver_connection
-        self.connection = connection or engine.raw_connection()
-        self._core: Any = None
+        self.connection: PoolProxiedConnection = connection or engine.raw_connection()
+        self._core: Connection | None = None
 
-    def core(self) -> Any:
+    def core(self) -> Connection:
         if self._core is None:
             from sqlalchemy import Connection
 
             self._core = Connection(self.engine, connection=self.connection)
         return self._core
 
-    def execute(self, *args: Any, **kwargs: Any) -> Any:
-        return self.core().execute(*args, **kwargs)
+    def execute(
+        self,
+        statement: Executable,
+        parameters: _CoreAnyExecuteParams | None = None,
+        *,
+        execution_options: CoreExecuteOptionsParameter | None = None,
+    ) -> CursorResult[Any]:
+        return self.core().execute(statement, parameters, execution_options=execution_options)
 
-    def begin(self) -> Any:
+    def scalar(
+        self, statement: Executable, parameters: _CoreSingleExecuteParams | None = None
+    ) -> Any:
+        return self.core().scalar(statement, parameters)
+
+    def scalars(
+        self, statement: Executable, parameters: _CoreAnyExecuteParams | None = None
+    ) -> ScalarResult[Any]:
+        return self.core().scalars(statement, parameters)
+
+    def begin(self) -> object:
         return self.core().begin()
 
     def in_transaction(self) -> bool:
@@ -304,8 +340,8 @@ class HotConnection:
     def close(self) -> None:
         if self._core is not None:
             self._core.close()  # returns the driver connection to the pool
-        elif self.keep and not self.connection.driver_connection.in_transaction:
-            _keep(self.engine, self.connection)
+        elif self.keep and sqlite.idle(self.connection):
+            sqlite.keep(self.engine, self.connection)
         else:
             self.connection.close()
 
@@ -322,21 +358,21 @@ class hot_transaction:  # lower case: it reads as a call, `with hot_transaction(
     (Context managers on the hot path are classes: a generator-based one costs a few microseconds
     more at every use.)
 
-    BEGIN and COMMIT go to the driver: SQLite's ``BEGIN IMMEDIATE`` (one writer, taken at the
-    start), PostgreSQL's implicit begin. A branch that runs a Core statement through CONN joins
-    the same transaction (SQLAlchemy's autobegin finds it open), and then CONN commits or rolls
-    back.
+    BEGIN and COMMIT go to the driver: ``BEGIN IMMEDIATE`` where the backend takes the write
+    lock at the start (``begin_immediate``: SQLite, one writer), else the driver's implicit
+    begin (PostgreSQL). A branch that runs a Core statement through CONN joins the same
+    transaction (SQLAlchemy's autobegin finds it open), and then CONN commits or rolls back.
     """
 
     __slots__ = ("conn", "driver")
 
-    def __init__(self, conn: Any) -> None:
+    def __init__(self, conn: HotConnection) -> None:
         self.conn = conn
-        self.driver = conn.connection.driver_connection
+        self.driver = cast(_Driver, conn.connection.driver_connection)
 
     def __enter__(self) -> None:
-        if self.conn.dialect.name == "sqlite":
-            self.driver.execute("BEGIN IMMEDIATE")
+        if self.conn.begin_immediate:
+            self.driver.execute(sqlite.BEGIN)
 
     def __exit__(self, kind: type[BaseException] | None, *exc: object) -> None:
         conn = self.conn
