@@ -2,30 +2,34 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection, Engine
 
 
-def get_fact(conn: Any, key: str) -> str | None:
+def get_fact(conn: Connection, key: str) -> str | None:
     """One fact's value, or None."""
     from sqlalchemy import select
 
     from govpath.store.tables import database_facts as f
 
-    return conn.execute(select(f.c.value).where(f.c.key == key)).scalar()
+    value: str | None = conn.execute(select(f.c.value).where(f.c.key == key)).scalar()
+    return value
 
 
-def database_id(conn: Any) -> str:
+def database_id(conn: Connection) -> str:
     """This database's identity (a random UUID made by migration 0009)."""
     return get_fact(conn, "database_id") or ""
 
 
-def is_simulation(engine: Any) -> bool:
+def is_simulation(engine: Engine) -> bool:
     """Whether the database is marked as a simulation (`govpath init --simulation`, the demo)."""
     with engine.connect() as conn:
         return get_fact(conn, "simulation") == "1"
 
 
-def mark_simulation(engine: Any) -> None:
+def mark_simulation(engine: Engine) -> None:
     """Mark the database as a simulation: acting commands then accept any ``--now``."""
     from sqlalchemy import delete
 

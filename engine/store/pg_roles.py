@@ -9,6 +9,7 @@ import re
 from typing import TYPE_CHECKING
 
 from govpath.errors import BadInput
+from govpath.store.backend import backend_of
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection, Engine
@@ -37,7 +38,7 @@ def set_up_roles(engine: Engine, owner: str, app: str) -> list[str]:
     object of the schema and grant APP what the program needs; returns what was done."""
     from sqlalchemy import text
 
-    if engine.dialect.name != "postgresql":
+    if not backend_of(engine).database_roles:
         raise BadInput("--owner-role and --app-role are for PostgreSQL databases.")
     o, a = _role(owner, "--owner-role"), _role(app, "--app-role")
     if owner == app:
@@ -112,7 +113,7 @@ def guard_problems(conn: Connection) -> list[str]:
     """On PostgreSQL: each trail guard that is missing, disabled, or runs a replaced function."""
     from sqlalchemy import text
 
-    if conn.dialect.name != "postgresql":
+    if not backend_of(conn).database_roles:  # only PostgreSQL has the roles these guards serve
         return []
     expected = _installed_bodies()
     rows = {
