@@ -569,6 +569,8 @@ class _Checker:
                 f"unknown time zone '{st.timezone}' in settings "
                 "(an IANA name such as Europe/London)",
             )
+        else:
+            self.check_zone()
         try:
             from govpath.calendars.workdays import policy_names
 
@@ -581,6 +583,24 @@ class _Checker:
                 f"unknown working-day policy '{st.working_days}' in settings"
                 f"{did_you_mean(st.working_days, names)} (known: {', '.join(names)})",
             )
+
+    def check_zone(self) -> None:
+        """One zone: the definition's ``settings.timezone`` must be the council's own (the
+        ``timezone`` setting read by :mod:`govpath.zone`), which every date of a plan is in."""
+        from govpath.zone import zone_name
+
+        council = zone_name()
+        given = self.p.settings.timezone
+        if given == council:
+            return
+        written = ("settings", "timezone") in self.pos.keys
+        said = f"'{given}'" if written else f"not given, so '{given}' (the default)"
+        self.add(
+            ("settings", "timezone"),
+            f"settings.timezone is {said}, but the council's time zone is '{council}' (the "
+            "timezone setting: GOVPATH_TIMEZONE or [scheduler] timezone in govpath.toml); a "
+            f"pathway runs in the council's zone: write `timezone: {council}` in its settings",
+        )
 
     def check_title_patterns(self) -> None:
         """A body's title patterns must compile and must not be able to take exponential time."""
