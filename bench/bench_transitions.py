@@ -172,7 +172,7 @@ def raw_run(url: str, chained: bool) -> tuple[int, float]:
         import sqlite3
 
         conn = sqlite3.connect(url.removeprefix("sqlite:///"), isolation_level=None)
-        from govpath.store.db import SQLITE_PRAGMAS
+        from govpath.store.sqlite import SQLITE_PRAGMAS
 
         for pragma in SQLITE_PRAGMAS:  # the settings govpath gives every connection
             conn.execute(f"PRAGMA {pragma}")
@@ -337,7 +337,7 @@ def replay_run(snapshot: Path, txns: list[list[tuple]]) -> float:
     """Seconds for the bare ``sqlite3`` module to run those same statements, same transactions."""
     import sqlite3
 
-    from govpath.store.db import SQLITE_PRAGMAS
+    from govpath.store.sqlite import SQLITE_PRAGMAS
 
     conn = sqlite3.connect(snapshot, isolation_level=None)
     for pragma in SQLITE_PRAGMAS:
@@ -417,7 +417,7 @@ def main() -> None:
         shutil.rmtree(scratch, ignore_errors=True)
     sync = ""
     if not url.startswith("postgres"):
-        from govpath.store.db import SQLITE_PRAGMAS
+        from govpath.store.sqlite import SQLITE_PRAGMAS
 
         sync = ", " + next(p for p in SQLITE_PRAGMAS if p.startswith("synchronous"))
     print(

@@ -1,1 +1,1 @@
-"""Persistence: the schema, the database engine and its migrations."""
+"""Persistence: all of govpath's SQL, the schema, the engine and its migrations, per backend."""

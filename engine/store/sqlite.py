@@ -9,12 +9,12 @@ from __future__ import annotations
 import threading
 import weakref
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, cast
 
 if TYPE_CHECKING:
     import sqlite3
 
-    from sqlalchemy import Engine
+    from sqlalchemy import Connection, Engine
     from sqlalchemy.pool import PoolProxiedConnection
 
 # Every SQLite connection: write-ahead log (readers never block the writer); the log synced at
@@ -32,7 +32,7 @@ def create_engine(url: str) -> Engine:
     engine = _create(url, connect_args={"timeout": 30})
 
     @event.listens_for(engine, "connect")
-    def _sqlite_connect(dbapi_conn: Any, _record: object) -> None:
+    def _sqlite_connect(dbapi_conn: sqlite3.Connection, _record: object) -> None:
         dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
         cur = dbapi_conn.cursor()
         for pragma in SQLITE_PRAGMAS:
@@ -40,10 +40,10 @@ def create_engine(url: str) -> Engine:
         cur.close()
 
     @event.listens_for(engine, "begin")
-    def _sqlite_begin(conn: Any) -> None:
+    def _sqlite_begin(conn: Connection) -> None:
         # One writer at a time, taken at the start: no upgrade deadlocks, no lost updates.
         # (Already begun: the runtime's hot path began on the driver; see hot_transaction.)
-        driver = conn.connection.driver_connection
+        driver = cast("sqlite3.Connection", conn.connection.driver_connection)
         if not driver.in_transaction:
             driver.execute(BEGIN)
 
