@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +31,11 @@ class ProcessCache:
         # changes (reminders already past are dropped), which is in the key too. Bounded: cleared
         # when it holds more than 256.
         self.timelines: dict[tuple[str, int, Any, Any], Timeline] = {}
+        # --- runtime ---
+        # reminder time -> its UTC ISO text, as a deadline's schedule stores it (a timeline's
+        # reminder times recur for every plan). Never stale: a moment's UTC text does not change.
+        # Bounded: cleared when it holds more than 1024.
+        self.reminder_texts: dict[dt.datetime, str] = {}
 
     def timeline(self, key: tuple[str, int, Any, Any]) -> Timeline | None:
         return self.timelines.get(key)
@@ -38,6 +44,7 @@ class ProcessCache:
         with self.lock:
             if len(self.timelines) > 256:
                 self.timelines.clear()
+            self.reminder_texts.clear()
             self.timelines[key] = built
 
     def clear(self) -> None:
@@ -45,6 +52,7 @@ class ProcessCache:
         with self.lock:
             self.definitions.clear()
             self.timelines.clear()
+            self.reminder_texts.clear()
 
 
 CACHE = ProcessCache()
