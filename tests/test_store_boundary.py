@@ -34,8 +34,6 @@ NOT_YET: set[str] = {
     "engine/reports/pathway_lines.py",
     "engine/reports/year.py",
     "engine/runtime/access.py",
-    "engine/runtime/api.py",
-    "engine/runtime/migrate.py",
     "engine/runtime/overview.py",
     "engine/runtime/tokens.py",
     "engine/runtime/visibility.py",
