@@ -21,10 +21,14 @@ from govpath.runtime import guards
 from govpath.runtime.meetings import move_meeting
 from govpath.runtime.migrate import migrate_plans
 from govpath.runtime.transition import advance, local_today, plan_ref
-from govpath.store.plans import load_plan, pathway_for, reports_chain
+from govpath.store import pathways, people
+from govpath.store import plan_status as status_rows
+from govpath.store.plans import insert_plan, load_plan, pathway_for, reports_chain
 
 if TYPE_CHECKING:
-    from sqlalchemy import Engine
+    from sqlalchemy import Connection, Engine
+
+    from govpath.audit.lateness import Standing
 
 __all__ = [
     "add_actor",
@@ -58,11 +62,9 @@ def publish_pathway(
     acting: Acting | None = None,
 ) -> dict[str, Any]:
     """Publish PATH: ``{pathway, version, hash, new}``; same content, same version."""
-    from sqlalchemy import func, select
     from sqlalchemy.exc import IntegrityError
 
     from govpath.definition.loader import content_hash, load_pathway, normalised_json
-    from govpath.store.tables import pathway_versions as pv
 
     now = _now(now)
     pathway = load_pathway(path)
@@ -71,9 +73,7 @@ def publish_pathway(
     for _attempt in range(3):
         try:
             with engine.begin() as conn:
-                row = conn.execute(
-                    select(pv.c.pathway_id, pv.c.version).where(pv.c.content_hash == digest)
-                ).first()
+                row = pathways.with_hash(conn, digest)
                 if row is not None:
                     return {
                         "pathway": row.pathway_id,
@@ -81,24 +81,18 @@ def publish_pathway(
                         "hash": digest,
                         "new": False,
                     }
-                top = conn.execute(
-                    select(func.max(pv.c.version)).where(pv.c.pathway_id == pathway.id)
-                ).scalar()
-                version = (top or 0) + 1
-                conn.execute(
-                    pv.insert().values(
-                        pathway_id=pathway.id,
-                        version=version,
-                        content_hash=digest,
-                        title=pathway.title,
-                        year=pathway.year,
-                        source_path=str(path),
-                        source_text=source_text,
-                        definition=json.dumps(
-                            normalised_json(pathway), sort_keys=True, ensure_ascii=False
-                        ),
-                        published_at=now,
-                    )
+                version = pathways.publish(
+                    conn,
+                    pathway_id=pathway.id,
+                    content_hash=digest,
+                    title=pathway.title,
+                    year=pathway.year,
+                    source_path=str(path),
+                    source_text=source_text,
+                    definition=json.dumps(
+                        normalised_json(pathway), sort_keys=True, ensure_ascii=False
+                    ),
+                    now=now,
                 )
                 append_event(
                     conn,
@@ -129,13 +123,10 @@ def _operator(acting: Acting | None) -> str | None:
     return (acting or process_default()).who
 
 
-def _known_roles(conn: Any) -> set[str]:
-    from sqlalchemy import select
-
-    from govpath.store.tables import pathway_versions as pv
-
+def _known_roles(conn: Connection) -> set[str]:
+    """The roles the published pathways define."""
     known: set[str] = set()
-    for text in conn.execute(select(pv.c.definition)).scalars():
+    for text in pathways.definitions(conn):
         known.update(r["id"] for r in json.loads(text).get("roles", []))
     return known
 
@@ -154,10 +145,6 @@ def add_actor(
     The trail event names who did it (ACTING: the signed-in person or the operator), with the
     person added and their roles in its data.
     """
-    from sqlalchemy import delete, select
-
-    from govpath.store.tables import actor_roles, actors
-
     now = _now(now)
     from govpath.runtime.addresses import address_problem
 
@@ -180,24 +167,9 @@ def add_actor(
                 f"role '{unknown[0]}' is not defined by any published pathway.{hint} "
                 f"Roles they define: {', '.join(sorted(known))}."
             )
-        row = conn.execute(select(actors.c.id).where(actors.c.email == email)).first()
-        if row is None:
-            aid = conn.execute(
-                actors.insert().values(
-                    email=email, name=name, reports_to=reports_to, created_at=now, updated_at=now
-                )
-            ).inserted_primary_key[0]
-            new = True
-        else:
-            aid, new = row.id, False
-            conn.execute(
-                actors.update()
-                .where(actors.c.id == aid)
-                .values(name=name, reports_to=reports_to, updated_at=now)
-            )
-            conn.execute(delete(actor_roles).where(actor_roles.c.actor_id == aid))
-        for role in roles:
-            conn.execute(actor_roles.insert().values(actor_id=aid, role=role))
+        new = people.save_actor(
+            conn, email=email, name=name, reports_to=reports_to, roles=roles, now=now
+        )
         info = {"email": email, "name": name, "roles": roles, "reports_to": reports_to, "new": new}
         append_event(
             conn,
@@ -211,16 +183,8 @@ def add_actor(
 
 def list_actors(engine: Engine) -> list[dict[str, Any]]:
     """Every actor with their roles, by e-mail."""
-    from sqlalchemy import select
-
-    from govpath.store.tables import actor_roles, actors
-
     with engine.connect() as conn:
-        rows = conn.execute(
-            select(actors.c.email, actors.c.name, actors.c.reports_to, actor_roles.c.role)
-            .select_from(actors.outerjoin(actor_roles, actor_roles.c.actor_id == actors.c.id))
-            .order_by(actors.c.email, actor_roles.c.role)
-        ).all()
+        rows = people.actor_roles(conn)
     out: dict[str, dict[str, Any]] = {}
     for r in rows:
         entry = out.setdefault(
@@ -241,51 +205,36 @@ def start_plan(
     acting: Acting | None = None,
 ) -> dict[str, Any]:
     """Start a plan on the newest published version of PATHWAY_ID; returns its status."""
-    from sqlalchemy import select
-
-    from govpath.store.tables import actors, plans
-    from govpath.store.tables import pathway_versions as pv
-
     now = _now(now)
     owner = owner.strip().lower()
     actor = (actor or owner).strip().lower()
     if not subject.strip():
         raise BadInput("a plan needs a subject (--subject), e.g. 'Finance and Procurement'.")
     with engine.begin() as conn:
-        row = conn.execute(
-            select(pv.c.id, pv.c.version, pv.c.content_hash)
-            .where(pv.c.pathway_id == pathway_id)
-            .order_by(pv.c.version.desc())
-            .limit(1)
-        ).first()
+        row = pathways.newest(conn, pathway_id)
         if row is None:
-            ids = sorted(set(conn.execute(select(pv.c.pathway_id)).scalars()))
+            ids = pathways.pathway_ids(conn)
             close = difflib.get_close_matches(pathway_id, ids, n=1, cutoff=0.6)
             hint = f" Did you mean '{close[0]}'?" if close else ""
             listed = ", ".join(ids) if ids else "none yet (govpath pathway publish PATH)"
             raise NotFound(
                 f"no pathway '{pathway_id}' has been published.{hint} Published: {listed}."
             )
-        if conn.execute(select(actors.c.id).where(actors.c.email == owner)).first() is None:
+        if people.actor_id(conn, owner) is None:
             raise NotFound(
                 f"{owner} is not a known actor; add them first with "
                 f"`govpath actor add {owner} --name NAME --role director`."
             )
         pathway, _compiled = pathway_for(conn, row.content_hash)
-        pid = conn.execute(
-            plans.insert().values(
-                pathway_version_id=row.id,
-                pathway_id=pathway_id,
-                subject=subject.strip(),
-                owner=owner,
-                state=pathway.initial,
-                fields="{}",
-                version=1,
-                created_at=now,
-                updated_at=now,
-                closed_at=None,
-            )
-        ).inserted_primary_key[0]
+        pid = insert_plan(
+            conn,
+            pathway_version_id=row.id,
+            pathway_id=pathway_id,
+            subject=subject.strip(),
+            owner=owner,
+            state=pathway.initial,
+            now=now,
+        )
         append_event(
             conn,
             kind="plan_started",
@@ -308,7 +257,7 @@ def start_plan(
     return plan_status(engine, pid)
 
 
-def _standing_json(s: Any) -> dict[str, Any]:
+def _standing_json(s: Standing) -> dict[str, Any]:
     return {**s.as_json(), "met_on": _iso(s.met_on)}
 
 
@@ -318,21 +267,11 @@ def _iso(value: Any) -> Any:
 
 def plan_status(engine: Engine, plan_id: int, now: dt.datetime | None = None) -> dict[str, Any]:
     """The plan as ``plan status --json`` prints it (keys per CLI.md, and a few more)."""
-    from sqlalchemy import select
-
-    from govpath.store.db import as_utc
-    from govpath.store.tables import audit_events as ae
-    from govpath.store.tables import deadlines as d
-
     with engine.connect() as conn:
         plan = load_plan(conn, plan_id)
         pathway, compiled = pathway_for(conn, plan.content_hash)
-        drows = conn.execute(
-            select(d)
-            .where(d.c.plan_id == plan_id, d.c.status != "cancelled")
-            .order_by(d.c.due, d.c.id)
-        ).all()
-        erows = conn.execute(select(ae).where(ae.c.plan_id == plan_id).order_by(ae.c.seq)).all()
+        drows = status_rows.deadlines_of(conn, plan_id)
+        erows = status_rows.events_of(conn, plan_id)
     types = {c.id: c.type for c in pathway.content}
     stage = pathway.stage(plan.state)
     from govpath.audit.lateness import standing
@@ -340,7 +279,7 @@ def plan_status(engine: Engine, plan_id: int, now: dt.datetime | None = None) ->
 
     policy = get_policy(pathway.settings.working_days)
     today = local_today(pathway, _now(now))
-    available = []
+    available: list[dict[str, Any]] = []
     for t in compiled.available(plan.state):  # the compiled machine's triggers from here
         needed = guards.required_content(pathway, t, stage)
         available.append(
@@ -373,7 +312,7 @@ def plan_status(engine: Engine, plan_id: int, now: dt.datetime | None = None) ->
         "year": plan.year,
         "plan_version": plan.version,
         "closed": plan.closed_at is not None,
-        "closed_at": _iso(as_utc(plan.closed_at)),
+        "closed_at": _iso(plan.closed_at),
         "fields": plan.fields,
         "deadlines": [
             {
@@ -387,15 +326,15 @@ def plan_status(engine: Engine, plan_id: int, now: dt.datetime | None = None) ->
                 "meeting_id": r.meeting_id,
                 "owner": r.owner,
                 "carried_from": r.carried_from,
-                **_standing_json(standing(r.status, r.due, as_utc(r.met_at), policy, today)),
-                "met_at": _iso(as_utc(r.met_at)),
+                **_standing_json(standing(r.status, r.due, r.met_at, policy, today)),
+                "met_at": _iso(r.met_at),
             }
             for r in drows
         ],
         "history": [
             {
                 "seq": e.seq,
-                "at": _iso(as_utc(e.at)),
+                "at": _iso(e.at),
                 "kind": e.kind,
                 "trigger": e.trigger,
                 "from": e.from_state,
@@ -416,45 +355,11 @@ def list_plans(
     engine: Engine, pathway_id: str | None = None, state: str | None = None
 ) -> list[dict[str, Any]]:
     """Plans (optionally of one pathway, in one state) with their next open deadline."""
-    from sqlalchemy import func, select
-
-    from govpath.store.tables import deadlines as d
-    from govpath.store.tables import pathway_versions as pv
-    from govpath.store.tables import plans as p
-
-    nxt = (
-        select(d.c.plan_id, func.min(d.c.due).label("due"))
-        .where(d.c.status == "open")
-        .group_by(d.c.plan_id)
-        .subquery()
-    )
-    query = (
-        select(
-            p.c.id,
-            p.c.pathway_id,
-            pv.c.version,
-            p.c.state,
-            p.c.subject,
-            p.c.owner,
-            p.c.closed_at,
-            nxt.c.due,
-        )
-        .select_from(
-            p.join(pv, p.c.pathway_version_id == pv.c.id).outerjoin(nxt, nxt.c.plan_id == p.c.id)
-        )
-        .order_by(p.c.id)
-    )
-    if pathway_id:
-        query = query.where(p.c.pathway_id == pathway_id)
-    if state:
-        query = query.where(p.c.state == state)
     with engine.connect() as conn:
-        rows = conn.execute(query).all()
-        names = {}
+        rows = status_rows.plan_lines(conn, pathway_id, state)
+        names: dict[int, tuple[str, dt.date]] = {}
         if rows:
-            for r in conn.execute(
-                select(d.c.plan_id, d.c.name, d.c.due).where(d.c.status == "open")
-            ):
+            for r in status_rows.open_deadlines(conn):
                 if r.plan_id not in names or r.due < names[r.plan_id][1]:
                     names[r.plan_id] = (r.name, r.due)
     return [

@@ -24,25 +24,48 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from govpath.audit.chain import compact_json_encoder
+from govpath.store import deadlines as rows_of
 from govpath.store.cache import CACHE
-from govpath.store.deadline_rows import statements as _s
+from govpath.store.deadlines import Owed
 
 if TYPE_CHECKING:
-    from govpath.definition.model import Pathway
+    from sqlalchemy import Connection
+
+    from govpath.calendars.meetings import Meeting
+    from govpath.calendars.timeline import ResolvedDeadline, Timeline
+    from govpath.definition.model import Deadline, Pathway
+    from govpath.store.prepared import StoreConnection
+
+__all__ = [
+    "Leaving",
+    "Owed",
+    "PlanRef",
+    "close_deadlines",
+    "decode_schedule",
+    "encode_schedule",
+    "enter_stage",
+    "gate_meeting",
+    "leave_deadlines",
+    "make_notices",
+    "met_by_pairs",
+    "needs_timeline",
+    "owed",
+    "owed_refusal",
+    "refresh_plan",
+    "schedule",
+    "timeline",
+]
 
 _schedule_json = compact_json_encoder(None, sort_keys=False)
 
 
-def _cancel_messages(conn: Any, dids: list[int], why: str) -> None:
-    """Cancel the scheduled notices and pending outbox rows of these deadlines, saying WHY."""
-    s = _s()
-    s["cancel_notices"].executemany(conn, [{"did": did} for did in dids])
-    s["cancel_outbox"].executemany(conn, [{"did": did, "why": why} for did in dids])
-
-
 def timeline(
-    conn: Any, pathway: Pathway, content_hash: str, today: dt.date, revision: int | None = None
-) -> Any:
+    conn: StoreConnection,
+    pathway: Pathway,
+    content_hash: str,
+    today: dt.date,
+    revision: int | None = None,
+) -> Timeline:
     """The pathway's timeline against the database's meetings (cached while meetings are unchanged).
 
     ``revision`` is the calendar's (``calendar_revision``, advanced by every change to the
@@ -53,18 +76,22 @@ def timeline(
     inside one that then rolls back would be given to the next change as well.
     """
     if revision is None:
-        revision = conn.execute(_s()["revision"]).scalar()
+        revision = rows_of.calendar_revision(conn)
+    if revision is None:
+        return _build_timeline(conn, pathway, today)
     key = (content_hash, revision, today, conn.engine)  # engine: by identity
-    found = CACHE.timeline(key) if revision is not None else None
-    if found is not None:
-        return found
-    from govpath.calendars.store import load_meetings
-    from govpath.calendars.timeline import build_timeline
+    found = CACHE.timeline(key)
+    if found is None:
+        found = _build_timeline(conn, pathway, today)
+        CACHE.keep_timeline(key, found)
+    return found
 
-    built = build_timeline(pathway, load_meetings(conn), today=today)
-    if revision is not None:
-        CACHE.keep_timeline(key, built)
-    return built
+
+def _build_timeline(conn: StoreConnection, pathway: Pathway, today: dt.date) -> Timeline:
+    from govpath.calendars.timeline import build_timeline
+    from govpath.store.meetings import load_meetings
+
+    return build_timeline(pathway, load_meetings(conn), today=today)
 
 
 def needs_timeline(pathway: Pathway, *stage_ids: str) -> bool:
@@ -76,7 +103,7 @@ def needs_timeline(pathway: Pathway, *stage_ids: str) -> bool:
     return False
 
 
-def gate_meeting(tl: Any, stage_id: str) -> Any:
+def gate_meeting(tl: Timeline | None, stage_id: str) -> Meeting | None:
     """The resolved gate meeting of a stage, or None."""
     if tl is None:
         return None
@@ -86,7 +113,7 @@ def gate_meeting(tl: Any, stage_id: str) -> Any:
         return None
 
 
-@dataclass
+@dataclass(frozen=True, slots=True, kw_only=True)
 class PlanRef:
     """What deadline writing needs to know about a plan."""
 
@@ -112,11 +139,11 @@ def _recipient(pathway: Pathway, plan: PlanRef, who: str, deadline_owner: str) -
 
 
 def enter_stage(
-    conn: Any,
+    conn: StoreConnection,
     pathway: Pathway,
     plan: PlanRef,
     stage_id: str,
-    tl: Any,
+    tl: Timeline | None,
     now: dt.datetime,
     carried: set[str] | frozenset[str] = frozenset(),
     decision_record: dt.date | None = None,
@@ -157,21 +184,21 @@ def enter_stage(
             "status": "open",
             "met_at": None,
             "escalation_level": 0,
-            "infeasible": bool(rd.infeasible) or rd.due < today,
+            "infeasible": bool(rd.infeasible) or (rd.due is not None and rd.due < today),
             "updated_at": now,
             "schedule": encode_schedule(schedule(pathway, plan, rd, now)),
         }
         for rd in resolved
     ]
-    _s()["insert_deadline"].executemany(conn, rows)
+    rows_of.insert_deadlines(conn, rows)
     return [{"name": r["name"], "due": r["due"], "infeasible": r["infeasible"]} for r in rows]
 
 
 def schedule(
-    pathway: Pathway, plan: PlanRef, rd: Any, now: dt.datetime
+    pathway: Pathway, plan: PlanRef, rd: ResolvedDeadline, now: dt.datetime
 ) -> list[tuple[str, str, dt.datetime]]:
     """The (kind, recipient, time) notices of a resolved deadline RD for PLAN, from NOW on."""
-    out = []
+    out: list[tuple[str, str, dt.datetime]] = []
     for reminder in rd.reminders:
         if reminder.at < now:
             continue  # a reminder for a day already past is not worth sending
@@ -200,15 +227,13 @@ def encode_schedule(entries: list[tuple[str, str, dt.datetime]]) -> str | None:
     return _schedule_json([[kind, to, _utc_text(at)] for kind, to, at in entries])
 
 
-_texts: dict[dt.datetime, str] = {}  # a timeline's reminder times recur for every plan
-
-
 def _utc_text(at: dt.datetime) -> str:
-    text = _texts.get(at)
+    texts = CACHE.reminder_texts  # a timeline's reminder times recur for every plan
+    text = texts.get(at)
     if text is None:
-        if len(_texts) > 1024:
-            _texts.clear()
-        text = _texts[at] = at.astimezone(dt.UTC).isoformat()
+        if len(texts) > 1024:
+            texts.clear()
+        text = texts[at] = at.astimezone(dt.UTC).isoformat()
     return text
 
 
@@ -219,51 +244,35 @@ def decode_schedule(text: str | None) -> list[tuple[str, str, dt.datetime]]:
     return [(kind, to, dt.datetime.fromisoformat(at)) for kind, to, at in json.loads(text)]
 
 
-def make_notices(conn: Any, limit: int) -> tuple[int, int]:
+def make_notices(conn: Connection, limit: int) -> tuple[int, int]:
     """Turn the schedules of up to LIMIT open deadlines into ``notices`` rows: (deadlines, notices).
 
-    The schedule is cleared in the same transaction, so each becomes notices once. On PostgreSQL
-    the deadlines are taken ``FOR UPDATE SKIP LOCKED``: two sweeps never make the same notices,
-    and a transition meeting the deadline meanwhile either waits or is waited for.
+    The schedule is cleared in the same transaction, so each becomes notices once. Where the
+    backend can skip locked rows (PostgreSQL) the deadlines are taken ``FOR UPDATE SKIP LOCKED``:
+    two sweeps never make the same notices, and a transition meeting the deadline meanwhile
+    either waits or is waited for.
     """
-    from sqlalchemy import insert, select, update
-
-    from govpath.store.tables import deadlines as d
-    from govpath.store.tables import notices
-
-    query = (
-        select(d.c.id, d.c.plan_id, d.c.schedule)
-        .where(d.c.status == "open", d.c.schedule.is_not(None))
-        .order_by(d.c.id)
-        .limit(limit)
-    )
-    if conn.dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    rows = conn.execute(query).all()
-    if not rows:
+    taken = rows_of.take_schedules(conn, limit)
+    if not taken:
         return 0, 0
     made = [
         {
-            "deadline_id": did,
-            "plan_id": pid,
+            "deadline_id": row.id,
+            "plan_id": row.plan_id,
             "kind": kind,
             "recipient": to,
             "due_at": at,
             "status": "scheduled",
         }
-        for did, pid, text in rows
-        for kind, to, at in decode_schedule(text)
+        for row in taken
+        for kind, to, at in decode_schedule(row.schedule)
     ]
-    if made:
-        conn.execute(insert(notices), made)
-    conn.execute(
-        update(d).where(d.c.id.in_([r.id for r in rows])).values(schedule=None),
-    )
-    return len(rows), len(made)
+    rows_of.add_notices(conn, made, [row.id for row in taken])
+    return len(taken), len(made)
 
 
 def close_deadlines(
-    conn: Any,
+    conn: StoreConnection,
     *,
     plan_id: int,
     stage_id: str | None,
@@ -281,22 +290,21 @@ def close_deadlines(
     ``pending_messages`` False (the plan has nothing waiting in the outbox, as read in this
     transaction) skips looking for messages.
     """
-    s = _s()
     if stage_id is not None and all(stage == stage_id for stage, _name in met_by_names):
         # leaving a stage, whose deadlines include any the trigger meets: two statements
-        if pending_messages:
-            s["cancel_outbox_stage"].rowcount(conn, {"pid": plan_id, "stage": stage_id})
-        cur = s["meet_stage"].execute(
-            conn, {"pid": plan_id, "stage": stage_id, "new_status": status, "now": now}
+        met = rows_of.meet_stage(
+            conn,
+            plan_id=plan_id,
+            stage=stage_id,
+            status=status,
+            now=now,
+            pending_messages=pending_messages,
         )
-        met = sorted(cur.fetchall())  # RETURNING has no order; the trail's must not vary
-        cur.close()
         return [{"deadline": name, "stage": stage_id, "deadline_id": did} for did, name in met]
-    rows = s["open_of_plan"].rows(conn, {"pid": plan_id})  # (id, name, stage, status)
     chosen = [
         row
-        for row in rows
-        if (stage_id is not None and row[2] == stage_id) or (row[2], row[1]) in met_by_names
+        for row in rows_of.owing(conn, plan_id)
+        if (stage_id is not None and row.stage == stage_id) or (row.stage, row.name) in met_by_names
     ]
     if not chosen:
         return []
@@ -304,17 +312,14 @@ def close_deadlines(
     # sweep already made are left: it drops a notice whose deadline is no longer open when its
     # time comes (and delivery checks again), so a transition does not rewrite reminder rows.
     if pending_messages:
-        why = "the plan left the deadline's stage"
-        s["cancel_outbox"].executemany(conn, [{"did": row[0], "why": why} for row in chosen])
-    still_open = [row for row in chosen if row[3] == "open"]  # a missed one stays missed
+        rows_of.cancel_outbox(conn, [r.id for r in chosen], "the plan left the deadline's stage")
+    still_open = [r for r in chosen if r.status == "open"]  # a missed one stays missed
     if still_open:
-        s["meet"].executemany(
-            conn, [{"did": r[0], "new_status": status, "now": now} for r in still_open]
-        )
-    return [{"deadline": r[1], "stage": r[2], "deadline_id": r[0]} for r in still_open]
+        rows_of.close_open(conn, [r.id for r in still_open], status=status, now=now)
+    return [{"deadline": r.name, "stage": r.stage, "deadline_id": r.id} for r in still_open]
 
 
-def declaration(pathway: Pathway, stage_id: str | None, name: str) -> Any:
+def declaration(pathway: Pathway, stage_id: str | None, name: str) -> Deadline | None:
     """The definition of deadline NAME in stage STAGE_ID, or None."""
     if stage_id is None:
         return None
@@ -325,7 +330,7 @@ def declaration(pathway: Pathway, stage_id: str | None, name: str) -> Any:
     return next((d for d in stage.deadlines if d.id == name), None)
 
 
-@dataclass
+@dataclass(slots=True)
 class Leaving:
     """What a transition did to a plan's deadlines, for its trail event."""
 
@@ -353,24 +358,12 @@ def _long_date(day: dt.date) -> str:
     return f"{day.day} {day:%B %Y}"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Owed:
-    """A deadline a plan still owes (open or missed), as a transition settles it."""
-
-    id: int
-    name: str
-    stage: str
-    status: str
-    carried_from: str | None
-    due: dt.date
-
-
-def owed(conn: Any, plan_id: int) -> tuple[Owed, ...]:
+def owed(conn: StoreConnection, plan_id: int) -> tuple[Owed, ...]:
     """The deadlines PLAN_ID still owes, by id (read with the plan, settled by its transition)."""
-    return tuple(Owed(**row) for row in _s()["owed_of_plan"].records(conn, {"pid": plan_id}))
+    return rows_of.owed(conn, plan_id)
 
 
-def _policy(pathway: Pathway, row: Owed, dest_names: set[str]) -> tuple[Any, str]:
+def _policy(pathway: Pathway, row: Owed, dest_names: set[str]) -> tuple[Deadline | None, str]:
     decl = declaration(pathway, row.stage, row.name) or declaration(
         pathway, row.carried_from, row.name
     )
@@ -378,7 +371,7 @@ def _policy(pathway: Pathway, row: Owed, dest_names: set[str]) -> tuple[Any, str
     return decl, policy
 
 
-def _met_by(decl: Any) -> str | None:
+def _met_by(decl: Deadline | None) -> str | None:
     return decl.met_by if decl is not None else None
 
 
@@ -397,7 +390,7 @@ def owed_refusal(
         met_by = _met_by(decl)
         if met_by == trigger or met_by is None:
             continue
-        if policy == "refuse":
+        if policy == "refuse" and decl is not None:
             return (
                 f"plan {plan_id} still owes '{decl.title}' (due {_long_date(row.due)}); "
                 f"'{trigger}' would leave it behind. Fire '{met_by}' first."
@@ -406,7 +399,7 @@ def owed_refusal(
 
 
 def leave_deadlines(
-    conn: Any,
+    conn: StoreConnection,
     pathway: Pathway,
     *,
     plan_id: int,
@@ -428,7 +421,6 @@ def leave_deadlines(
     as before. Pending messages of deadlines met, superseded or left behind are cancelled with
     the reason.
     """
-    s = _s()
     leaving = source != dest
     out = Leaving([], [], [])
     if not owed:
@@ -465,14 +457,13 @@ def leave_deadlines(
             out.superseded.append(item)
         else:  # missed, and the plan has moved on: it stays missed, its messages are not owed
             cancel.append({"did": did, "why": f"the plan left stage '{source}' for '{dest}'"})
-    if cancel and pending_messages:
-        s["cancel_outbox_why"].executemany(conn, cancel)
-    if meet:
-        s["meet_owed"].executemany(conn, meet)
-    if supersede:
-        s["supersede"].executemany(conn, supersede)
-    if carry:
-        s["carry"].executemany(conn, carry)
+    rows_of.settle(
+        conn,
+        cancel=cancel if pending_messages else [],
+        meet=meet,
+        supersede=supersede,
+        carry=carry,
+    )
     return out
 
 
@@ -482,47 +473,43 @@ def met_by_pairs(pathway: Pathway, trigger: str) -> set[tuple[str, str]]:
 
 
 def refresh_plan(
-    conn: Any, pathway: Pathway, plan: PlanRef, stage_id: str, tl: Any, now: dt.datetime
+    conn: Connection,
+    pathway: Pathway,
+    plan: PlanRef,
+    stage_id: str,
+    tl: Timeline,
+    now: dt.datetime,
 ) -> list[dict[str, Any]]:
     """Re-resolve the open deadlines of a plan's stage after a meeting moved; renew their schedules.
 
     Returns the deadlines that changed, each with ``name``, ``before``, ``due`` and ``infeasible``.
     """
-    from sqlalchemy import select, update
-
-    from govpath.store.tables import deadlines as d
-
-    resolved = {rd.id: rd for rd in tl.stage(stage_id).deadlines}
-    rows = conn.execute(
-        select(d.c.id, d.c.name, d.c.due, d.c.carried_from).where(
-            d.c.plan_id == plan.id, d.c.stage == stage_id, d.c.status == "open"
-        )
-    ).all()
     from govpath.zone import local_date
 
+    resolved = {rd.id: rd for rd in tl.stage(stage_id).deadlines}
     today = local_date(now)  # the council's date, not UTC's
     changed = []
-    for row in rows:
+    for row in rows_of.open_in_stage(conn, plan.id, stage_id):
         rd = resolved.get(row.name)
         if rd is None and row.carried_from:  # carried on: counted as the stage that made it
             rd = next((x for x in tl.stage(row.carried_from).deadlines if x.id == row.name), None)
         if rd is None or rd.due is None:
             continue
         infeasible = bool(rd.infeasible) or rd.due < today
-        conn.execute(
-            update(d)
-            .where(d.c.id == row.id)
-            .values(
-                due=rd.due,
-                anchor_date=rd.anchor_date,
-                infeasible=infeasible,
-                updated_at=now,
-                meeting_id=rd.meeting.id if rd.meeting is not None else None,
-                schedule=encode_schedule(schedule(pathway, plan, rd, now)),
-            )
+        rows_of.rework(
+            conn,
+            row.id,
+            due=rd.due,
+            anchor_date=rd.anchor_date,
+            infeasible=infeasible,
+            meeting_id=rd.meeting.id if rd.meeting is not None else None,
+            schedule=encode_schedule(schedule(pathway, plan, rd, now)),
+            now=now,
         )
         # notices made from the old schedule
-        _cancel_messages(conn, [row.id], "its meeting moved; the deadline was worked out again")
+        rows_of.cancel_messages(
+            conn, [row.id], "its meeting moved; the deadline was worked out again"
+        )
         changed.append(
             {"name": row.name, "before": row.due, "due": rd.due, "infeasible": infeasible}
         )

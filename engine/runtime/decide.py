@@ -26,6 +26,7 @@ from govpath.runtime import guards, roles
 from govpath.runtime.snapshot import PlanView, Request, Snapshot, owner_scope
 
 if TYPE_CHECKING:
+    from govpath.calendars.meetings import Meeting
     from govpath.definition.compiler import CompiledPathway
     from govpath.definition.model import Pathway, Stage, Transition
 
@@ -207,7 +208,7 @@ class Checks:
         self.fields = {**view.plan.fields, **values} if values else view.plan.fields
         self.refusal: Refusal | None = None
         self.notice_info: dict[str, Any] = {}
-        self.gate: Any = None
+        self.gate: Meeting | None = None
 
     def _fail(self, code: str, message: str, **more: Any) -> bool:
         plan = self.view.plan
@@ -434,7 +435,7 @@ def decision_record(
     pathway: Pathway,
     t: Transition,
     fields: Mapping[str, Any],
-    gate: Any,
+    gate: Meeting | None,
     decision_date: dt.date,
     notice: Mapping[str, Any],
 ) -> dict[str, Any]:

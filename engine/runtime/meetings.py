@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from govpath.audit.acting import Acting, acting_json, process_default
@@ -10,26 +11,17 @@ from govpath.audit.chain import append_events
 from govpath.errors import NotFound
 from govpath.runtime import deadlines as dl
 from govpath.runtime.transition import local_today, plan_ref, translate_lock_errors
+from govpath.store import meetings as meetings_store
 from govpath.store.plans import load_plan, pathway_for
 
 if TYPE_CHECKING:
-    from sqlalchemy import Engine
+    from sqlalchemy import Connection, Engine
+
+    from govpath.calendars.timeline import Timeline
 
 
-def _not_found(conn: Any, body: str, date: dt.date) -> NotFound:
-    from sqlalchemy import select
-
-    from govpath.store.tables import meetings as m
-
-    near = conn.execute(
-        select(m.c.date, m.c.status)
-        .where(
-            m.c.body == body,
-            m.c.date >= date - dt.timedelta(days=90),
-            m.c.date <= date + dt.timedelta(days=90),
-        )
-        .order_by(m.c.date)
-    ).all()
+def _not_found(conn: Connection, body: str, date: dt.date) -> NotFound:
+    near = meetings_store.dates_near(conn, body, date, 90)
     if near:
         listed = ", ".join(
             r.date.isoformat() + ("" if r.status == "scheduled" else f" ({r.status})") for r in near
@@ -39,7 +31,7 @@ def _not_found(conn: Any, body: str, date: dt.date) -> NotFound:
             f"{body}'s meetings near that "
             f"date: {listed}."
         )
-    bodies = sorted(set(conn.execute(select(m.c.body)).scalars()))
+    bodies = meetings_store.bodies(conn)
     known = (
         f" Bodies with meetings: {', '.join(bodies)}."
         if bodies
@@ -89,41 +81,24 @@ def _move(
     acting: Acting | None,
     dry_run: bool,
 ) -> dict[str, Any]:
-    from sqlalchemy import select
-
-    from govpath.calendars.store import load_meetings
     from govpath.calendars.timeline import build_timeline
     from govpath.store.db import utcnow
-    from govpath.store.tables import deadlines as d
-    from govpath.store.tables import meetings as m
 
     now = now or utcnow()
     actor = actor.strip().lower() if actor else None
     with translate_lock_errors(), engine.begin() as conn:
-        row = conn.execute(
-            select(m)
-            .where(m.c.body == body, m.c.date == date, m.c.status != "cancelled")
-            .order_by(m.c.id)
-            .limit(1)
-        ).first()
-        if row is None:
+        row = meetings_store.live_meeting_on(conn, body, date)
+        if row is None or row.id is None:
             raise _not_found(conn, body, date)
         original = row.original_date or date
-        conn.execute(
-            m.update()
-            .where(m.c.id == row.id)
-            .values(date=new_date, status="moved", original_date=original, updated_at=now)
-        )
-        pairs = conn.execute(
-            select(d.c.plan_id, d.c.stage)
-            .where(d.c.meeting_id == row.id, d.c.status == "open")
-            .distinct()
-            .order_by(d.c.plan_id)
-        ).all()
-        meetings = load_meetings(conn)
-        timelines: dict[str, Any] = {}
-        updated, changed_all, infeasible = [], [], []
-        events: list[dict[str, Any]] = []
+        meetings_store.move(conn, row.id, new_date=new_date, original=original, now=now)
+        pairs = meetings_store.tied_stages(conn, row.id)
+        meetings = meetings_store.load_meetings(conn)
+        timelines: dict[str, Timeline] = {}
+        updated: list[int] = []
+        changed_all: list[dict[str, Any]] = []
+        infeasible: list[dict[str, Any]] = []
+        events: list[Mapping[str, Any]] = []
         # each plan's event, then the meeting's own: the same kind, people and dates
         moved = {
             "kind": "meeting_moved",
@@ -137,7 +112,8 @@ def _move(
             "to": new_date.isoformat(),
             "acting": acting_json(acting, actor),
         }
-        for pid, stage in pairs:
+        for pair in pairs:
+            pid, stage = pair.plan_id, pair.stage
             plan = load_plan(conn, pid)
             if plan.closed_at is not None:
                 continue

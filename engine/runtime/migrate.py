@@ -10,7 +10,8 @@ from govpath.audit.chain import append_event
 from govpath.errors import BadInput, Conflict, NotFound, Refused
 from govpath.runtime import deadlines as dl
 from govpath.runtime.transition import local_today, plan_ref, translate_lock_errors
-from govpath.store.plans import load_plan, pathway_for, repin_plan
+from govpath.store import pathways
+from govpath.store.plans import PlanRow, load_plan, pathway_for, repin_plan
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -31,27 +32,20 @@ def migrate_plans(
     migration, and the refusal is recorded on each such plan. Open deadlines of the old stage are
     cancelled and the new stage's deadlines created. Returns ``{version, plans: [{id, from, to}]}``.
     """
-    from sqlalchemy import select
-
     from govpath.store.db import utcnow
-    from govpath.store.tables import pathway_versions as pv
 
     now = now or utcnow()
     actor = actor.strip().lower() if actor else None
     if not plan_ids:
         raise BadInput("name at least one plan to migrate.")
-    refusals: list[tuple[Any, str]] = []
+    refusals: list[tuple[PlanRow, str]] = []
     moved: list[dict[str, Any]] = []
     events: list[dict[str, Any]] = []
     try:
         with translate_lock_errors(), engine.begin() as conn:
             for pid in plan_ids:
                 plan = load_plan(conn, pid)
-                target = conn.execute(
-                    select(pv.c.id, pv.c.content_hash).where(
-                        pv.c.pathway_id == plan.pathway_id, pv.c.version == to_version
-                    )
-                ).first()
+                target = pathways.numbered(conn, plan.pathway_id, to_version)
                 if target is None:
                     raise NotFound(
                         f"pathway '{plan.pathway_id}' has no published version {to_version}."

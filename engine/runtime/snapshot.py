@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from govpath.calendars.timeline import Timeline
     from govpath.definition.compiler import CompiledPathway
     from govpath.definition.model import Pathway
+    from govpath.store.prepared import StoreConnection
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -108,7 +109,7 @@ def needs_timeline(compiled: CompiledPathway, state: str, trigger: str) -> bool:
     return found
 
 
-def _view(conn: Any, plan: PlanRow, trigger: str, today: dt.date) -> PlanView:
+def _view(conn: StoreConnection, plan: PlanRow, trigger: str, today: dt.date) -> PlanView:
     pathway, compiled = pathway_for(conn, plan.content_hash)
     tl = None
     if needs_timeline(compiled, plan.state, trigger):
@@ -119,7 +120,7 @@ def _view(conn: Any, plan: PlanRow, trigger: str, today: dt.date) -> PlanView:
 
 
 def load_snapshot(
-    conn: Any, *, plan_id: int, trigger: str, actor: str, now: dt.datetime
+    conn: StoreConnection, *, plan_id: int, trigger: str, actor: str, now: dt.datetime
 ) -> Snapshot:
     """Read what deciding TRIGGER on PLAN_ID as ACTOR at NOW needs, in CONN's transaction
     (NotFound for an unknown plan)."""

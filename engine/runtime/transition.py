@@ -23,6 +23,7 @@ of the cycle that does not already have them (see :func:`govpath.runtime.decide.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -47,6 +48,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
     from govpath.definition.model import Pathway
+    from govpath.store.prepared import StoreConnection
 
 
 def local_today(pathway: Pathway, now: dt.datetime) -> dt.date:
@@ -54,7 +56,7 @@ def local_today(pathway: Pathway, now: dt.datetime) -> dt.date:
 
 
 def write(
-    conn: Any,
+    conn: StoreConnection,
     decision: Decision,
     trigger: str,
     actor: str,
@@ -113,7 +115,7 @@ def write(
                 decision_record=dt.date.fromisoformat(record_day) if record_day else None,
             )
     # one event per plan moved: the deadlines it met are part of it, as the content it set is
-    events = [
+    events: list[Mapping[str, Any]] = [
         {
             "kind": "transition",
             "at": now,
@@ -165,11 +167,11 @@ def plan_ref(pathway: Pathway, plan: PlanRow, owner_role: str | None = None) -> 
     """What deadline writing needs: the plan's owner, owner role (worked out from PATHWAY unless
     the caller has it) and the owner's manager."""
     own = owner_role or roles.owner_role(pathway, plan.subject)
-    return dl.PlanRef(plan.id, plan.owner, own, plan.owner_manager)
+    return dl.PlanRef(id=plan.id, owner=plan.owner, owner_role=own, manager=plan.owner_manager)
 
 
 def record_refusal(
-    conn: Any,
+    conn: HotConnection,
     plan: PlanRow,
     actor: str,
     raw: dict[str, str],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -42,6 +43,11 @@ class ProcessCache:
         # recent values (``prepared.py``). Never stale: a type's conversion for a dialect is fixed;
         # the memo inside holds values, not rows, and empties itself past 512.
         self.time_processors: dict[tuple[type, str], Callable[[Any], Any] | None] = {}
+        # --- runtime ---
+        # reminder time -> its UTC ISO text, as a deadline's schedule stores it (a timeline's
+        # reminder times recur for every plan). Never stale: a moment's UTC text does not change.
+        # Bounded: cleared when it holds more than 1024.
+        self.reminder_texts: dict[dt.datetime, str] = {}
 
     def timeline(self, key: tuple[str, int, Any, Any]) -> Timeline | None:
         return self.timelines.get(key)
@@ -50,6 +56,7 @@ class ProcessCache:
         with self.lock:
             if len(self.timelines) > 256:
                 self.timelines.clear()
+            self.reminder_texts.clear()
             self.timelines[key] = built
 
     def clear(self) -> None:
@@ -59,6 +66,7 @@ class ProcessCache:
             self.timelines.clear()
             self.compiled.clear()
             self.time_processors.clear()
+            self.reminder_texts.clear()
 
 
 CACHE = ProcessCache()

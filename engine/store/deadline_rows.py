@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-_stmts: dict[str, Any] = {}  # built once (constant Core statements; compiled per dialect)
+if TYPE_CHECKING:
+    from sqlalchemy import Select
 
+    from govpath.store.prepared import Prepared
 
 _DEADLINE_COLUMNS = (
     "plan_id",
@@ -26,10 +30,28 @@ _DEADLINE_COLUMNS = (
 )
 
 
-def statements() -> dict[str, Any]:
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DeadlineStatements:
+    """The statements, by name: all but ``revision`` run prepared on the driver's cursor."""
+
+    revision: Select[tuple[int]]
+    insert_deadline: Prepared
+    owed_of_plan: Prepared
+    meet_owed: Prepared
+    supersede: Prepared
+    carry: Prepared
+    cancel_outbox_why: Prepared
+    open_of_plan: Prepared
+    meet: Prepared
+    meet_stage: Prepared
+    cancel_outbox_stage: Prepared
+    cancel_notices: Prepared
+    cancel_outbox: Prepared
+
+
+@functools.cache  # constant statements, built on first use (SQLAlchemy is imported lazily)
+def statements() -> DeadlineStatements:
     """The statements, built once; those of the transition path run prepared on the raw cursor."""
-    if _stmts:
-        return _stmts
     from sqlalchemy import bindparam, insert, null, select, update
 
     from govpath.store.prepared import Prepared
@@ -39,10 +61,10 @@ def statements() -> dict[str, Any]:
     # One row per statement, by key (``deadline_id = ?``), run with executemany: an ``IN (…)`` list
     # beside ``status = ?`` made SQLite (no ANALYZE statistics) pick the status index and scan
     # every scheduled notice / open deadline of every plan, slower as the tables grow.
-    built = {
-        "revision": select(calendar_revision.c.revision).where(calendar_revision.c.id == 1),
-        "insert_deadline": Prepared(insert(d).values({c: bindparam(c) for c in _DEADLINE_COLUMNS})),
-        "owed_of_plan": Prepared(
+    built = DeadlineStatements(
+        revision=select(calendar_revision.c.revision).where(calendar_revision.c.id == 1),
+        insert_deadline=Prepared(insert(d).values({c: bindparam(c) for c in _DEADLINE_COLUMNS})),
+        owed_of_plan=Prepared(
             select(d.c.id, d.c.name, d.c.stage, d.c.status, d.c.carried_from, d.c.due)
             .where(
                 d.c.plan_id == bindparam("pid"),
@@ -51,7 +73,7 @@ def statements() -> dict[str, Any]:
             .order_by(d.c.id)
         ),
         # met by its own act: an open deadline met on time or early, a missed one met late
-        "meet_owed": Prepared(
+        meet_owed=Prepared(
             update(d)
             .where(
                 d.c.id == bindparam("did"),
@@ -61,13 +83,13 @@ def statements() -> dict[str, Any]:
                 status="met", met_at=bindparam("now"), updated_at=bindparam("now"), schedule=null()
             )
         ),
-        "supersede": Prepared(
+        supersede=Prepared(
             update(d)
             .where(d.c.id == bindparam("did"), d.c.status == "open")
             .values(status="superseded", updated_at=bindparam("now"), schedule=null())
         ),
         # the same row goes on with the plan: its schedule and messages stay
-        "carry": Prepared(
+        carry=Prepared(
             update(d)
             .where(d.c.id == bindparam("did"))
             .values(
@@ -76,19 +98,19 @@ def statements() -> dict[str, Any]:
                 updated_at=bindparam("now"),
             )
         ),
-        "cancel_outbox_why": Prepared(
+        cancel_outbox_why=Prepared(
             update(outbox)
             .where(outbox.c.deadline_id == bindparam("did"), outbox.c.status == "pending")
             .values(status="cancelled", cancel_reason=bindparam("why"))
         ),
-        "open_of_plan": Prepared(
+        open_of_plan=Prepared(
             select(d.c.id, d.c.name, d.c.stage, d.c.status).where(
                 d.c.plan_id == bindparam("pid"),
                 # constants as bound values: a plain tuple would be a post-compile list
                 d.c.status.in_([bindparam("s_open", "open"), bindparam("s_missed", "missed")]),
             )
         ),
-        "meet": Prepared(
+        meet=Prepared(
             update(d)
             .where(d.c.id == bindparam("did"), d.c.status == "open")
             .values(
@@ -100,7 +122,7 @@ def statements() -> dict[str, Any]:
         ),
         # leaving a stage (the common case): its open deadlines met in one statement, and the
         # pending messages of its deadlines (open or missed) cancelled in another
-        "meet_stage": Prepared(
+        meet_stage=Prepared(
             update(d)
             .where(
                 d.c.plan_id == bindparam("pid"),
@@ -115,7 +137,7 @@ def statements() -> dict[str, Any]:
             )
             .returning(d.c.id, d.c.name)
         ),
-        "cancel_outbox_stage": Prepared(
+        cancel_outbox_stage=Prepared(
             update(outbox)
             .where(
                 outbox.c.plan_id == bindparam("pid"),
@@ -128,16 +150,15 @@ def statements() -> dict[str, Any]:
             )
             .values(status="cancelled", cancel_reason="the plan left the deadline's stage")
         ),
-        "cancel_notices": Prepared(
+        cancel_notices=Prepared(
             update(notices)
             .where(notices.c.deadline_id == bindparam("did"), notices.c.status == "scheduled")
             .values(status="cancelled")
         ),
-        "cancel_outbox": Prepared(
+        cancel_outbox=Prepared(
             update(outbox)
             .where(outbox.c.deadline_id == bindparam("did"), outbox.c.status == "pending")
             .values(status="cancelled", cancel_reason=bindparam("why"))
         ),
-    }
-    _stmts.update(built)
-    return _stmts
+    )
+    return built

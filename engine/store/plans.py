@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -12,18 +14,31 @@ from govpath.errors import NotFound
 from govpath.store.cache import CACHE
 
 if TYPE_CHECKING:
+    from sqlalchemy import Connection, Select
+
     from govpath.definition.compiler import CompiledPathway
     from govpath.definition.model import Pathway
+    from govpath.store.prepared import Prepared, StoreConnection
 
-_stmts: dict[str, Any] = {}  # built once (constant Core statements; compiled per dialect)
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PlanStatements:
+    """The statements, by name: those of the hot path run prepared on the driver's cursor."""
+
+    plan: Prepared
+    plan_actor: Prepared
+    advance: Prepared
+    plan_version: Prepared
+    definition: Select[tuple[str]]
+    reports_to: Select[tuple[str | None]]
 
 
-def stmts() -> dict[str, Any]:
-    """The runtime's statements, built once; SQLAlchemy compiles each once and caches it."""
-    if _stmts:
-        return _stmts
+@functools.cache  # constant statements, built on first use (SQLAlchemy is imported lazily)
+def stmts() -> PlanStatements:
+    """The runtime's statements, built once; each compiled once per dialect."""
     from sqlalchemy import bindparam, exists, select, update
 
+    from govpath.store.prepared import Prepared
     from govpath.store.tables import (
         actor_roles,
         actors,
@@ -62,37 +77,35 @@ def stmts() -> dict[str, Any]:
         actors, actors.c.email == p.c.owner
     )
     who = actors.alias("who")
-    built: dict[str, Any] = {
-        "plan": select(*plan_columns).select_from(plan_from).where(p.c.id == bindparam("id")),
-        # the plan and the acting person with their roles in one round trip: one row per role
-        "plan_actor": select(
-            *plan_columns, who.c.email, who.c.name, who.c.reports_to, actor_roles.c.role
-        )
-        .select_from(
-            plan_from.outerjoin(who, who.c.email == bindparam("actor")).outerjoin(
-                actor_roles, actor_roles.c.actor_id == who.c.id
-            )
-        )
-        .where(p.c.id == bindparam("id")),
-        "definition": select(pv.c.definition).where(pv.c.content_hash == bindparam("hash")),
-        "advance": update(p)
-        .where(p.c.id == bindparam("pid"), p.c.version == bindparam("expected"))
-        .values(
-            state=bindparam("new_state"),
-            fields=bindparam("new_fields"),
-            version=bindparam("new_version"),
-            updated_at=bindparam("now"),
-            closed_at=bindparam("closed"),
+    return PlanStatements(
+        plan=Prepared(
+            select(*plan_columns).select_from(plan_from).where(p.c.id == bindparam("id"))
         ),
-        "plan_version": select(p.c.version).where(p.c.id == bindparam("id")),
-        "reports_to": select(actors.c.reports_to).where(actors.c.email == bindparam("email")),
-    }
-    from govpath.store.prepared import Prepared
-
-    for name in ("plan", "plan_actor", "advance", "plan_version"):  # the hot path: compiled once
-        built[name] = Prepared(built[name])
-    _stmts.update(built)
-    return _stmts
+        # the plan and the acting person with their roles in one round trip: one row per role
+        plan_actor=Prepared(
+            select(*plan_columns, who.c.email, who.c.name, who.c.reports_to, actor_roles.c.role)
+            .select_from(
+                plan_from.outerjoin(who, who.c.email == bindparam("actor")).outerjoin(
+                    actor_roles, actor_roles.c.actor_id == who.c.id
+                )
+            )
+            .where(p.c.id == bindparam("id"))
+        ),
+        definition=select(pv.c.definition).where(pv.c.content_hash == bindparam("hash")),
+        advance=Prepared(
+            update(p)
+            .where(p.c.id == bindparam("pid"), p.c.version == bindparam("expected"))
+            .values(
+                state=bindparam("new_state"),
+                fields=bindparam("new_fields"),
+                version=bindparam("new_version"),
+                updated_at=bindparam("now"),
+                closed_at=bindparam("closed"),
+            )
+        ),
+        plan_version=Prepared(select(p.c.version).where(p.c.id == bindparam("id"))),
+        reports_to=select(actors.c.reports_to).where(actors.c.email == bindparam("email")),
+    )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -130,7 +143,7 @@ def _not_found(plan_id: int) -> NotFound:
     return NotFound(f"There is no plan {plan_id}; `govpath plan list` shows the plans there are.")
 
 
-def _plan(row: dict[str, Any]) -> PlanRow:
+def _plan(row: Mapping[str, Any]) -> PlanRow:
     """A PlanRow from a ``plan`` / ``plan_actor`` record, by column name."""
     return PlanRow(
         id=row["id"],
@@ -151,17 +164,19 @@ def _plan(row: dict[str, Any]) -> PlanRow:
     )
 
 
-def load_plan(conn: Any, plan_id: int) -> PlanRow:
+def load_plan(conn: StoreConnection, plan_id: int) -> PlanRow:
     """The plan, or NotFound."""
-    found = stmts()["plan"].first(conn, {"id": plan_id})
+    found = stmts().plan.first(conn, {"id": plan_id})
     if found is None:
         raise _not_found(plan_id)
     return _plan(found)
 
 
-def load_plan_actor(conn: Any, plan_id: int, email: str) -> tuple[PlanRow, Actor | None]:
+def load_plan_actor(
+    conn: StoreConnection, plan_id: int, email: str
+) -> tuple[PlanRow, Actor | None]:
     """The plan (or NotFound) and the actor with that e-mail and their roles (None if unknown)."""
-    rows = stmts()["plan_actor"].records(conn, {"id": plan_id, "actor": email.strip().lower()})
+    rows = stmts().plan_actor.records(conn, {"id": plan_id, "actor": email.strip().lower()})
     if not rows:
         raise _not_found(plan_id)
     first = rows[0]
@@ -177,7 +192,7 @@ def load_plan_actor(conn: Any, plan_id: int, email: str) -> tuple[PlanRow, Actor
 
 
 def advance_plan(
-    conn: Any,
+    conn: StoreConnection,
     plan: PlanRow,
     *,
     state: str,
@@ -186,7 +201,7 @@ def advance_plan(
     closed: dt.datetime | None,
 ) -> bool:
     """Move PLAN to STATE with FIELDS if it is still at the version read (False: it moved)."""
-    changed = stmts()["advance"].rowcount(
+    changed = stmts().advance.rowcount(
         conn,
         {
             "pid": plan.id,
@@ -202,7 +217,7 @@ def advance_plan(
 
 
 def repin_plan(
-    conn: Any, plan: PlanRow, *, pathway_version_id: int, state: str, now: dt.datetime
+    conn: Connection, plan: PlanRow, *, pathway_version_id: int, state: str, now: dt.datetime
 ) -> bool:
     """Pin PLAN to another version of its pathway in STATE, if it is still at the version read
     (False: it moved). The migration's write; the plan's content goes with it unchanged."""
@@ -224,13 +239,13 @@ def repin_plan(
     return bool(result.rowcount == 1)
 
 
-def plan_version(conn: Any, plan_id: int) -> int | None:
+def plan_version(conn: StoreConnection, plan_id: int) -> int | None:
     """The plan's version now (None: no such plan)."""
-    found = stmts()["plan_version"].first(conn, {"id": plan_id})
+    found = stmts().plan_version.first(conn, {"id": plan_id})
     return None if found is None else int(found["version"])
 
 
-def pathway_for(conn: Any, content_hash: str) -> tuple[Pathway, CompiledPathway]:
+def pathway_for(conn: StoreConnection, content_hash: str) -> tuple[Pathway, CompiledPathway]:
     """The published definition with that content hash and its compiled machine (cached)."""
     found = CACHE.definitions.get(content_hash)
     if found is not None:
@@ -238,19 +253,19 @@ def pathway_for(conn: Any, content_hash: str) -> tuple[Pathway, CompiledPathway]
     from govpath.definition.compiler import compile_pathway
     from govpath.definition.model import Pathway
 
-    text = conn.execute(stmts()["definition"], {"hash": content_hash}).scalar_one()
+    text = conn.execute(stmts().definition, {"hash": content_hash}).scalar_one()
     pathway = Pathway.model_validate(json.loads(text))
     compiled = compile_pathway(pathway)
     with CACHE.lock:
         return CACHE.definitions.setdefault(content_hash, (pathway, compiled))
 
 
-def reports_chain(conn: Any, email: str, limit: int = 12) -> list[str]:
+def reports_chain(conn: StoreConnection, email: str, limit: int = 12) -> list[str]:
     """The people EMAIL reports to, nearest first (following ``reports_to``)."""
     chain: list[str] = []
     current = email
     for _ in range(limit):
-        nxt = conn.execute(stmts()["reports_to"], {"email": current}).scalar()
+        nxt: str | None = conn.execute(stmts().reports_to, {"email": current}).scalar()
         if not nxt or nxt in chain or nxt == email:
             break
         chain.append(nxt)
@@ -266,13 +281,13 @@ def dump_fields(fields: dict[str, Any]) -> str:
     return _fields_json(fields)
 
 
-def cycle(conn: Any, plan: PlanRow, trigger: str) -> list[int]:
+def cycle(conn: StoreConnection, plan: PlanRow, trigger: str) -> list[int]:
     """The open plans of PLAN's pathway and year that have not fired TRIGGER yet, by id."""
     from sqlalchemy import select
 
     from govpath.store.tables import audit_events, pathway_versions, plans
 
-    rows = (
+    rows: list[int] = list(
         conn.execute(
             select(plans.c.id)
             .select_from(
@@ -284,9 +299,7 @@ def cycle(conn: Any, plan: PlanRow, trigger: str) -> list[int]:
                 plans.c.closed_at.is_(None),
             )
             .order_by(plans.c.id)
-        )
-        .scalars()
-        .all()
+        ).scalars()
     )
     if not rows:
         return []
@@ -300,3 +313,34 @@ def cycle(conn: Any, plan: PlanRow, trigger: str) -> list[int]:
         ).scalars()
     )
     return [pid for pid in rows if pid not in done]
+
+
+def insert_plan(
+    conn: Connection,
+    *,
+    pathway_version_id: int,
+    pathway_id: str,
+    subject: str,
+    owner: str,
+    state: str,
+    now: dt.datetime,
+) -> int:
+    """A new plan, at version 1 with no content, in STATE; returns its id."""
+    from govpath.store.tables import plans
+
+    key = conn.execute(
+        plans.insert().values(
+            pathway_version_id=pathway_version_id,
+            pathway_id=pathway_id,
+            subject=subject,
+            owner=owner,
+            state=state,
+            fields="{}",
+            version=1,
+            created_at=now,
+            updated_at=now,
+            closed_at=None,
+        )
+    ).inserted_primary_key
+    assert key is not None
+    return int(key[0])
