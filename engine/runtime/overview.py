@@ -119,3 +119,19 @@ def overview(
         elif line.next_deadline and line.next_deadline["working_days"] <= AMBER_DAYS:
             line.rag = "amber"
     return [lines[i] for i in page], total
+
+
+def pathway_stages(engine: Engine) -> dict[str, list[tuple[str, str]]]:
+    """Each published pathway's stages (id, title), from its newest version."""
+    out: dict[str, list[tuple[str, str]]] = {}
+    with engine.connect() as conn:
+        for version in store.versions_by_pathway(conn):
+            pw, _c = pathway_for(conn, version.content_hash)
+            out[version.pathway_id] = [(s.id, s.title) for s in pw.stages]
+    return out
+
+
+def plan_owners(engine: Engine) -> list[str]:
+    """Everyone who owns a plan, in order (the dashboard's choice of owner)."""
+    with engine.connect() as conn:
+        return store.plan_owners(conn)

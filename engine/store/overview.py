@@ -10,6 +10,7 @@ from sqlalchemy import ColumnElement, Connection, FromClause, and_, func, or_, s
 
 from govpath.store.tables import deadlines as d
 from govpath.store.tables import meetings as m
+from govpath.store.tables import pathway_versions as pv
 from govpath.store.tables import plans as p
 
 
@@ -118,3 +119,27 @@ def deadlines_of(conn: Connection, plan_ids: Sequence[int]) -> list[DeadlineAtGl
         .order_by(d.c.plan_id, d.c.due, d.c.id)
     ).all()
     return [DeadlineAtGlance(**r._mapping) for r in rows]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class VersionOfPathway:
+    """A published version of a pathway, for the dashboard's choice of pathway and stage."""
+
+    pathway_id: str
+    version: int
+    content_hash: str
+
+
+def versions_by_pathway(conn: Connection) -> list[VersionOfPathway]:
+    """Every published version, by pathway and then version (so the newest of each comes last)."""
+    rows = conn.execute(
+        select(pv.c.pathway_id, pv.c.version, pv.c.content_hash).order_by(
+            pv.c.pathway_id, pv.c.version
+        )
+    ).all()
+    return [VersionOfPathway(**r._mapping) for r in rows]
+
+
+def plan_owners(conn: Connection) -> list[str]:
+    """Everyone who owns a plan, once each, in order."""
+    return list(conn.execute(select(p.c.owner).distinct().order_by(p.c.owner)).scalars())
