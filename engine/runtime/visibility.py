@@ -92,9 +92,9 @@ def _units(pathway: Pathway) -> list[PlanUnit]:
 def reports_under(engine: Engine, email: str) -> set[str]:
     """Everyone who reports to EMAIL, directly or through others."""
     with engine.connect() as conn:
-        pairs = store.managers(conn)
+        manager_of = store.managers(conn)
     under: dict[str, list[str]] = {}
-    for person, manager in pairs.items():
+    for person, manager in manager_of.items():
         under.setdefault(manager, []).append(person)
     found: set[str] = set()
     todo = [email]

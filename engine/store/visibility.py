@@ -53,8 +53,8 @@ def published_versions(conn: Connection, ids: Collection[int] | None = None) -> 
 def open_plans_for(
     conn: Connection, owners: Collection[str], states: Mapping[int, Collection[str]], limit: int
 ) -> list[int]:
-    """The open plans owned by one of OWNERS or standing, in their version's id, in one of
-    STATES; newest first, at most LIMIT."""
+    """The open plans owned by one of OWNERS, or of a version named in STATES at one of that
+    version's stages there; newest first, at most LIMIT."""
     clauses: list[ColumnElement[bool]] = [p.c.owner.in_(sorted(owners))]
     for vid, names in states.items():
         clauses.append(and_(p.c.pathway_version_id == vid, p.c.state.in_(sorted(names))))
