@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from govpath.audit.chain import append_event
 from govpath.audit.trail_query import acting
 from govpath.errors import Refused
+from govpath.store.visibility import roles_held
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -22,17 +23,8 @@ TRAIL_READERS = ("auditor", "democratic_services", "policy_team")
 
 def roles_of(engine: Engine, email: str) -> set[str]:
     """The roles a registered person holds (empty for anyone unknown)."""
-    from sqlalchemy import select
-
-    from govpath.store.tables import actor_roles, actors
-
     with engine.connect() as conn:
-        rows = conn.execute(
-            select(actor_roles.c.role)
-            .join(actors, actors.c.id == actor_roles.c.actor_id)
-            .where(actors.c.email == email.strip().lower())
-        ).scalars()
-        return set(rows)
+        return roles_held(conn, email.strip().lower())
 
 
 def can_read_trail(engine: Engine, email: str) -> bool:

@@ -10,7 +10,9 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from govpath.store import overview as store
 from govpath.store.plans import pathway_for
+from govpath.store.visibility import published_versions
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -62,84 +64,26 @@ def overview(
     offset: int = 0,
 ) -> tuple[list[PlanLine], int]:
     """The plans chosen (by IDS, or by the filters), one page of them, and how many in all."""
-    from sqlalchemy import and_, func, or_, select
-
-    from govpath.store.tables import deadlines as d
-    from govpath.store.tables import meetings as m
-    from govpath.store.tables import pathway_versions as pv
-    from govpath.store.tables import plans as p
-
-    late = (
-        select(d.c.plan_id, func.count().label("n"))
-        .where(or_(d.c.status == "missed", and_(d.c.status == "open", d.c.due < today)))
-        .group_by(d.c.plan_id)
-        .subquery()
-    )
-    where = []
-    if ids is not None:
-        where.append(p.c.id.in_(ids or [-1]))
-    if pathway:
-        where.append(p.c.pathway_id == pathway)
-    if state:
-        where.append(p.c.state == state)
-    if owner:
-        where.append(p.c.owner == owner.strip().lower())
-    if not include_closed:
-        where.append(p.c.closed_at.is_(None))
-    base = p
-    if overdue_only:  # only then: the count of late deadlines is worked out over every plan
-        base = base.join(late, late.c.plan_id == p.c.id)
-        where.append(late.c.n > 0)
     with engine.connect() as conn:
-        total = conn.execute(select(func.count()).select_from(base).where(*where)).scalar_one()
-        rows = conn.execute(
-            select(
-                p.c.id,
-                p.c.pathway_id,
-                p.c.subject,
-                p.c.owner,
-                p.c.state,
-                p.c.closed_at,
-                p.c.pathway_version_id,
-            )
-            .select_from(base)
-            .where(*where)
-            .order_by(p.c.id)
-            .limit(limit)
-            .offset(offset)
-        ).all()
+        rows, total = store.plans_page(
+            conn,
+            today,
+            ids=ids,
+            pathway=pathway,
+            state=state,
+            owner=owner.strip().lower() if owner else owner,
+            overdue_only=overdue_only,
+            include_closed=include_closed,
+            limit=limit,
+            offset=offset,
+        )
         page = [r.id for r in rows]
-        dls = (
-            conn.execute(
-                select(
-                    d.c.plan_id,
-                    d.c.name,
-                    d.c.title,
-                    d.c.due,
-                    d.c.status,
-                    m.c.body,
-                    m.c.title.label("meeting_title"),
-                    m.c.date.label("meeting_date"),
-                )
-                .select_from(d.outerjoin(m, m.c.id == d.c.meeting_id))
-                # by plan only: with the status beside it SQLite picks the status index and
-                # walks every open deadline of every plan; the few others are skipped below
-                .where(d.c.plan_id.in_(page))
-                .order_by(d.c.plan_id, d.c.due, d.c.id)
-            ).all()
-            if page
-            else []
-        )
+        dls = store.deadlines_of(conn, page)
         versions = {r.pathway_version_id for r in rows}
-        hashes = dict(
-            conn.execute(
-                select(pv.c.id, pv.c.content_hash).where(pv.c.id.in_(versions or {-1}))
-            ).all()
-        )
         titles: dict[int, dict[str, str]] = {}
-        for vid, digest in hashes.items():
-            pw, _c = pathway_for(conn, digest)
-            titles[vid] = {s.id: s.title for s in pw.stages}
+        for version in published_versions(conn, versions):
+            pw, _c = pathway_for(conn, version.content_hash)
+            titles[version.id] = {s.id: s.title for s in pw.stages}
     lines = {
         r.id: PlanLine(
             id=r.id,
@@ -156,14 +100,14 @@ def overview(
         if r.status not in ("open", "missed"):
             continue
         line = lines[r.plan_id]
-        item = {"name": r.name, "title": r.title, "date": r.due.isoformat()}
+        item: dict[str, Any] = {"name": r.name, "title": r.title, "date": r.due.isoformat()}
         if r.status == "missed" or r.due < today:
             line.overdue.append(item)
         elif line.next_deadline is None:
             item["working_days"] = working_days_until(today, r.due)
             item["meeting"] = (
                 {"body": r.body, "title": r.meeting_title, "date": r.meeting_date.isoformat()}
-                if r.body
+                if r.body and r.meeting_date
                 else None
             )
             line.next_deadline = item
@@ -175,3 +119,19 @@ def overview(
         elif line.next_deadline and line.next_deadline["working_days"] <= AMBER_DAYS:
             line.rag = "amber"
     return [lines[i] for i in page], total
+
+
+def pathway_stages(engine: Engine) -> dict[str, list[tuple[str, str]]]:
+    """Each published pathway's stages (id, title), from its newest version."""
+    out: dict[str, list[tuple[str, str]]] = {}
+    with engine.connect() as conn:
+        for version in store.versions_by_pathway(conn):
+            pw, _c = pathway_for(conn, version.content_hash)
+            out[version.pathway_id] = [(s.id, s.title) for s in pw.stages]
+    return out
+
+
+def plan_owners(engine: Engine) -> list[str]:
+    """Everyone who owns a plan, in order (the dashboard's choice of owner)."""
+    with engine.connect() as conn:
+        return store.plan_owners(conn)

@@ -23,9 +23,11 @@ from typing import TYPE_CHECKING, Any
 from govpath.audit.chain import append_event
 from govpath.audit.trail_query import acting
 from govpath.errors import BadInput, NotFound, Refused
+from govpath.store import access_tokens as store
+from govpath.store.visibility import person_registered
 
 if TYPE_CHECKING:
-    from sqlalchemy import Engine
+    from sqlalchemy import Connection, Engine
 
 PREFIX = "gpat_"
 SCOPES = {"read": "read", "act": "read and act"}
@@ -42,7 +44,7 @@ class OutOfScope(Refused):
     """The token is valid but its scope does not allow this (HTTP 403): nothing was done."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TokenIdentity:
     """Who a valid token acts for, and how far."""
 
@@ -54,7 +56,7 @@ class TokenIdentity:
         return self.scope == "act"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CreatedToken:
     """A new token: ``secret`` is shown to the person once and never again."""
 
@@ -82,12 +84,8 @@ def _now(now: dt.datetime | None) -> dt.datetime:
     return now or utcnow()
 
 
-def _known_actor(conn: Any, email: str) -> None:
-    from sqlalchemy import select
-
-    from govpath.store.tables import actors
-
-    if conn.execute(select(actors.c.id).where(actors.c.email == email)).first() is None:
+def _known_actor(conn: Connection, email: str) -> None:
+    if not person_registered(conn, email):
         raise NotFound(f"no person with the e-mail {email} is registered.")
 
 
@@ -101,8 +99,6 @@ def create_token(
     channel: str = "web",
 ) -> CreatedToken:
     """A new token for ACTOR valid for DAYS days; the trail records it (not its secret)."""
-    from govpath.store.tables import access_tokens as t
-
     now = _now(now)
     actor = actor.strip().lower()
     name = " ".join((name or "").split())
@@ -118,17 +114,16 @@ def create_token(
     expires = now + dt.timedelta(days=int(days))
     with engine.begin() as conn:
         _known_actor(conn, actor)
-        token_id = conn.execute(
-            t.insert().values(
-                actor=actor,
-                name=name,
-                token_hash=token_hash(secret),
-                prefix=secret[:12],
-                scope=scope,
-                created_at=now,
-                expires_at=expires,
-            )
-        ).inserted_primary_key[0]
+        token_id = store.insert_token(
+            conn,
+            actor=actor,
+            name=name,
+            token_hash=token_hash(secret),
+            prefix=secret[:12],
+            scope=scope,
+            created_at=now,
+            expires_at=expires,
+        )
         append_event(
             conn,
             kind="token_created",
@@ -142,35 +137,31 @@ def create_token(
                 "acting": acting(channel, actor),
             },
         )
-    return CreatedToken(int(token_id), name, scope, secret[:12], expires, secret)
+    return CreatedToken(token_id, name, scope, secret[:12], expires, secret)
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    return value.isoformat() if value else None
 
 
 def list_tokens(engine: Engine, actor: str, now: dt.datetime | None = None) -> list[dict[str, Any]]:
     """ACTOR's tokens, newest first, each with its ``status``: active, expired or revoked."""
-    from sqlalchemy import select
-
-    from govpath.store.db import as_utc
-    from govpath.store.tables import access_tokens as t
-
     now = _now(now)
     with engine.connect() as conn:
-        rows = conn.execute(
-            select(t).where(t.c.actor == actor.strip().lower()).order_by(t.c.id.desc())
-        ).all()
+        rows = store.tokens_of(conn, actor.strip().lower())
     out = []
     for r in rows:
-        expires = as_utc(r.expires_at)
-        status = "revoked" if r.revoked_at else ("expired" if expires <= now else "active")
+        status = "revoked" if r.revoked_at else ("expired" if r.expires_at <= now else "active")
         out.append(
             {
                 "id": r.id,
                 "name": r.name,
                 "prefix": r.prefix,
                 "scope": r.scope,
-                "created_at": as_utc(r.created_at).isoformat(),
-                "expires_at": expires.isoformat(),
-                "revoked_at": as_utc(r.revoked_at).isoformat() if r.revoked_at else None,
-                "last_used_at": as_utc(r.last_used_at).isoformat() if r.last_used_at else None,
+                "created_at": r.created_at.isoformat(),
+                "expires_at": r.expires_at.isoformat(),
+                "revoked_at": _iso(r.revoked_at),
+                "last_used_at": _iso(r.last_used_at),
                 "status": status,
             }
         )
@@ -181,21 +172,15 @@ def revoke_token(
     engine: Engine, actor: str, token_id: int, now: dt.datetime | None = None, channel: str = "web"
 ) -> bool:
     """Revoke one of ACTOR's own tokens; False when it was already revoked. Recorded in the trail."""
-    from sqlalchemy import select, update
-
-    from govpath.store.tables import access_tokens as t
-
     now = _now(now)
     actor = actor.strip().lower()
     with engine.begin() as conn:
-        row = conn.execute(
-            select(t.c.id, t.c.revoked_at).where(t.c.id == token_id, t.c.actor == actor)
-        ).first()
+        row = store.token_of(conn, token_id, actor)
         if row is None:
             raise NotFound(f"you have no token {token_id}.")
         if row.revoked_at is not None:
             return False
-        conn.execute(update(t).where(t.c.id == token_id).values(revoked_at=now))
+        store.revoke(conn, token_id, now)
         append_event(
             conn,
             kind="token_revoked",
@@ -211,29 +196,19 @@ def check_token(
 ) -> TokenIdentity:
     """Who TOKEN acts for; InvalidToken when unknown, expired or revoked, OutOfScope when NEED
     (``read`` or ``act``) is beyond its scope. The person must still be registered."""
-    from sqlalchemy import select, update
-
-    from govpath.store.db import as_utc
-    from govpath.store.tables import access_tokens as t
-    from govpath.store.tables import actors
-
     now = _now(now)
     refused = InvalidToken("the access token is not valid: it is unknown, expired or revoked.")
     if not looks_like_token(token):
         raise refused
     with engine.connect() as conn:
-        row = conn.execute(
-            select(t.c.id, t.c.actor, t.c.scope, t.c.expires_at, t.c.revoked_at, t.c.last_used_at)
-            .join(actors, actors.c.email == t.c.actor)
-            .where(t.c.token_hash == token_hash(token))
-        ).first()
-    if row is None or row.revoked_at is not None or as_utc(row.expires_at) <= now:
+        row = store.token_by_hash(conn, token_hash(token))
+    if row is None or row.revoked_at is not None or row.expires_at <= now:
         raise refused
-    used = as_utc(row.last_used_at)
+    used = row.last_used_at
     if used is None or now - used >= USE_GRAIN:  # a read costs no write more than once a minute
         with engine.begin() as conn:
-            conn.execute(update(t).where(t.c.id == row.id).values(last_used_at=now))
-    identity = TokenIdentity(int(row.id), row.actor, row.scope)
+            store.mark_used(conn, row.id, now)
+    identity = TokenIdentity(row.id, row.actor, row.scope)
     if need == "act" and not identity.can_act():
         raise OutOfScope(
             "this access token can only read: create a token with the scope 'read and act' "

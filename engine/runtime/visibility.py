@@ -15,10 +15,14 @@ from govpath.errors import NotFound
 from govpath.runtime import roles
 from govpath.runtime.api import plan_status
 from govpath.runtime.snapshot import owner_scope
-from govpath.store.plans import load_plan_actor, pathway_for, reports_chain
+from govpath.store import visibility as store
+from govpath.store.plans import Actor, PlanRow, load_plan_actor, pathway_for, reports_chain
 
 if TYPE_CHECKING:
-    from sqlalchemy import Engine
+    from sqlalchemy import Connection, Engine
+
+    from govpath.definition.compiler import CompiledPathway
+    from govpath.definition.model import Pathway, PlanUnit
 
 
 def plan_status_for(
@@ -46,7 +50,9 @@ def plan_status_for(
     return status
 
 
-def _acting(conn: Any, compiled: Any, plan: Any, who: Any) -> set[str]:
+def _acting(
+    conn: Connection, compiled: CompiledPathway, plan: PlanRow, who: Actor | None
+) -> set[str]:
     if who is None:
         return set()
     return roles.acting_roles(
@@ -62,18 +68,15 @@ def _acting(conn: Any, compiled: Any, plan: Any, who: Any) -> set[str]:
 
 def scoped_roles(engine: Engine) -> set[str]:
     """Roles that act only on some plans (every pathway's owner roles and their managers)."""
-    from sqlalchemy import select
-
-    from govpath.store.tables import pathway_versions as pv
-
     out: set[str] = set()
     with engine.connect() as conn:
-        hashes = list(conn.execute(select(pv.c.content_hash)).scalars())
-        for h in hashes:
-            pathway, _compiled = pathway_for(conn, h)
+        for version in store.published_versions(conn):
+            pathway, _compiled = pathway_for(conn, version.content_hash)
             owners = {roles.owner_role(pathway, u.subject) for u in _units(pathway)}
             owners.add(roles.owner_role(pathway, ""))
-            for own in owners - {None}:
+            for own in owners:
+                if own is None:
+                    continue
                 out.add(own)
                 manager = roles.manager_role(pathway, own)
                 if manager:
@@ -81,23 +84,18 @@ def scoped_roles(engine: Engine) -> set[str]:
     return out
 
 
-def _units(pathway: Any) -> list[Any]:
+def _units(pathway: Pathway) -> list[PlanUnit]:
     fan = pathway.fan_out
     return list(fan.units) if fan is not None and fan.units else []
 
 
 def reports_under(engine: Engine, email: str) -> set[str]:
     """Everyone who reports to EMAIL, directly or through others."""
-    from sqlalchemy import select
-
-    from govpath.store.tables import actors
-
     with engine.connect() as conn:
-        pairs = conn.execute(select(actors.c.email, actors.c.reports_to)).all()
+        manager_of = store.managers(conn)
     under: dict[str, list[str]] = {}
-    for person, manager in pairs:
-        if manager:
-            under.setdefault(manager, []).append(person)
+    for person, manager in manager_of.items():
+        under.setdefault(manager, []).append(person)
     found: set[str] = set()
     todo = [email]
     while todo:
@@ -111,33 +109,19 @@ def reports_under(engine: Engine, email: str) -> set[str]:
 def task_plans(engine: Engine, email: str, held: set[str], limit: int = 500) -> list[int]:
     """The open plans EMAIL owns or acts for: their own, their reports', and those waiting on a
     council-wide role they hold (plans whose stage has a transition needing it). Newest first."""
-    from sqlalchemy import and_, or_, select
-
-    from govpath.store.tables import pathway_versions as pv
-    from govpath.store.tables import plans as p
-
     email = email.strip().lower()
     owners = {email} | reports_under(engine, email)
     wide = set(held) - scoped_roles(engine)
-    clauses = [p.c.owner.in_(sorted(owners))]
+    waiting: dict[int, set[str]] = {}  # version id -> the stages waiting on a wide role
     if wide:
         with engine.connect() as conn:
-            versions = conn.execute(select(pv.c.id, pv.c.content_hash)).all()
-            for vid, digest in versions:
-                pathway, _c = pathway_for(conn, digest)
-                states = sorted(
-                    {s for t in pathway.transitions if wide & set(t.roles) for s in t.source}
-                )
+            for version in store.published_versions(conn):
+                pathway, _c = pathway_for(conn, version.content_hash)
+                states = {s for t in pathway.transitions if wide & set(t.roles) for s in t.source}
                 if states:
-                    clauses.append(and_(p.c.pathway_version_id == vid, p.c.state.in_(states)))
-    query = (
-        select(p.c.id)
-        .where(p.c.closed_at.is_(None), or_(*clauses))
-        .order_by(p.c.id.desc())
-        .limit(limit)
-    )
+                    waiting[version.id] = states
     with engine.connect() as conn:
-        return list(conn.execute(query).scalars())
+        return store.open_plans_for(conn, owners, waiting, limit)
 
 
 def fields_for(engine: Engine, plan_id: int, email: str, trigger: str) -> list[str]:
