@@ -19,7 +19,6 @@ RUNS_SQL = {"execute", "executemany", "exec_driver_sql", "scalar", "scalars"}
 NOT_YET: set[str] = {
     "calendars/store.py",
     "engine/audit/asof.py",
-    "engine/audit/checkpoints.py",
     "engine/audit/decisions.py",
     "engine/audit/missed.py",
     "engine/audit/query.py",
