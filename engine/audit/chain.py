@@ -240,7 +240,7 @@ def _stored_text(event: TrailEvent) -> str:
         _value(event.plan_id),
         _value(event.to_state),
         _value(event.trigger),
-        at=_utc(event.at).isoformat(timespec="microseconds"),
+        at=event.at.isoformat(timespec="microseconds"),  # read back aware UTC
         data=event.data or "{}",
     )
     return f"{before}{int(event.seq)}{after}"
@@ -316,13 +316,15 @@ def append_events(conn: StoreConnection, events: Sequence[Mapping[str, Any]]) ->
     chained = False
     if hint is not None:
         _chain(rows, frames, hint.seq, hint.hash)
-        chained = trail.move_head_from(conn, hint, _last(rows))
+        last = _last(rows)
+        chained = trail.move_head_from(conn, hint, last)
     if not chained:  # no hint, or a stale one: read the head under lock
         head = trail.lock_head(conn)
         _chain(rows, frames, head.seq, head.hash)
-        trail.move_head(conn, _last(rows))
+        last = _last(rows)
+        trail.move_head(conn, last)
     trail.insert_events(conn, rows)
-    CACHE.chain_heads[where] = _last(rows)
+    CACHE.chain_heads[where] = last
     return [r["seq"] for r in rows]
 
 
