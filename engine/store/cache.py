@@ -51,8 +51,6 @@ class ProcessCache:
         with self.lock:
             if len(self.timelines) > 256:
                 self.timelines.clear()
-            self.chain_heads.clear()
-            self.report_pathways.clear()
             self.timelines[key] = built
 
     def clear(self) -> None:
