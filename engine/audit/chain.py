@@ -18,12 +18,20 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from govpath.store import trail
+from govpath.store.cache import CACHE
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
+    from govpath.store.prepared import StoreConnection
+    from govpath.store.trail import TrailEvent
 
 GENESIS = "0" * 64
-_stmts: dict[str, Any] = {}
 
 
 def _json_default(obj: Any) -> Any:
@@ -134,44 +142,8 @@ def chain_hash(prev_hash: str, canonical: str) -> str:
     return hashlib.sha256((prev_hash + canonical).encode("utf-8")).hexdigest()
 
 
-def _statements() -> dict[str, Any]:
-    """The chain's Core statements, built once (SQLAlchemy caches their compiled form)."""
-    if not _stmts:
-        from sqlalchemy import bindparam, insert, select, update
-
-        from govpath.store.prepared import Prepared
-        from govpath.store.tables import audit_events, audit_head
-
-        # compiled once per dialect, run on the driver's cursor: the chain append is on the hot path
-        _stmts["head"] = Prepared(
-            select(audit_head.c.seq, audit_head.c.hash)
-            .where(audit_head.c.id == 1)
-            .with_for_update()
-        )
-        columns = ("seq", *_FIELDS, "prev_hash", "hash")
-        _stmts["insert"] = Prepared(
-            insert(audit_events).values({name: bindparam(name) for name in columns})
-        )
-        _stmts["bump"] = Prepared(
-            update(audit_head)
-            .where(audit_head.c.id == 1)
-            .values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
-        )
-        # advance the head only if it is still where this process last left it (see _hints)
-        _stmts["bump_if"] = Prepared(
-            update(audit_head)
-            .where(
-                audit_head.c.id == 1,
-                audit_head.c.seq == bindparam("old_seq"),
-                audit_head.c.hash == bindparam("old_hash"),
-            )
-            .values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
-        )
-    return _stmts
-
-
 def append_event(
-    conn: Any,
+    conn: StoreConnection,
     *,
     kind: str,
     at: dt.datetime,
@@ -221,14 +193,6 @@ _FIELDS = (
 _FIELD_SET = frozenset(_FIELDS)
 
 
-# The head (seq, hash) each database was left at by this process's last append: only a hint.
-# The next append computes its hashes from it and advances the head with ``UPDATE … WHERE seq =
-# :old_seq AND hash = :old_hash`` — one statement instead of a locking read plus an update. If
-# anyone else appended meanwhile (or our transaction rolled back) no row matches, and the append
-# falls back to reading the head under lock. The database decides; the hint only saves a trip.
-_hints: dict[Any, tuple[int, str]] = {}
-
-
 _encode_str = json.encoder.encode_basestring  # what json.dumps(ensure_ascii=False) uses for str
 
 
@@ -261,7 +225,42 @@ def _frame(row: Mapping[str, Any], at: str, data: str) -> tuple[str, str]:
     """An event's canonical text before and after its seq number: canonical JSON of its content,
     key by key in sorted order, with DATA (canonical JSON text) as it is. Laid out once per
     event, so the chain can be numbered and hashed from any head without redoing it."""
-    actor, body, from_, kind, meeting, note, plan, to, trigger = [_value(row[n]) for n in _NAMED]
+    return _layout(*[_value(row[n]) for n in _NAMED], at=at, data=data)
+
+
+def _stored_text(event: TrailEvent) -> str:
+    """:func:`canonical_row` of a stored event: what its hash covers."""
+    before, after = _layout(
+        _value(event.actor),
+        _value(event.body),
+        _value(event.from_state),
+        _value(event.kind),
+        _value(event.meeting_id),
+        _value(event.note),
+        _value(event.plan_id),
+        _value(event.to_state),
+        _value(event.trigger),
+        at=event.at.isoformat(timespec="microseconds"),  # read back aware UTC
+        data=event.data or "{}",
+    )
+    return f"{before}{int(event.seq)}{after}"
+
+
+def _layout(
+    actor: str,
+    body: str,
+    from_: str,
+    kind: str,
+    meeting: str,
+    note: str,
+    plan: str,
+    to: str,
+    trigger: str,
+    *,
+    at: str,
+    data: str,
+) -> tuple[str, str]:
+    """The canonical text around the seq number, from each named field's JSON text."""
     return (
         f'{{"actor":{actor},"at":"{at}","body":{body},"data":{data},"from":{from_},'
         f'"kind":{kind},"meeting":{meeting},"note":{note},"plan":{plan},"seq":',
@@ -282,12 +281,11 @@ def _chain(
     return rows
 
 
-def append_events(conn: Any, events: list[Mapping[str, Any]]) -> list[int]:
+def append_events(conn: StoreConnection, events: Sequence[Mapping[str, Any]]) -> list[int]:
     """Append several events (dicts of :func:`append_event`'s keywords) in order: one head
     update (locking it), one INSERT. Returns their ``seq`` numbers."""
     if not events:
         return []
-    s = _statements()
     rows: list[dict[str, Any]] = []
     frames: list[tuple[str, str]] = []
     # the events of a step share their time, usually the same object (an aware datetime's hash
@@ -297,7 +295,7 @@ def append_events(conn: Any, events: list[Mapping[str, Any]]) -> list[int]:
         if not _FIELD_SET.issuperset(event):
             unknown = sorted(event.keys() - _FIELD_SET)
             raise TypeError(f"unknown event fields: {', '.join(unknown)}")
-        row = dict.fromkeys(_FIELDS)  # every column, None unless given
+        row: dict[str, Any] = dict.fromkeys(_FIELDS)  # every column, None unless given
         row.update(event)
         when = row["at"]
         at = stamps.get(id(when))
@@ -308,31 +306,30 @@ def append_events(conn: Any, events: list[Mapping[str, Any]]) -> list[int]:
         row["data"] = text = canonical_json(event.get("data") or {})
         rows.append(row)
         frames.append(_frame(row, at[1], text))
+    # The head this process's last append left in this database (CACHE.chain_heads) is only a
+    # hint: the events are hashed from it and the head moved with one conditional UPDATE instead
+    # of a locking read plus an update. If anyone else appended meanwhile (or that transaction
+    # rolled back) the head is not there, and the append reads it under lock. The database
+    # decides; the hint only saves a trip.
     where = conn.engine  # by identity: hashing its URL renders the whole URL each time
-    hint = _hints.get(where)
+    hint = CACHE.chain_heads.get(where)
     chained = False
     if hint is not None:
-        _chain(rows, frames, *hint)
-        moved = s["bump_if"].rowcount(
-            conn,
-            {
-                "old_seq": hint[0],
-                "old_hash": hint[1],
-                "new_seq": rows[-1]["seq"],
-                "new_hash": rows[-1]["hash"],
-            },
-        )
-        chained = moved == 1
+        _chain(rows, frames, hint.seq, hint.hash)
+        last = _last(rows)
+        chained = trail.move_head_from(conn, hint, last)
     if not chained:  # no hint, or a stale one: read the head under lock
-        head = s["head"].first(conn)
-        _chain(rows, frames, int(head["seq"]), head["hash"])
-        s["bump"].rowcount(conn, {"new_seq": rows[-1]["seq"], "new_hash": rows[-1]["hash"]})
-    if len(rows) == 1:
-        s["insert"].rowcount(conn, rows[0])
-    else:
-        s["insert"].executemany(conn, rows)
-    _hints[where] = (rows[-1]["seq"], rows[-1]["hash"])
+        head = trail.lock_head(conn)
+        _chain(rows, frames, head.seq, head.hash)
+        last = _last(rows)
+        trail.move_head(conn, last)
+    trail.insert_events(conn, rows)
+    CACHE.chain_heads[where] = last
     return [r["seq"] for r in rows]
+
+
+def _last(rows: list[dict[str, Any]]) -> trail.ChainHead:
+    return trail.ChainHead(seq=rows[-1]["seq"], hash=rows[-1]["hash"])
 
 
 @dataclass
@@ -361,39 +358,31 @@ class VerifyResult:
         }
 
 
-def _name(row: Any) -> str:
+def _name(row: TrailEvent) -> str:
     plan = f", plan {row.plan_id}" if row.plan_id is not None else ""
     return f"event seq {row.seq} (id {row.id}, {row.kind}{plan})"
 
 
-def verify(conn: Any, after: tuple[int, str] | None = None) -> VerifyResult:
+def verify(conn: Connection, after: tuple[int, str] | None = None) -> VerifyResult:
     """Recompute the chain in ``seq`` order; the first event altered, removed or reordered.
 
     AFTER, a trusted (seq, hash) such as a witnessed checkpoint, starts the check there: only the
     events after it are read and hashed, chained onto that hash.
     """
-    from sqlalchemy import select
-
-    from govpath.store.tables import audit_events, audit_head
-
-    t = audit_events
-    query = select(t).order_by(t.c.seq, t.c.id)
     prev_hash = GENESIS
     expected = 1
     count = 0
     if after is not None:
-        query = query.where(t.c.seq > after[0])
         count, prev_hash = int(after[0]), after[1]
         expected = count + 1
     seen_hashes: dict[str, int] = {}
-    result = conn.execution_options(yield_per=2000).execute(query)
 
-    def bad(row: Any, problem: str, reason: str) -> VerifyResult:
+    def bad(row: TrailEvent, problem: str, reason: str) -> VerifyResult:
         return VerifyResult(
             False, count, int(row.seq), reason, int(row.id), row.kind, row.plan_id, problem
         )
 
-    for row in result:
+    for row in trail.events_in_order(conn, after_seq=None if after is None else after[0]):
         if row.seq != expected:
             if row.seq < expected:
                 return bad(
@@ -421,7 +410,7 @@ def verify(conn: Any, after: tuple[int, str] | None = None) -> VerifyResult:
                 f"{_name(row)} does not follow the event before it: an event was removed or "
                 "the trail was reordered here.",
             )
-        if chain_hash(row.prev_hash, canonical_row(row.seq, row._mapping)) != row.hash:
+        if chain_hash(row.prev_hash, _stored_text(row)) != row.hash:
             return bad(
                 row, "altered", f"{_name(row)} was altered: its content no longer matches its hash."
             )
@@ -429,9 +418,7 @@ def verify(conn: Any, after: tuple[int, str] | None = None) -> VerifyResult:
         prev_hash = row.hash
         expected += 1
         count += 1
-    head = conn.execute(
-        select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == 1)
-    ).first()
+    head = trail.read_head(conn)
     if head is not None and (int(head.seq) != count or head.hash != prev_hash):
         if int(head.seq) > count:
             reason = (

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from govpath.audit.acting import Acting
 from govpath.audit.chain import VerifyResult, append_event, canonical_json, verify
 from govpath.errors import BadInput
+from govpath.store import checkpoints, trail
 from govpath.store.facts import database_id
 
 if TYPE_CHECKING:
@@ -148,19 +149,10 @@ def _append_witness(path: str | Path, line: str) -> None:
 
 def _witness_messages(conn: Connection, cp_id: int, line: str, seq: int, now: dt.datetime) -> int:
     """One outbox message per auditor and monitoring officer, carrying the signed checkpoint."""
-    from sqlalchemy import select
-
     from govpath.notifications.message import message_id
     from govpath.scheduler.outbox import insert_messages
-    from govpath.store.tables import actor_roles, actors
 
-    people = conn.execute(
-        select(actors.c.email)
-        .join(actor_roles, actor_roles.c.actor_id == actors.c.id)
-        .where(actor_roles.c.role.in_(WITNESS_ROLES))
-        .distinct()
-        .order_by(actors.c.email)
-    ).scalars()
+    people = checkpoints.people_with_roles(conn, WITNESS_ROLES)
     rows = []
     for email in people:
         key = f"||checkpoint|{email}|{cp_id}"
@@ -196,10 +188,6 @@ def make_checkpoint(
 ) -> dict[str, Any]:
     """Sign the trail's head and store it, in one transaction with its own trail event and the
     auditors' messages; then append it to WITNESS_FILE. Returns the checkpoint as JSON."""
-    from sqlalchemy import select
-
-    from govpath.store.tables import audit_checkpoints, audit_head
-
     key = load_private(signing_key)
     kid = key_id(key.public_key())
     acting = acting or Acting.cli()
@@ -212,9 +200,9 @@ def make_checkpoint(
             actor=acting.who,
             data={"acting": acting.to_json(), "key": kid},
         )
-        head = conn.execute(
-            select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == 1)
-        ).one()
+        head = trail.read_head(conn)
+        if head is None:
+            raise LookupError("the trail has no chain head: the database was not initialised")
         statement = canonical_json(
             {
                 "at": at.isoformat(timespec="microseconds"),
@@ -226,24 +214,23 @@ def make_checkpoint(
             }
         )
         signature = base64.b64encode(key.sign(statement.encode("utf-8"))).decode("ascii")
-        cp_id = conn.execute(
-            audit_checkpoints.insert().values(
-                seq=int(head.seq),
-                hash=head.hash,
-                at=at,
-                database_id=database_id(conn),
-                key_id=kid,
-                statement=statement,
-                signature=signature,
-            )
-        ).inserted_primary_key[0]
-        line = _witness_line(int(cp_id), statement, signature)
-        messages = _witness_messages(conn, int(cp_id), line, int(head.seq), at)
+        cp_id = checkpoints.insert_checkpoint(
+            conn,
+            seq=head.seq,
+            hash=head.hash,
+            at=at,
+            database_id=database_id(conn),
+            key_id=kid,
+            statement=statement,
+            signature=signature,
+        )
+        line = _witness_line(cp_id, statement, signature)
+        messages = _witness_messages(conn, cp_id, line, head.seq, at)
     if witness_file:
         _append_witness(witness_file, line)
     return {
-        "checkpoint": int(cp_id),
-        "seq": int(head.seq),
+        "checkpoint": cp_id,
+        "seq": head.seq,
         "hash": head.hash,
         "at": at.isoformat(),
         "key": kid,
@@ -256,18 +243,12 @@ def make_checkpoint(
 def daily_checkpoint(engine: Engine, settings: Settings, now: dt.datetime) -> dict[str, Any] | None:
     """The scheduler's daily job: one checkpoint per UTC day when a signing key is configured
     (witnessed in ``[audit] witness_file`` if set); None when there is nothing to do."""
-    from sqlalchemy import func, select
-
-    from govpath.store.tables import audit_checkpoints
-
     if not settings.audit_signing_key:
         return None
     at = now.astimezone(dt.UTC)
     day_start = dt.datetime.combine(at.date(), dt.time(), tzinfo=dt.UTC)
     with engine.connect() as conn:
-        done = conn.execute(
-            select(func.count()).where(audit_checkpoints.c.at >= day_start)
-        ).scalar()
+        done = checkpoints.checkpoints_since(conn, day_start)
     if done:
         return None
     return make_checkpoint(
@@ -353,10 +334,6 @@ def verify_against(
 ) -> CheckpointResult:
     """Check the trail against the checkpoints PUBLIC signed, oldest first; then the chain from
     the newest one onwards (what came before it is vouched for by its witnessed hash)."""
-    from sqlalchemy import select
-
-    from govpath.store.tables import audit_events as t
-
     kid = key_id(public)
     trusted: list[Witnessed] = []
     untrusted: list[str] = []
@@ -375,8 +352,8 @@ def verify_against(
     trusted.sort(key=lambda w: (int(w.fields["seq"]), w.number))
     here = database_id(conn)
     seqs = sorted({int(w.fields["seq"]) for w in trusted})
-    stored = dict(conn.execute(select(t.c.seq, t.c.hash).where(t.c.seq.in_(seqs))).all())
-    last = conn.execute(select(t.c.seq).order_by(t.c.seq.desc()).limit(1)).scalar() or 0
+    stored = trail.hashes_at(conn, seqs)
+    last = trail.last_seq(conn)
 
     def contradicted(w: Witnessed, why: str) -> CheckpointResult:
         return CheckpointResult(

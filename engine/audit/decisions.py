@@ -126,34 +126,19 @@ def decision_records(
     until: dt.date | None = None,
 ) -> list[DecisionRecord]:
     """Every decision in the trail matching the filters (decision date within since..until)."""
-    from sqlalchemy import select
-
-    from govpath.audit.query import decision_clause, local
+    from govpath.audit.query import local
     from govpath.calendars.rules import notice_clear_days, parse_rule
     from govpath.calendars.workdays import get_policy
     from govpath.reports.context import as_date, body_name, meeting_dates, pathway_of_version
-    from govpath.store.tables import audit_events as ev
-    from govpath.store.tables import plans
+    from govpath.store.trail_reads import decision_events
 
-    stmt = (
-        select(ev, plans.c.subject, plans.c.pathway_id, plans.c.pathway_version_id)
-        .outerjoin(plans, plans.c.id == ev.c.plan_id)
-        .where(decision_clause())
-        .order_by(ev.c.seq)
-    )
-    if plan is not None:
-        stmt = stmt.where(ev.c.plan_id == plan)
-    if pathway:
-        stmt = stmt.where(plans.c.pathway_id == pathway)
-    if body:
-        stmt = stmt.where(ev.c.body == body)
-    rows = conn.execute(stmt).all()
+    rows = decision_events(conn, plan=plan, pathway=pathway, body=body)
     dates = meeting_dates(conn, {r.meeting_id for r in rows if r.meeting_id is not None})
     out: list[DecisionRecord] = []
     for r in rows:
         data = json.loads(r.data or "{}")
         d = data.get("decision")
-        if not isinstance(d, dict):
+        if not isinstance(d, dict) or r.plan_id is None:  # a transition always has its plan
             continue
         definition = (
             pathway_of_version(conn, r.pathway_version_id) if r.pathway_version_id else None
@@ -244,27 +229,20 @@ _NOTICE_RULES = ("key-decision-notice", "general-exception-notice")
 
 def _notice_standing(conn: Connection, records: list[DecisionRecord], today: Any = None) -> None:
     """Each Key Decision's statutory notice deadline, as every report says it ("met late (…)")."""
-    from sqlalchemy import select
-
     from govpath.audit.lateness import standing
     from govpath.calendars.workdays import get_policy
-    from govpath.store.db import as_utc
-    from govpath.store.tables import deadlines as dl
+    from govpath.store.trail_reads import notice_deadlines
 
     plans = sorted({r.plan for r in records if r.key_decision})
     if not plans:
         return
-    rows = conn.execute(
-        select(dl.c.plan_id, dl.c.title, dl.c.status, dl.c.due, dl.c.met_at)
-        .where(dl.c.plan_id.in_(plans), dl.c.rule.in_(_NOTICE_RULES))
-        .order_by(dl.c.id)
-    ).all()
+    rows = notice_deadlines(conn, plans, _NOTICE_RULES)
     policy = get_policy()
     latest = {r.plan_id: r for r in rows}  # the last notice deadline the plan had
     for rec in records:
         row = latest.get(rec.plan) if rec.key_decision else None
         if row is not None:
-            s = standing(row.status, row.due, as_utc(row.met_at), policy, today)
+            s = standing(row.status, row.due, row.met_at, policy, today)
             rec.notice_deadline = f"{row.title}, due {row.due.isoformat()}: {s.text}"
 
 

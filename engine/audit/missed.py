@@ -18,6 +18,11 @@ if TYPE_CHECKING:
     from sqlalchemy import Connection
 
     from govpath.calendars.workdays import WorkingDayPolicy
+    from govpath.definition.model import Pathway
+    from govpath.store.trail_reads import DeadlineRecord
+
+# (London day, from stage, trigger) of one transition
+Move = tuple[dt.date, str | None, str | None]
 
 
 def lateness(due: dt.date, done: dt.date, policy: WorkingDayPolicy) -> tuple[int, int]:
@@ -28,39 +33,30 @@ def lateness(due: dt.date, done: dt.date, policy: WorkingDayPolicy) -> tuple[int
     return (done - due).days, working
 
 
-def met_by_map(pathway: Any) -> dict[tuple[str, str], str]:
+def met_by_map(pathway: Pathway) -> dict[tuple[str, str], str]:
     """(stage, deadline id) -> the trigger that meets it, for deadlines that name one."""
     return {(st.id, d.id): d.met_by for st in pathway.stages for d in st.deadlines if d.met_by}
 
 
-def transitions_of(conn: Connection, plan_ids: set[int]) -> dict[int, list[tuple[Any, ...]]]:
+def transitions_of(conn: Connection, plan_ids: set[int]) -> dict[int, list[Move]]:
     """Each plan's transitions as (London day, from_state, trigger), in chain order."""
-    from sqlalchemy import select
-
     from govpath.audit.query import local
-    from govpath.store.tables import audit_events as ev
+    from govpath.store.trail_reads import transitions_of_plans
 
-    out: dict[int, list[tuple[Any, ...]]] = {p: [] for p in plan_ids}
-    ids = sorted(plan_ids)
-    for i in range(0, len(ids), 500):
-        rows = conn.execute(
-            select(ev.c.plan_id, ev.c.at, ev.c.from_state, ev.c.trigger)
-            .where(ev.c.plan_id.in_(ids[i : i + 500]), ev.c.kind == "transition")
-            .order_by(ev.c.plan_id, ev.c.seq)
-        ).all()
-        for r in rows:
-            out[r.plan_id].append((local(r.at).date(), r.from_state, r.trigger))
+    out: dict[int, list[Move]] = {p: [] for p in plan_ids}
+    for r in transitions_of_plans(conn, plan_ids):
+        out[r.plan_id].append((local(r.at).date(), r.from_state, r.trigger))
     return out
 
 
 def done_on(
-    m: Any, transitions: list[tuple[Any, ...]], met_by: str | None = None
+    m: DeadlineRecord, transitions: list[Move], met_by: str | None = None
 ) -> dt.date | None:
     """The London day a missed deadline's work was done: its ``met_by`` trigger fired (or, for a
     deadline without one, the plan left its stage) on or after the due day; None while it is
     still outstanding. Leaving by another route is not the act: a trail written before deadlines
     were carried reads the same way."""
-    due, stage = m["due"], m["stage"]
+    due, stage = m.due, m.stage
     for day, source, trigger in transitions:
         if day < due:
             continue
@@ -82,54 +78,31 @@ def missed_deadlines(
     offset: int = 0,
 ) -> list[dict[str, Any]]:
     """Missed deadlines (filters on due date range, owner, plan, gate body), oldest due first."""
-    from sqlalchemy import and_, func, or_, select
-
     from govpath.audit.query import local
     from govpath.calendars.workdays import get_policy
     from govpath.reports.context import pathway_of_version
-    from govpath.store.tables import deadlines as dl
-    from govpath.store.tables import meetings, plans
+    from govpath.store.trail_reads import missed_rows
 
-    late_met = and_(dl.c.met_at.is_not(None), func.date(dl.c.met_at) >= dl.c.due)
-    stmt = (
-        select(
-            dl,
-            plans.c.pathway_id,
-            plans.c.pathway_version_id,
-            plans.c.subject,
-            meetings.c.body.label("meeting_body"),
-            meetings.c.date.label("meeting_date"),
-        )
-        .join(plans, plans.c.id == dl.c.plan_id)
-        .outerjoin(meetings, meetings.c.id == dl.c.meeting_id)
-        .where(dl.c.status.in_(("missed", "met")), or_(dl.c.status == "missed", late_met))
-        .order_by(dl.c.due, dl.c.id)
-    )
-    if plan is not None:
-        stmt = stmt.where(dl.c.plan_id == plan)
-    if owner:
-        stmt = stmt.where(dl.c.owner == owner.strip())
-    if body:
-        stmt = stmt.where(meetings.c.body == body.strip())
-    if since is not None:
-        stmt = stmt.where(dl.c.due >= since)
-    if until is not None:
-        stmt = stmt.where(dl.c.due <= until)
-    if offset:
-        stmt = stmt.offset(offset)
-    if limit is not None:
-        stmt = stmt.limit(limit)
     policies: dict[str, WorkingDayPolicy] = {}
-    pathways: dict[int, Any] = {}
+    pathways: dict[int, Pathway] = {}
     met_by: dict[int, dict[tuple[str, str], str]] = {}
-    rows = [r._mapping for r in conn.execute(stmt).all()]
-    moves = transitions_of(conn, {m["plan_id"] for m in rows if m["met_at"] is None})
+    rows = missed_rows(
+        conn,
+        plan=plan,
+        owner=owner,
+        body=body,
+        since=since,
+        until=until,
+        limit=limit,
+        offset=offset,
+    )
+    moves = transitions_of(conn, {m.plan_id for m in rows if m.met_at is None})
     out = []
     for m in rows:
-        met_on = local(m["met_at"]).date() if m["met_at"] is not None else None
-        if m["status"] == "met" and met_on is not None and met_on <= m["due"]:
+        met_on = local(m.met_at).date() if m.met_at is not None else None
+        if m.status == "met" and met_on is not None and met_on <= m.due:
             continue  # func.date on a UTC stamp can differ from the London day by an hour
-        pv = m["pathway_version_id"]
+        pv = m.pathway_version_id
         if pv not in pathways:
             pathways[pv] = pathway_of_version(conn, pv)
             met_by[pv] = met_by_map(pathways[pv])
@@ -137,31 +110,31 @@ def missed_deadlines(
         name = pathway.settings.working_days
         policy = policies[name] if name in policies else policies.setdefault(name, get_policy(name))
         if met_on is None:
-            trigger = met_by[pv].get((m["stage"], m["name"])) or met_by[pv].get(
-                (m.get("carried_from"), m["name"])
-            )
-            met_on = done_on(m, moves.get(m["plan_id"], []), trigger)
-        days, working = lateness(m["due"], met_on or today, policy)
+            trigger = met_by[pv].get((m.stage, m.name))
+            if not trigger and m.carried_from is not None:
+                trigger = met_by[pv].get((m.carried_from, m.name))
+            met_on = done_on(m, moves.get(m.plan_id, []), trigger)
+        days, working = lateness(m.due, met_on or today, policy)
         out.append(
             {
-                "deadline": m["id"],
-                "plan": m["plan_id"],
-                "pathway": m["pathway_id"],
-                "subject": m["subject"],
-                "stage": m["stage"],
-                "name": m["name"],
-                "title": m["title"],
-                "due": m["due"].isoformat(),
-                "owner": m["owner"],
-                "status": m["status"],
-                "standing": "met late" if m["status"] == "met" else "missed",
+                "deadline": m.id,
+                "plan": m.plan_id,
+                "pathway": m.pathway_id,
+                "subject": m.subject,
+                "stage": m.stage,
+                "name": m.name,
+                "title": m.title,
+                "due": m.due.isoformat(),
+                "owner": m.owner,
+                "status": m.status,
+                "standing": "met late" if m.status == "met" else "missed",
                 "met_on": met_on.isoformat() if met_on else None,
                 "outstanding": met_on is None,
                 "days_late": days,
                 "working_days_late": working,
-                "escalation_level": m["escalation_level"],
-                "body": m["meeting_body"],
-                "meeting_date": m["meeting_date"].isoformat() if m["meeting_date"] else None,
+                "escalation_level": m.escalation_level,
+                "body": m.meeting_body,
+                "meeting_date": m.meeting_date.isoformat() if m.meeting_date else None,
             }
         )
     return out

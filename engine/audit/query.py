@@ -22,16 +22,16 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from govpath.errors import BadInput
+from govpath.store.trail_reads import DEFAULT_LIMIT as DEFAULT_LIMIT
+from govpath.store.trail_reads import EventFilter as EventFilter
+from govpath.store.trail_reads import find_events
 
 if TYPE_CHECKING:
-    from sqlalchemy import Connection, Row
-    from sqlalchemy.sql.elements import ColumnElement
+    from sqlalchemy import Connection
+
+    from govpath.store.trail import TrailEvent
 
 LONDON = ZoneInfo("Europe/London")
-DEFAULT_LIMIT = 1000
-DECISION_MARK = '%"decision":{%'  # canonical JSON of data carrying a decision record
-MET = "deadline_met"  # --kind deadline_met: the transitions that met a deadline
-MET_MARK = '%"deadlines_met":[%'  # canonical JSON of a transition's data listing them
 
 
 def moment(text: str, *, end: bool = False) -> dt.datetime:
@@ -62,23 +62,6 @@ def local(value: dt.datetime) -> dt.datetime:
 
 
 @dataclass
-class EventFilter:
-    """What to ask the trail; unset fields do not filter."""
-
-    plan: int | None = None
-    actor: str | None = None
-    body: str | None = None
-    since: dt.datetime | None = None  # inclusive, aware
-    until: dt.datetime | None = None  # exclusive, aware
-    decisions: bool = False
-    kinds: tuple[str, ...] = ()
-    stage: str | None = None
-    limit: int | None = DEFAULT_LIMIT
-    offset: int = 0
-    after_seq: int | None = None  # keyset paging: only events after this seq
-
-
-@dataclass
 class EventPage:
     """One page of events and whether more matched beyond it."""
 
@@ -89,65 +72,6 @@ class EventPage:
     notes: list[str] = field(default_factory=list)
 
 
-def decision_clause() -> ColumnElement[bool]:
-    """Decision events: transitions whose data carries a decision record.
-
-    Written with literals so that the partial index ``ix_audit_events_decisions`` (same
-    predicate, migration 0003) serves it on SQLite and PostgreSQL.
-    """
-    from sqlalchemy import and_, literal_column
-
-    from govpath.store.tables import audit_events as ev
-
-    mark = DECISION_MARK.replace("'", "''")
-    return and_(
-        ev.c.kind == literal_column("'transition'"), ev.c.data.like(literal_column(f"'{mark}'"))
-    )
-
-
-def met_clause() -> ColumnElement[bool]:
-    """Transitions that met deadlines (``--kind deadline_met``; trails written before govpath
-    recorded them inside the transition hold separate ``deadline_met`` events, found by kind)."""
-    from sqlalchemy import and_, literal_column
-
-    from govpath.store.tables import audit_events as ev
-
-    return and_(
-        ev.c.kind == literal_column("'transition'"),
-        ev.c.data.like(literal_column(f"'{MET_MARK}'")),
-    )
-
-
-def _conditions(f: EventFilter) -> list[ColumnElement[bool]]:
-    from sqlalchemy import or_
-
-    from govpath.store.tables import audit_events as ev
-
-    where: list[ColumnElement[bool]] = []
-    if f.plan is not None:
-        where.append(ev.c.plan_id == f.plan)
-    if f.actor:
-        where.append(ev.c.actor == f.actor.strip())
-    if f.body:
-        where.append(ev.c.body == f.body.strip())
-    if f.since is not None:
-        where.append(ev.c.at >= f.since)
-    if f.until is not None:
-        where.append(ev.c.at < f.until)
-    if f.kinds:
-        kinds = ev.c.kind.in_(sorted(set(f.kinds)))
-        if MET in f.kinds:  # a deadline met is recorded in the transition that met it
-            kinds = or_(kinds, met_clause())
-        where.append(kinds)
-    if f.stage:
-        where.append(or_(ev.c.from_state == f.stage, ev.c.to_state == f.stage))
-    if f.decisions:
-        where.append(decision_clause())
-    if f.after_seq is not None:
-        where.append(ev.c.seq > f.after_seq)
-    return where
-
-
 def _data(text: str | None) -> dict[str, Any]:
     if not text:
         return {}
@@ -156,14 +80,6 @@ def _data(text: str | None) -> dict[str, Any]:
     except ValueError:
         return {"raw": text}
     return value if isinstance(value, dict) else {"value": value}
-
-
-def _utc_iso(value: dt.datetime | None) -> str | None:
-    if value is None:
-        return None
-    if value.tzinfo is None:  # SQLite gives back naive UTC
-        return value.replace(tzinfo=dt.UTC).isoformat()
-    return value.astimezone(dt.UTC).isoformat()
 
 
 def acted(data: dict[str, Any]) -> dict[str, Any]:
@@ -180,13 +96,13 @@ def acted(data: dict[str, Any]) -> dict[str, Any]:
     return {"by": by, "channel": acting.get("channel"), "on_behalf_of": acting.get("on_behalf_of")}
 
 
-def event_dict(row: Row[Any]) -> dict[str, Any]:
+def event_dict(row: TrailEvent) -> dict[str, Any]:
     """One trail event with the CLI's JSON keys."""
     data = _data(row.data)
     return {
         "id": row.id,
         "seq": row.seq,
-        "at": _utc_iso(row.at),
+        "at": row.at.isoformat(),  # aware UTC, as every timestamp is read
         "plan": row.plan_id,
         "kind": row.kind,
         "trigger": row.trigger,
@@ -204,24 +120,11 @@ def event_dict(row: Row[Any]) -> dict[str, Any]:
 
 def query_events(conn: Connection, f: EventFilter) -> EventPage:
     """The events matching F in chain order, one page (LIMIT+1 rows read to know if more match)."""
-    from sqlalchemy import select
-
-    from govpath.store.tables import audit_events as ev
-
     if f.limit is not None and f.limit < 0:
         raise BadInput("--limit must be 0 or more.")
     if f.offset < 0:
         raise BadInput("--offset must be 0 or more.")
-    # A time window is read in time order off the (…, at) indexes; otherwise chain order. The two
-    # agree whenever events are appended as they happen.
-    timed = f.since is not None or f.until is not None
-    order = (ev.c.at, ev.c.seq) if timed else (ev.c.seq,)
-    stmt = select(ev).where(*_conditions(f)).order_by(*order)
-    if f.offset:
-        stmt = stmt.offset(f.offset)
-    if f.limit is not None:
-        stmt = stmt.limit(f.limit + 1)
-    rows = conn.execute(stmt).all()
+    rows = find_events(conn, f, limit=None if f.limit is None else f.limit + 1)
     more = f.limit is not None and len(rows) > f.limit
     if more:
         rows = rows[: f.limit]

@@ -17,6 +17,7 @@ from govpath.audit.chain import VerifyResult, append_event, verify
 from govpath.audit.decisions import DecisionRecord, decision_records
 from govpath.audit.trail_query import acting
 from govpath.errors import NotFound
+from govpath.store.trail_reads import event_plan, last_event
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection, Engine
@@ -90,11 +91,7 @@ def register_rows(conn: Connection, **filters: Any) -> list[dict[str, Any]]:
 
 def decision_by_event(conn: Connection, event_id: int) -> DecisionRecord:
     """The decision recorded by trail event EVENT_ID; NotFound when that event is no decision."""
-    from sqlalchemy import select
-
-    from govpath.store.tables import audit_events as ev
-
-    plan = conn.execute(select(ev.c.plan_id).where(ev.c.id == event_id)).scalar()
+    plan = event_plan(conn, event_id)
     if plan is not None:
         for rec in decision_records(conn, plan=plan):
             if rec.event == event_id:
@@ -132,23 +129,14 @@ def verify_and_record(
 def last_verified(conn: Connection, upto_seq: int | None = None) -> dict[str, Any] | None:
     """The event a successful check ended on: seq, kind, time and hash of the trail's last event
     at or below UPTO_SEQ (the whole trail when None)."""
-    from sqlalchemy import select
-
-    from govpath.store.tables import audit_events as ev
-
-    stmt = select(ev.c.seq, ev.c.id, ev.c.kind, ev.c.at, ev.c.plan_id, ev.c.hash)
-    if upto_seq is not None:
-        stmt = stmt.where(ev.c.seq <= upto_seq)
-    row = conn.execute(stmt.order_by(ev.c.seq.desc()).limit(1)).first()
+    row = last_event(conn, upto_seq=upto_seq)
     if row is None:
         return None
-    from govpath.store.db import as_utc
-
     return {
         "seq": row.seq,
         "id": row.id,
         "kind": row.kind,
-        "at": as_utc(row.at).isoformat(),
+        "at": row.at.isoformat(),  # aware UTC, as every timestamp is read
         "plan": row.plan_id,
         "hash": row.hash,
     }

@@ -12,9 +12,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-_KINDS = ("plan_started", "transition", "migration", "deadline_missed", "actor_added")
+from govpath.store.trail_reads import deadlines_now, plans_now, replay_events, roles_held
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
 
 
 @dataclass
@@ -38,29 +41,19 @@ class Replayed:
     roles: dict[str, set[str]] = field(default_factory=dict)  # e-mail -> roles
 
 
-def _utc(value: dt.datetime) -> dt.datetime:
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
-
-
-def replay(conn: Any) -> Replayed:
+def replay(conn: Connection) -> Replayed:
     """Read the trail's state-bearing events in ``seq`` order and apply them."""
-    from sqlalchemy import select
-
-    from govpath.store.tables import audit_events as t
-
     out = Replayed()
-    rows = conn.execution_options(yield_per=2000).execute(
-        select(t.c.kind, t.c.at, t.c.plan_id, t.c.to_state, t.c.data)
-        .where(t.c.kind.in_(_KINDS))
-        .order_by(t.c.seq)
-    )
-    for kind, at, plan_id, to_state, text in rows:
-        data = json.loads(text or "{}")
+    for event in replay_events(conn):
+        kind, plan_id, to_state = event.kind, event.plan_id, event.to_state
+        data = json.loads(event.data or "{}")
         if kind == "actor_added":
             out.roles[data["email"]] = set(data.get("roles", []))
         elif kind == "deadline_missed":
             if data.get("deadline_id") is not None:
                 out.missed.add(int(data["deadline_id"]))
+        elif plan_id is None:  # a plan's event always names its plan
+            continue
         elif kind == "plan_started":
             out.plans[plan_id] = PlanState(to_state, 1, {}, data.get("owner"), data.get("subject"))
         else:  # transition | migration
@@ -69,20 +62,14 @@ def replay(conn: Any) -> Replayed:
             plan.version = int(data.get("plan_version", plan.version + 1))
             plan.fields.update(data.get("fields", {}))
             for d in data.get("deadlines_met", []):
-                out.met[int(d["deadline_id"])] = _utc(at)
+                out.met[int(d["deadline_id"])] = event.at  # aware UTC, as every timestamp is read
     return out
 
 
-def _plan_findings(conn: Any, said: Replayed) -> list[str]:
-    from sqlalchemy import select
-
-    from govpath.store.tables import plans
-
+def _plan_findings(conn: Connection, said: Replayed) -> list[str]:
     found: list[str] = []
     seen: set[int] = set()
-    for p in conn.execute(
-        select(plans.c.id, plans.c.state, plans.c.version, plans.c.fields, plans.c.owner)
-    ):
+    for p in plans_now(conn):
         seen.add(p.id)
         trail = said.plans.get(p.id)
         if trail is None:
@@ -106,20 +93,16 @@ def _plan_findings(conn: Any, said: Replayed) -> list[str]:
     return found
 
 
-def _deadline_findings(conn: Any, said: Replayed) -> list[str]:
+def _deadline_findings(conn: Connection, said: Replayed) -> list[str]:
     """Met and missed deadlines against the trail (the rules for other statuses live here)."""
-    from sqlalchemy import select
-
-    from govpath.store.tables import deadlines as d
-
     found: list[str] = []
-    for r in conn.execute(select(d.c.id, d.c.plan_id, d.c.name, d.c.status, d.c.met_at)):
+    for r in deadlines_now(conn):
         name = f"deadline {r.id} ('{r.name}' of plan {r.plan_id})"
         if r.id in said.met:
             when = said.met[r.id]
             if r.status != "met":
                 found.append(f"{name} is {r.status}, the trail says it was met")
-            elif r.met_at is None or _utc(r.met_at) != when:
+            elif r.met_at is None or r.met_at != when:
                 found.append(f"{name} was met at {r.met_at}, the trail says {when.isoformat()}")
         elif r.id in said.missed:
             if r.status != "missed":
@@ -129,20 +112,8 @@ def _deadline_findings(conn: Any, said: Replayed) -> list[str]:
     return found
 
 
-def _role_findings(conn: Any, said: Replayed) -> list[str]:
-    from sqlalchemy import select
-
-    from govpath.store.tables import actor_roles, actors
-
-    held: dict[str, set[str]] = {}
-    for email, role in conn.execute(
-        select(actors.c.email, actor_roles.c.role).select_from(
-            actors.outerjoin(actor_roles, actor_roles.c.actor_id == actors.c.id)
-        )
-    ):
-        held.setdefault(email, set())
-        if role:
-            held[email].add(role)
+def _role_findings(conn: Connection, said: Replayed) -> list[str]:
+    held = roles_held(conn)
     found: list[str] = []
     for email in sorted(held):
         if email not in said.roles:
@@ -160,7 +131,7 @@ def _role_findings(conn: Any, said: Replayed) -> list[str]:
     return found
 
 
-def check_state(conn: Any) -> list[str]:
+def check_state(conn: Connection) -> list[str]:
     """Every disagreement between the database's plans, deadlines and roles and the trail."""
     said = replay(conn)
     return _plan_findings(conn, said) + _deadline_findings(conn, said) + _role_findings(conn, said)

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from govpath.audit.export import ASOF_COLUMNS, EVENT_COLUMNS, MISSED_COLUMNS
 from govpath.audit.query import DEFAULT_LIMIT, LONDON, EventFilter, local, moment, query_events
 from govpath.errors import BadInput
+from govpath.store.trail_reads import actor_names
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -150,7 +151,7 @@ def query_from_params(params: Mapping[str, Any]) -> TrailQuery:
         stage=_text(params.get("stage")),
         missed=_flag(params.get("missed")),
         as_of=as_of,
-        limit=_int(params.get("limit"), "limit") if params.get("limit") else DEFAULT_LIMIT,
+        limit=(_int(params.get("limit"), "limit") or 0) if params.get("limit") else DEFAULT_LIMIT,
         offset=_int(params.get("offset"), "offset") or 0,
         after=_int(params.get("after"), "after"),
         today=today_date,
@@ -277,20 +278,6 @@ def channel_of(event: Mapping[str, Any]) -> str:
     if event.get("kind") in SCHEDULER_KINDS:
         return "scheduler"
     return "cli" if event.get("actor") else "system"
-
-
-def actor_names(conn: Connection, emails: set[str]) -> dict[str, str]:
-    """Registered people's names by e-mail."""
-    from sqlalchemy import select
-
-    from govpath.store.tables import actors
-
-    if not emails:
-        return {}
-    rows = conn.execute(
-        select(actors.c.email, actors.c.name).where(actors.c.email.in_(sorted(emails)))
-    ).all()
-    return {r.email: r.name for r in rows}
 
 
 def trail_records(conn: Connection, events: list[dict[str, Any]]) -> list[TrailRecord]:

@@ -390,49 +390,28 @@ class Year:
     # -- the end ----------------------------------------------------------------------------
 
     def finish(self) -> None:
-        from sqlalchemy import func, select
-
         from govpath.audit.lateness import standing
         from govpath.runtime import api
-        from govpath.store.db import as_utc
-        from govpath.store.tables import audit_events, deadlines, outbox
+        from govpath.store import reports
 
         r = self.result
         with self.engine.connect() as conn:
             # by standing: a deadline met after its day counts as "met late", not "met"
             r.deadlines = Counter(
-                standing(status, due, as_utc(met_at), self.policy).label
-                for status, due, met_at in conn.execute(
-                    select(deadlines.c.status, deadlines.c.due, deadlines.c.met_at)
-                ).all()
+                standing(d.status, d.due, d.met_at, self.policy).label
+                for d in reports.deadline_states(conn)
             )
             r.messages = Counter(
-                {
-                    f"{k} {s}": n
-                    for k, s, n in conn.execute(
-                        select(outbox.c.kind, outbox.c.status, func.count()).group_by(
-                            outbox.c.kind, outbox.c.status
-                        )
-                    ).all()
-                }
+                {f"{k} {s}": n for (k, s), n in reports.message_counts(conn).items()}
             )
-            r.refusals = conn.execute(
-                select(func.count()).where(audit_events.c.kind == "refusal")
-            ).scalar_one()
-            r.events = conn.execute(select(func.count()).select_from(audit_events)).scalar_one()
-            decided = conn.execute(
-                select(audit_events.c.plan_id, audit_events.c.trigger, audit_events.c.at)
-                .where(
-                    audit_events.c.kind == "transition",
-                    audit_events.c.trigger.in_(
-                        [t.trigger for t in self.pathway.transitions if t.decision]
-                    ),
-                )
-                .order_by(audit_events.c.seq)
-            ).all()
+            r.refusals = reports.count_events(conn, kind="refusal")
+            r.events = reports.count_events(conn)
+            decided = reports.triggers_fired(
+                conn, [t.trigger for t in self.pathway.transitions if t.decision]
+            )
         r.decisions = [
-            f"{self.plan_ids.get(p, p)}: {trig} on {at_.date().isoformat()}"
-            for p, trig, at_ in decided
+            f"{self.plan_ids.get(d.plan_id, d.plan_id)}: {d.trigger} on {d.at.date().isoformat()}"
+            for d in decided
         ]
         for plan in api.list_plans(self.engine, pathway_id=self.pathway.id):
             r.plans.append({"id": plan["id"], "subject": plan["subject"], "state": plan["state"]})

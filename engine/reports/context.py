@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from govpath.errors import NotFound
+from govpath.store import reports
+from govpath.store.cache import CACHE
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -31,75 +33,53 @@ class PlanInfo:
     pathway: Pathway
 
 
-_pathways: dict[str, Pathway] = {}  # by stored definition text
-
-
 def pathway_of_version(conn: Connection, version_row_id: int) -> Pathway:
     """The Pathway record stored for a published version (its normalised JSON)."""
-    from sqlalchemy import select
-
     from govpath.definition.model import Pathway
-    from govpath.store.tables import pathway_versions as pv
 
-    row = conn.execute(
-        select(pv.c.definition, pv.c.source_text, pv.c.source_path).where(pv.c.id == version_row_id)
-    ).one_or_none()
+    row = reports.stored_definition(conn, version_row_id)
     if row is None:
         raise NotFound(f"There is no published pathway version with id {version_row_id}.")
     key = row.definition
-    if key not in _pathways:
+    found = CACHE.report_pathways.get(key)
+    if found is None:
         try:
-            _pathways[key] = Pathway.model_validate(json.loads(row.definition))
+            found = Pathway.model_validate(json.loads(row.definition))
         except ValueError:
             from govpath.definition.loader import load_pathway_text
 
-            _pathways[key] = load_pathway_text(row.source_text, row.source_path or "<db>")
-    return _pathways[key]
+            found = load_pathway_text(row.source_text, row.source_path or "<db>")
+        with CACHE.lock:
+            found = CACHE.report_pathways.setdefault(key, found)
+    return found
 
 
 def latest_pathway(conn: Connection, pathway_id: str) -> tuple[int, Pathway]:
     """The newest published version of PATHWAY_ID: (pathway_versions.id, Pathway)."""
-    from sqlalchemy import select
-
-    from govpath.store.tables import pathway_versions as pv
-
-    row = conn.execute(
-        select(pv.c.id).where(pv.c.pathway_id == pathway_id).order_by(pv.c.version.desc()).limit(1)
-    ).one_or_none()
-    if row is None:
+    version_id = reports.latest_version_id(conn, pathway_id)
+    if version_id is None:
         raise NotFound(
             f"There is no published pathway {pathway_id!r}; publish it first with "
             "'govpath pathway publish PATH'."
         )
-    return row.id, pathway_of_version(conn, row.id)
+    return version_id, pathway_of_version(conn, version_id)
 
 
 def load_plan(conn: Connection, plan_id: int) -> PlanInfo:
     """The plan with id PLAN_ID and its pathway; NotFound if there is none."""
-    from sqlalchemy import select
-
-    from govpath.store.db import as_utc
-    from govpath.store.tables import pathway_versions as pv
-    from govpath.store.tables import plans
-
-    row = conn.execute(
-        select(plans, pv.c.version.label("pv_version"))
-        .join(pv, pv.c.id == plans.c.pathway_version_id)
-        .where(plans.c.id == plan_id)
-    ).one_or_none()
+    row = reports.plan_record(conn, plan_id)
     if row is None:
         raise NotFound(f"There is no plan {plan_id}; 'govpath plan list' shows the plans.")
-    m = row._mapping
     return PlanInfo(
-        id=m["id"],
-        pathway_id=m["pathway_id"],
-        version=m["pv_version"],
-        subject=m["subject"],
-        owner=m["owner"],
-        state=m["state"],
-        created_at=as_utc(m["created_at"]),  # type: ignore[arg-type]
-        closed_at=as_utc(m["closed_at"]),
-        pathway=pathway_of_version(conn, m["pathway_version_id"]),
+        id=row.id,
+        pathway_id=row.pathway_id,
+        version=row.pv_version,
+        subject=row.subject,
+        owner=row.owner,
+        state=row.state,
+        created_at=row.created_at,
+        closed_at=row.closed_at,
+        pathway=pathway_of_version(conn, row.pathway_version_id),
     )
 
 
@@ -112,14 +92,7 @@ def load_meetings(conn: Connection) -> list[Meeting]:
 
 def meeting_dates(conn: Connection, ids: set[int]) -> dict[int, tuple[str, dt.date]]:
     """(body, date) of the meetings with these ids."""
-    from sqlalchemy import select
-
-    from govpath.store.tables import meetings as mt
-
-    if not ids:
-        return {}
-    rows = conn.execute(select(mt.c.id, mt.c.body, mt.c.date).where(mt.c.id.in_(sorted(ids))))
-    return {r.id: (r.body, r.date) for r in rows}
+    return {m.id: (m.body, m.date) for m in reports.meetings_by_id(conn, ids)}
 
 
 def body_short(pathway: Pathway, body_id: str) -> str:

@@ -207,20 +207,11 @@ def past_stops(
     A gate meeting counts once it is held: the plan left the stage on or after the meeting day.
     A label counts once the plan has left every stage carrying it.
     """
-    from sqlalchemy import select
-
     from govpath.reports.context import as_date, body_short, key_decision_stages, meeting_dates
-    from govpath.store.tables import audit_events as ev
+    from govpath.store.reports import plan_steps
 
     pathway = plan.pathway
-    stmt = (
-        select(ev.c.from_state, ev.c.body, ev.c.meeting_id, ev.c.data, ev.c.at)
-        .where(ev.c.plan_id == plan.id, ev.c.kind == "transition")
-        .order_by(ev.c.seq)
-    )
-    if as_of is not None:
-        stmt = stmt.where(ev.c.at <= as_of)
-    rows = conn.execute(stmt).all()
+    rows = plan_steps(conn, plan.id, as_of=as_of)
     dates = meeting_dates(conn, {r.meeting_id for r in rows if r.meeting_id is not None})
     key_stages = key_decision_stages(pathway)
     paper = _paper_of(pathway, plan.state)

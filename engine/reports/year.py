@@ -10,13 +10,17 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
 
     from govpath.audit.decisions import DecisionRecord
+    from govpath.definition.model import Pathway
+    from govpath.reports.context import PlanInfo
     from govpath.reports.pathway_lines import GateStop
+    from govpath.store.reports import StageEntry
+    from govpath.store.trail_reads import DeadlineRecord
 
 TEMPLATES = Path(__file__).with_name("templates")
 
@@ -108,7 +112,7 @@ class YearReport:
 
 
 def _segments(
-    events: list[Any], pathway: Any, today: dt.date, end_of_report: dt.date
+    events: list[StageEntry], pathway: Pathway, today: dt.date, end_of_report: dt.date
 ) -> list[Segment]:
     from govpath.audit.query import local
 
@@ -128,17 +132,13 @@ def _segments(
 
 def collect_year(conn: Connection, pathway_id: str, *, today: dt.date) -> YearReport:
     """Everything the year report shows for PATHWAY_ID (every plan, on any of its versions)."""
-    from sqlalchemy import select
-
     from govpath.audit.decisions import decision_records
     from govpath.audit.missed import done_on, lateness, met_by_map, transitions_of
     from govpath.audit.query import local
     from govpath.calendars.timeline import build_timeline
     from govpath.reports.context import body_short, latest_pathway, load_meetings, load_plan
     from govpath.reports.pathway_lines import format_line, future_stops, past_stops
-    from govpath.store.tables import audit_events as ev
-    from govpath.store.tables import deadlines as dl
-    from govpath.store.tables import plans
+    from govpath.store import reports
     from govpath.zone import council_zone
 
     _, pathway = latest_pathway(conn, pathway_id)
@@ -147,12 +147,7 @@ def collect_year(conn: Connection, pathway_id: str, *, today: dt.date) -> YearRe
     policy = get_policy(pathway.settings.working_days)
     meetings = load_meetings(conn)
     timeline = build_timeline(pathway, meetings, today=today)
-    plan_ids = [
-        r.id
-        for r in conn.execute(
-            select(plans.c.id).where(plans.c.pathway_id == pathway_id).order_by(plans.c.id)
-        )
-    ]
+    plan_ids = reports.plan_ids_of_pathway(conn, pathway_id)
     decisions_by_plan: dict[int, list[DecisionRecord]] = {}
     for rec in decision_records(conn, pathway=pathway_id):
         decisions_by_plan.setdefault(rec.plan, []).append(rec)
@@ -160,19 +155,13 @@ def collect_year(conn: Connection, pathway_id: str, *, today: dt.date) -> YearRe
     dates: list[dt.date] = [today]
     dates += [rs.gate.date for rs in timeline.stages if rs.gate is not None]
     dates += [d for rs in timeline.stages for d in (rs.window or ())]
-    raw_plans: list[tuple[Any, list[Any], list[Any]]] = []
+    raw_plans: list[tuple[PlanInfo, list[StageEntry], list[DeadlineRecord]]] = []
     for pid in plan_ids:
         info = load_plan(conn, pid)
-        events = conn.execute(
-            select(ev.c.at, ev.c.to_state)
-            .where(ev.c.plan_id == pid, ev.c.kind.in_(("plan_started", "transition", "migration")))
-            .order_by(ev.c.seq)
-        ).all()
-        drows = conn.execute(
-            select(dl).where(dl.c.plan_id == pid).order_by(dl.c.due, dl.c.id)
-        ).all()
+        events = reports.stage_entries(conn, pid)
+        drows = reports.deadlines_of_plan(conn, pid)
         dates += [local(e.at).date() for e in events] + [d.due for d in drows]
-        raw_plans.append((info, list(events), list(drows)))
+        raw_plans.append((info, events, drows))
     start = min(dates).replace(day=1)
     last = max(dates)
     end = (last.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
@@ -193,7 +182,7 @@ def collect_year(conn: Connection, pathway_id: str, *, today: dt.date) -> YearRe
             met_on = local(d.met_at).date() if d.met_at is not None else None
             if met_on is None and d.status == "missed":
                 trigger = met_by_map(info.pathway).get((d.stage, d.name))
-                met_on = done_on(d._mapping, transitions_of(conn, {info.id})[info.id], trigger)
+                met_on = done_on(d, transitions_of(conn, {info.id})[info.id], trigger)
             late = (
                 lateness(d.due, met_on or today, policy)
                 if d.status == "missed" or (met_on and met_on > d.due)

@@ -8,9 +8,12 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
     from govpath.calendars.timeline import Timeline
     from govpath.definition.compiler import CompiledPathway
     from govpath.definition.model import Pathway
+    from govpath.store.trail import ChainHead
 
 
 class ProcessCache:
@@ -48,6 +51,16 @@ class ProcessCache:
         # reminder times recur for every plan). Never stale: a moment's UTC text does not change.
         # Bounded: cleared when it holds more than 1024.
         self.reminder_texts: dict[dt.datetime, str] = {}
+        # --- audit ---
+        # engine -> the chain head (seq, hash) this process's last append left: only a hint. The
+        # next append hashes from it and moves the head with ``UPDATE … WHERE seq AND hash`` in
+        # one statement. Stale as soon as anyone else appends (another process or thread) or the
+        # appending transaction rolls back: no row then matches, the append reads the head under
+        # lock instead and the entry is replaced. Keyed by the engine's identity; one per engine.
+        self.chain_heads: dict[Engine, ChainHead] = {}
+        # stored definition text -> the Pathway the reports read from it. Never stale: the key is
+        # the definition itself (a published version is never changed in place).
+        self.report_pathways: dict[str, Pathway] = {}
 
     def timeline(self, key: tuple[str, int, Any, Any]) -> Timeline | None:
         return self.timelines.get(key)
@@ -67,6 +80,8 @@ class ProcessCache:
             self.compiled.clear()
             self.time_processors.clear()
             self.reminder_texts.clear()
+            self.chain_heads.clear()
+            self.report_pathways.clear()
 
 
 CACHE = ProcessCache()
