@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +31,11 @@ class ProcessCache:
         # changes (reminders already past are dropped), which is in the key too. Bounded: cleared
         # when it holds more than 256.
         self.timelines: dict[tuple[str, int, Any, Any], Timeline] = {}
+        # --- scheduler ---
+        # database URL -> the council's date on which this process made the weekly digests. Never
+        # stale: the sweep compares it with today's date, so a new day (or another database)
+        # makes the digest again; the outbox's unique key keeps each digest to one a day anyway.
+        self.digested: dict[str, dt.date] = {}
 
     def timeline(self, key: tuple[str, int, Any, Any]) -> Timeline | None:
         return self.timelines.get(key)
@@ -38,6 +44,7 @@ class ProcessCache:
         with self.lock:
             if len(self.timelines) > 256:
                 self.timelines.clear()
+            self.digested.clear()
             self.timelines[key] = built
 
     def clear(self) -> None:
@@ -45,6 +52,7 @@ class ProcessCache:
         with self.lock:
             self.definitions.clear()
             self.timelines.clear()
+            self.digested.clear()
 
 
 CACHE = ProcessCache()
