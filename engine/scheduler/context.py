@@ -6,11 +6,14 @@ import datetime as dt
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, select
+from govpath.store import scheduler_context as store
 
-from govpath.store import tables as t
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
+    from govpath.store.scheduler_context import Meeting
 
 
 @dataclass
@@ -35,9 +38,7 @@ class Context:
 
     def definition(self, version_id: int) -> dict[str, Any]:
         if version_id not in self.definitions:
-            text = self.conn.execute(
-                select(t.pathway_versions.c.definition).where(t.pathway_versions.c.id == version_id)
-            ).scalar_one_or_none()
+            text = store.definition_text(self.conn, version_id)
             try:
                 self.definitions[version_id] = json.loads(text) if text else {}
             except ValueError:
@@ -48,15 +49,11 @@ class Context:
         wanted = {e for e in emails if e and e not in self.names and not e.startswith("role:")}
         if not wanted:
             return
-        rows = self.conn.execute(
-            select(t.actors.c.email, t.actors.c.name, t.actors.c.reports_to).where(
-                t.actors.c.email.in_(sorted(wanted))
-            )
-        ).all()
-        for email, name, reports_to in rows:
-            self.names[email] = name
-            self.managers[email] = reports_to
-        for email in wanted - {r[0] for r in rows}:
+        found = store.people(self.conn, sorted(wanted))
+        for person in found:
+            self.names[person.email] = person.name
+            self.managers[person.email] = person.reports_to
+        for email in wanted - {person.email for person in found}:
             self.names[email] = email.split("@")[0]
             self.managers[email] = None
 
@@ -70,23 +67,12 @@ class Context:
     def members(self, role: str) -> list[str]:
         """E-mails of everyone holding ROLE, sorted."""
         if role not in self.role_members:
-            rows = self.conn.execute(
-                select(t.actors.c.email)
-                .join(t.actor_roles, t.actor_roles.c.actor_id == t.actors.c.id)
-                .where(t.actor_roles.c.role == role)
-                .order_by(t.actors.c.email)
-            ).scalars()
-            self.role_members[role] = list(rows)
+            self.role_members[role] = store.role_members(self.conn, role)
         return self.role_members[role]
 
     def roles(self, email: str) -> list[str]:
         if email not in self.roles_of:
-            rows = self.conn.execute(
-                select(t.actor_roles.c.role)
-                .join(t.actors, t.actor_roles.c.actor_id == t.actors.c.id)
-                .where(t.actors.c.email == email)
-            ).scalars()
-            self.roles_of[email] = sorted(rows)
+            self.roles_of[email] = sorted(store.roles_of(self.conn, email))
         return self.roles_of[email]
 
     def resolve(self, recipient: str, dc: DeadlineContext) -> list[str]:
@@ -119,83 +105,65 @@ def load_deadlines(
     conn: Connection, ctx: Context, ids: Iterable[int]
 ) -> dict[int, DeadlineContext]:
     """Deadline contexts by id, in three queries however many deadlines there are."""
-    ids = sorted(set(ids))
-    if not ids:
+    wanted = sorted(set(ids))
+    if not wanted:
         return {}
-    d, p, m = t.deadlines, t.plans, t.meetings
-    drows = conn.execute(select(d).where(d.c.id.in_(ids))).mappings().all()
-    plan_ids = sorted({r["plan_id"] for r in drows})
-    prows = {
-        r["id"]: r
-        for r in conn.execute(
-            select(
-                p.c.id,
-                p.c.subject,
-                p.c.owner,
-                p.c.pathway_id,
-                p.c.pathway_version_id,
-                p.c.state,
-                p.c.closed_at,
-            ).where(p.c.id.in_(plan_ids))
-        ).mappings()
-    }
-    meeting_ids = sorted({r["meeting_id"] for r in drows if r["meeting_id"] is not None})
-    mrows = (
-        {r["id"]: r for r in conn.execute(select(m).where(m.c.id.in_(meeting_ids))).mappings()}
-        if meeting_ids
-        else {}
-    )
-    ctx.load_people({r["owner"] for r in drows} | {r["owner"] for r in prows.values()})
+    drows = store.deadline_rows(conn, wanted)
+    prows = store.plan_summaries(conn, sorted({r.plan_id for r in drows}))
+    meeting_ids = sorted({r.meeting_id for r in drows if r.meeting_id is not None})
+    mrows = store.meetings_by_id(conn, meeting_ids) if meeting_ids else {}
+    ctx.load_people({r.owner for r in drows} | {r.owner for r in prows.values()})
     out: dict[int, DeadlineContext] = {}
     for r in drows:
-        plan = prows[r["plan_id"]]
-        definition = ctx.definition(plan["pathway_version_id"])
-        stage, action = _stage_and_action(definition, r["stage"], r["name"])
-        if not action and r.get("carried_from"):  # carried on: its own stage says what to do
-            action = _stage_and_action(definition, r["carried_from"], r["name"])[1]
-        meeting = mrows.get(r["meeting_id"]) if r["meeting_id"] is not None else None
-        out[r["id"]] = DeadlineContext(
+        plan = prows[r.plan_id]
+        definition = ctx.definition(plan.pathway_version_id)
+        stage, action = _stage_and_action(definition, r.stage, r.name)
+        if not action and r.carried_from:  # carried on: its own stage says what to do
+            action = _stage_and_action(definition, r.carried_from, r.name)[1]
+        meeting = mrows.get(r.meeting_id) if r.meeting_id is not None else None
+        out[r.id] = DeadlineContext(
             deadline={
-                "id": r["id"],
-                "name": r["name"],
-                "title": r["title"],
-                "due": r["due"],
-                "rule": r["rule"],
-                "stage": r["stage"],
-                "stage_title": stage or r["stage"],
-                "status": r["status"],
+                "id": r.id,
+                "name": r.name,
+                "title": r.title,
+                "due": r.due,
+                "rule": r.rule,
+                "stage": r.stage,
+                "stage_title": stage or r.stage,
+                "status": r.status,
                 "action": action,
-                "owner": r["owner"],
-                "owner_name": ctx.name(r["owner"]),
-                "escalation_level": r["escalation_level"],
-                "meeting_id": r["meeting_id"],
+                "owner": r.owner,
+                "owner_name": ctx.name(r.owner),
+                "escalation_level": r.escalation_level,
+                "meeting_id": r.meeting_id,
             },
             plan={
-                "id": plan["id"],
-                "subject": plan["subject"],
-                "pathway": plan["pathway_id"],
-                "owner": plan["owner"],
-                "owner_name": ctx.name(plan["owner"]),
-                "state": plan["state"],
-                "version_id": plan["pathway_version_id"],
-                "closed": plan["closed_at"] is not None,
+                "id": plan.id,
+                "subject": plan.subject,
+                "pathway": plan.pathway_id,
+                "owner": plan.owner,
+                "owner_name": ctx.name(plan.owner),
+                "state": plan.state,
+                "version_id": plan.pathway_version_id,
+                "closed": plan.closed_at is not None,
             },
             meeting=_meeting(meeting) if meeting is not None else None,
         )
     return out
 
 
-def _meeting(row: Any) -> dict[str, Any]:
-    time = row["time"]
+def _meeting(row: Meeting) -> dict[str, Any]:
+    """A meeting as the templates show it: its title (or body), start time as HH:MM, place."""
+    time = row.time
     return {
-        "id": row["id"],
-        "body": row["body"],
-        "title": row["title"] or row["body"],
-        "date": row["date"],
+        "id": row.id,
+        "body": row.body,
+        "title": row.title or row.body,
+        "date": row.date,
         "time": time.strftime("%H:%M") if isinstance(time, dt.time) else (time or ""),
-        "place": row["place"] or "",
-        "status": row["status"],
-        "original_date": row["original_date"],
+        "place": row.place or "",
+        "status": row.status,
+        "original_date": row.original_date,
     }
 
 

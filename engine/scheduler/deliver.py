@@ -7,22 +7,23 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from govpath.config import Settings
-from govpath.scheduler.outbox import cancel, claim_for_delivery, mark_failed_attempt, mark_sent
+from govpath.scheduler.outbox import claim_for_delivery, mark_failed_attempt
 from govpath.scheduler.owed import not_owed
-from govpath.store.db import as_utc
+from govpath.store.outbox import cancel, mark_sent
 
 if TYPE_CHECKING:
-    from sqlalchemy import Connection, Engine, Transaction
+    from sqlalchemy import Connection, Engine
 
     from govpath.notifications.delivery import FileTransport, Outcome, SmtpTransport
     from govpath.scheduler.sweep import SweepResult
+    from govpath.store.outbox import OutboxMessage
 
 log = logging.getLogger("govpath.mail")
 
 
-def _ids(row: Any) -> dict[str, Any]:
+def _ids(row: OutboxMessage) -> dict[str, Any]:
     """The ids a log line about this outbox row carries (see govpath.logs)."""
-    return {"message_id": row["id"], "plan_id": row["plan_id"], "deadline_id": row["deadline_id"]}
+    return {"message_id": row.id, "plan_id": row.plan_id, "deadline_id": row.deadline_id}
 
 
 _AUDITED = {
@@ -61,29 +62,29 @@ def deliver_due(
             if stale:
                 continue  # all of this batch was cancelled; there may be more behind it
             return
-        by_id = {r["id"]: r for r in rows}
+        by_id = {r.id: r for r in rows}
         batch: list[Outgoing] = []
         for r in rows:
             try:
                 msg = build_email(
                     sender=settings.mail_from,
-                    recipient=r["recipient"],
-                    subject=r["subject"],
-                    text=r["body_text"],
-                    html=r["body_html"],
-                    ics=r["ics"],
-                    msg_id=r["message_id"],
-                    date=as_utc(r["due_at"]) or now,
-                    kind=r["kind"],
+                    recipient=r.recipient,
+                    subject=r.subject,
+                    text=r.body_text,
+                    html=r.body_html,
+                    ics=r.ics,
+                    msg_id=r.message_id,
+                    date=r.due_at or now,
+                    kind=r.kind,
                 )
             except HeaderInjection as exc:
                 with engine.begin() as conn:
                     mark_failed_attempt(
                         conn,
-                        r["id"],
+                        r.id,
                         owner,
                         now,
-                        attempts=r["attempts"],
+                        attempts=r.attempts,
                         temporary=False,
                         error=str(exc),
                         max_attempts=settings.max_attempts,
@@ -91,9 +92,9 @@ def deliver_due(
                         max_seconds=settings.retry_max_seconds,
                     )
                 result.failed += 1
-                log.warning("%s message refused: %s", r["kind"], exc, extra=_ids(r))
+                log.warning("%s message refused: %s", r.kind, exc, extra=_ids(r))
                 continue
-            batch.append(Outgoing(r["id"], r["key"], msg))
+            batch.append(Outgoing(r.id, r.key, msg))
 
         def record(outcome: Outcome, conn: Connection | None = None) -> None:
             if conn is None:
@@ -103,24 +104,24 @@ def deliver_due(
             row = by_id[outcome.id]  # noqa: B023 - called before the loop moves on
             if outcome.ok:
                 if mark_sent(conn, outcome.id, owner, now):
-                    log.info("%s message sent", row["kind"], extra=_ids(row))
+                    log.info("%s message sent", row.kind, extra=_ids(row))
                     result.delivered += 1
                     if outcome.where:
                         result.files.append(outcome.where)
-                    kind = _AUDITED.get(row["kind"])
-                    if kind and row["plan_id"] is not None:
+                    kind = _AUDITED.get(row.kind)
+                    if kind and row.plan_id is not None:
                         append_audit(
                             conn,
                             kind=kind,
                             at=now,
-                            plan_id=row["plan_id"],
-                            actor=row["recipient"],
+                            plan_id=row.plan_id,
+                            actor=row.recipient,
                             data={
-                                "message_id": row["message_id"],
-                                "kind": row["kind"],
-                                "deadline_id": row["deadline_id"],
-                                "late": bool(row["late"]),
-                                "subject": row["subject"],
+                                "message_id": row.message_id,
+                                "kind": row.kind,
+                                "deadline_id": row.deadline_id,
+                                "late": bool(row.late),
+                                "subject": row.subject,
                             },
                         )
                 return
@@ -129,7 +130,7 @@ def deliver_due(
                 outcome.id,
                 owner,
                 now,
-                attempts=row["attempts"],
+                attempts=row.attempts,
                 temporary=outcome.temporary,
                 error=outcome.error,
                 max_attempts=settings.max_attempts,
@@ -138,7 +139,7 @@ def deliver_due(
             )
             log.warning(
                 "%s message not sent (%s): %s",
-                row["kind"],
+                row.kind,
                 "given up" if status == "failed" else "will retry",
                 outcome.error,
                 extra=_ids(row),
@@ -152,24 +153,24 @@ def deliver_due(
         # is handed over, in the transaction that then marks it sent, which holds the deadline
         # and plan rows until then (a transition meeting the deadline or moving the plan waits
         # for the send, or is seen by the check).
-        held: dict[int, tuple[Connection, Transaction]] = {}
+        held: dict[int, Connection] = {}  # each in the transaction begun for its message
 
         def ready(item: Outgoing) -> bool:
             if not keeper.hold(item.id):  # another scheduler has taken it: not ours to send
                 return False
             row = by_id[item.id]  # noqa: B023 - called before the loop moves on
-            if row["deadline_id"] is None:
+            if row.deadline_id is None:
                 return True
             conn = engine.connect()
-            tx = conn.begin()
+            conn.begin()
             why = not_owed(conn, [row], lock=True)
             if why:
                 cancel(conn, item.id, owner, why[item.id])
-                tx.commit()
+                conn.commit()
                 conn.close()
                 result.cancelled_at_delivery += 1
                 return False
-            held[item.id] = (conn, tx)  # noqa: B023 - used before the loop moves on
+            held[item.id] = conn  # noqa: B023 - used before the loop moves on
             return True
 
         def settle(outcome: Outcome) -> None:
@@ -178,10 +179,10 @@ def deliver_due(
             if found is None:
                 record(outcome)
                 return
-            conn, tx = found
+            conn = found
             try:
                 record(outcome, conn)
-                tx.commit()
+                conn.commit()
             finally:
                 conn.close()
 
@@ -191,8 +192,8 @@ def deliver_due(
             try:
                 transport.send_batch(batch, settle, ready)
             finally:
-                for conn, tx in held.values():  # handed over, never reported: its lease runs out
-                    tx.rollback()
+                for conn in held.values():  # handed over, never reported: its lease runs out
+                    conn.rollback()
                     conn.close()
         if len(rows) + len(stale) < settings.batch_size:
             return

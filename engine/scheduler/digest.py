@@ -17,9 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import defaultdict
-from typing import Any
-
-from sqlalchemy import Connection, and_, select
+from typing import TYPE_CHECKING, Any
 
 from govpath.audit.lateness import standing
 from govpath.config import Settings
@@ -28,46 +26,40 @@ from govpath.notifications.message import deadline_ics, message_key
 from govpath.scheduler.clock import at_local, local, local_date
 from govpath.scheduler.compose import deadline_item, deadline_message, row_values
 from govpath.scheduler.context import Context, load_deadlines
-from govpath.scheduler.outbox import insert_messages
-from govpath.store import tables as t
+from govpath.store import digest as store
+from govpath.store.outbox import existing_keys, insert_messages, undelivered
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
+    from govpath.calendars.workdays import WorkingDayPolicy
+    from govpath.notifications.render import Renderer
 
 HORIZON_DAYS = 14
 
 
-def _policy(settings: Settings):
+def _policy(settings: Settings) -> WorkingDayPolicy:
     from govpath.calendars.workdays import get_policy
 
     return get_policy(settings.working_days)
 
 
-def papers_due(conn: Connection, now: dt.datetime, settings: Settings, renderer: Any) -> int:
+def papers_due(conn: Connection, now: dt.datetime, settings: Settings, renderer: Renderer) -> int:
     """Create the papers-due messages whose day has come; returns how many were created."""
     if not settings.papers_due_rules:
         return 0
     today = local_date(now, settings.timezone)
     policy = _policy(settings)
     horizon = policy.add_working_days(today, settings.papers_due_lead)
-    d = t.deadlines
-    rows = conn.execute(
-        select(d.c.id, d.c.plan_id, d.c.owner, d.c.due).where(
-            d.c.status == "open",
-            d.c.due >= today,
-            d.c.due <= horizon,
-            d.c.rule.in_(settings.papers_due_rules),
-        )
-    ).all()
+    candidates = store.papers_deadlines(conn, list(settings.papers_due_rules), today, horizon)
     hour = local(now, settings.timezone).hour
-    keys = {}
-    for deadline_id, plan_id, owner, due in rows:
-        send_day = policy.add_working_days(due, -settings.papers_due_lead)
+    keys: dict[str, int] = {}
+    for c in candidates:
+        send_day = policy.add_working_days(c.due, -settings.papers_due_lead)
         if send_day < today or (send_day == today and hour >= settings.reminder_hour):
-            keys[message_key(plan_id, deadline_id, "papers_due", owner, due)] = deadline_id
-    if keys:  # already made (through the outbox's unique key index, never a scan)
-        made = conn.execute(
-            select(t.outbox.c.key).where(t.outbox.c.key.in_(sorted(keys)))
-        ).scalars()
-        for key in made:
-            keys.pop(key, None)
+            keys[message_key(c.plan_id, c.id, "papers_due", c.owner, c.due)] = c.id
+    for key in existing_keys(conn, keys):  # already made
+        keys.pop(key, None)
     due_ids = sorted(keys.values())
     if not due_ids:
         return 0
@@ -95,37 +87,26 @@ def papers_due(conn: Connection, now: dt.datetime, settings: Settings, renderer:
     return insert_messages(conn, list(rows.values()))
 
 
-def weekly_digest(conn: Connection, now: dt.datetime, settings: Settings, renderer: Any) -> int:
+def weekly_digest(
+    conn: Connection, now: dt.datetime, settings: Settings, renderer: Renderer
+) -> int:
     """Create today's digests (one per Director, one per policy-team member); returns how many."""
     today = local_date(now, settings.timezone)
-    d, p, m = t.deadlines, t.plans, t.meetings
-    live = and_(p.c.closed_at.is_(None), p.c.state == d.c.stage)
-    rows = conn.execute(
-        select(d.c.id, d.c.status, d.c.due, d.c.owner, d.c.meeting_id)
-        .join(p, p.c.id == d.c.plan_id)
-        .where(
-            ((d.c.status == "open") & (d.c.due <= today + dt.timedelta(days=HORIZON_DAYS)))
-            | ((d.c.status == "missed") & live)
-        )
-    ).all()
+    listed = store.digest_deadlines(conn, today + dt.timedelta(days=HORIZON_DAYS))
     week_ago = at_local(today - dt.timedelta(days=7), 0, settings.timezone)  # since last digest day
-    moved = (
-        conn.execute(
-            select(m).where(m.c.status == "moved", m.c.updated_at >= week_ago).order_by(m.c.date)
-        )
-        .mappings()
-        .all()
-    )
+    moved = store.moved_meetings(conn, week_ago)
     ctx = Context(conn)
-    unheld = _unheld_escalations(conn, ctx, week_ago)
+    unheld = _unheld_escalations(conn, week_ago)
     policy = _policy(settings)
     met_late = _met_late(conn, week_ago, policy)
-    contexts = load_deadlines(conn, ctx, [r.id for r in rows])
-    items: dict[str, dict[str, list]] = defaultdict(lambda: {"due": [], "overdue": [], "ids": []})
-    everyone: dict[str, list] = {"due": [], "overdue": [], "ids": []}
-    for r in sorted(rows, key=lambda r: (r.due, r.id)):
+    contexts = load_deadlines(conn, ctx, [r.id for r in listed])
+    items: dict[str, dict[str, list[Any]]] = defaultdict(
+        lambda: {"due": [], "overdue": [], "ids": []}
+    )
+    everyone: dict[str, list[Any]] = {"due": [], "overdue": [], "ids": []}
+    for r in sorted(listed, key=lambda r: (r.due, r.id)):
         dc = contexts[r.id]
-        item = {
+        item: dict[str, Any] = {
             "due": r.due,
             "title": dc.deadline["title"],
             "plan_id": dc.plan["id"],
@@ -142,20 +123,20 @@ def weekly_digest(conn: Connection, now: dt.datetime, settings: Settings, render
             target["ids"].append(r.id)
     moved_items = [
         {
-            "id": x["id"],
-            "title": x["title"] or x["body"],
-            "date": x["date"],
-            "original_date": x["original_date"],
+            "id": x.id,
+            "title": x.title or x.body,
+            "date": x.date,
+            "original_date": x.original_date,
         }
         for x in moved
     ]
-    recipients: list[tuple[str, str, dict[str, list]]] = [
+    recipients: list[tuple[str, str, dict[str, list[Any]]]] = [
         (o, "own", v) for o, v in sorted(items.items())
     ]
     for role in settings.digest_roles:
         for email in ctx.members(role):
             recipients.append((email, "all", everyone))
-    undelivered = _undelivered(conn, week_ago) if settings.digest_roles else []
+    failed = _undelivered(conn, week_ago) if settings.digest_roles else []
     rows: dict[str, dict[str, Any]] = {}
     seen: set[tuple[str, str]] = set()
     for email, scope, data in recipients:
@@ -180,7 +161,7 @@ def weekly_digest(conn: Connection, now: dt.datetime, settings: Settings, render
             "council": settings.council_name,
             "met_late": [x for x in met_late if scope == "all" or x["owner"] == email],
             "link": dashboard_link(settings.base_url),
-            "undelivered": undelivered if scope == "all" else [],
+            "undelivered": failed if scope == "all" else [],
         }
         if not (
             data["due"]
@@ -217,18 +198,11 @@ def weekly_digest(conn: Connection, now: dt.datetime, settings: Settings, render
     return insert_messages(conn, list(rows.values()))
 
 
-def _unheld_escalations(conn: Connection, ctx: Context, since: dt.datetime) -> list[dict]:
+def _unheld_escalations(conn: Connection, since: dt.datetime) -> list[dict[str, Any]]:
     """Escalations of the last week that went to nobody: their role is held by no one."""
-    from govpath.store.tables import audit_events as ev
-
     found = []
-    for r in conn.execute(
-        select(ev.c.plan_id, ev.c.data, ev.c.at, t.plans.c.subject)
-        .join(t.plans, t.plans.c.id == ev.c.plan_id)
-        .where(ev.c.kind == "escalation_unheld", ev.c.at >= since)
-        .order_by(ev.c.seq)
-    ).all():
-        data = r.data
+    for r in store.unheld_escalations(conn, since):
+        data: Any = r.data
         while isinstance(data, str):
             data = json.loads(data)
         role = str(data.get("to", "")).removeprefix("role:")
@@ -244,28 +218,21 @@ def _unheld_escalations(conn: Connection, ctx: Context, since: dt.datetime) -> l
     return found
 
 
-def _met_late(conn: Connection, since: dt.datetime, policy: Any) -> list[dict]:
+def _met_late(
+    conn: Connection, since: dt.datetime, policy: WorkingDayPolicy
+) -> list[dict[str, Any]]:
     """Deadlines met in the last week after their day: "met late", by how much."""
-    from govpath.audit.lateness import standing
-    from govpath.store.db import as_utc
-
-    d, p = t.deadlines, t.plans
     out = []
-    for r in conn.execute(
-        select(d.c.title, d.c.due, d.c.met_at, d.c.owner, p.c.id, p.c.subject, p.c.owner)
-        .join(p, p.c.id == d.c.plan_id)
-        .where(d.c.status == "met", d.c.met_at >= since)
-        .order_by(d.c.due, d.c.id)
-    ).all():
-        s = standing("met", r[1], as_utc(r[2]), policy)
+    for r in store.met_since(conn, since):
+        s = standing("met", r.due, r.met_at, policy)
         if s.label == "met late":
             out.append(
                 {
-                    "title": r[0],
-                    "due": r[1],
-                    "plan_id": r[4],
-                    "subject": r[5],
-                    "owner": r[6],
+                    "title": r.title,
+                    "due": r.due,
+                    "plan_id": r.plan_id,
+                    "subject": r.subject,
+                    "owner": r.plan_owner,
                     "standing": s.text,
                     "met_on": s.met_on,
                 }
@@ -275,14 +242,7 @@ def _met_late(conn: Connection, since: dt.datetime, policy: Any) -> list[dict]:
 
 def _undelivered(conn: Connection, since: dt.datetime, limit: int = 50) -> list[dict[str, Any]]:
     """Messages due since SINCE that could not be delivered, with the mail server's words."""
-    o = t.outbox
-    rows = conn.execute(
-        select(o.c.id, o.c.recipient, o.c.subject, o.c.last_error)
-        .where(o.c.status == "failed", o.c.kind != "digest", o.c.due_at >= since)
-        .order_by(o.c.id)
-        .limit(limit)
-    ).all()
     return [
         {"id": r.id, "to": r.recipient, "subject": r.subject, "error": r.last_error or ""}
-        for r in rows
+        for r in undelivered(conn, since, limit)
     ]

@@ -9,28 +9,12 @@ import time
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from sqlalchemy import update
-
-from govpath.store import tables as t
+from govpath.store.outbox import renew
 
 if TYPE_CHECKING:
-    from sqlalchemy import Connection, Engine
+    from sqlalchemy import Engine
 
 log = logging.getLogger("govpath.scheduler")
-
-
-def renew(conn: Connection, ids: Iterable[int], owner: str, until: dt.datetime) -> int:
-    """Push the lease of OWNER's messages among IDS that are still being sent on to UNTIL."""
-    o = t.outbox
-    wanted = sorted(ids)
-    if not wanted:
-        return 0
-    res = conn.execute(
-        update(o)
-        .where(o.c.id.in_(wanted), o.c.lease_owner == owner, o.c.status == "sending")
-        .values(lease_until=until)
-    )
-    return res.rowcount
 
 
 class LeaseKeeper:

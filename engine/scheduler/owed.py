@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, select
+from govpath.store.notices import standings
 
-from govpath.store import tables as t
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
+    from govpath.store.outbox import OutboxMessage
 
 _ABOUT_DEADLINES = frozenset({"reminder", "escalation", "papers_due"})
 
@@ -60,46 +63,24 @@ def reason_not_owed(
 
 
 def not_owed(
-    conn: Connection, messages: Iterable[Mapping[str, Any]], *, lock: bool = False
+    conn: Connection, messages: Iterable[OutboxMessage], *, lock: bool = False
 ) -> dict[int, str]:
     """{message id: reason} for the MESSAGES (outbox rows) no longer owed, read in CONN's
-    transaction. LOCK (on PostgreSQL) holds the deadline and plan rows read until it ends, so a
-    transition meeting the deadline or moving the plan waits for it; SQLite's writer already
-    holds the database (``BEGIN IMMEDIATE``)."""
-    rows = [
-        m for m in messages if m.get("deadline_id") is not None and m["kind"] in _ABOUT_DEADLINES
-    ]
+    transaction. LOCK (where the backend has row locks) holds the deadline and plan rows read
+    until it ends, so a transition meeting the deadline or moving the plan waits for it;
+    SQLite's writer already holds the database (``BEGIN IMMEDIATE``)."""
+    rows = [m for m in messages if m.deadline_id is not None and m.kind in _ABOUT_DEADLINES]
     if not rows:
         return {}
-    d, p = t.deadlines, t.plans
-    ids = sorted({m["deadline_id"] for m in rows})
-    query = (
-        select(
-            d.c.id,
-            d.c.status,
-            d.c.stage,
-            d.c.met_at,
-            p.c.state.label("plan_state"),
-            p.c.closed_at.label("plan_closed"),
-        )
-        .join(p, p.c.id == d.c.plan_id)
-        .where(d.c.id.in_(ids))
-    )
-    if lock and conn.dialect.name == "postgresql":
-        # the plan row first, then the deadline: the order a transition takes them in
-        owners = select(d.c.plan_id).where(d.c.id.in_(ids))
-        conn.execute(
-            select(p.c.id).where(p.c.id.in_(owners)).order_by(p.c.id).with_for_update(read=True)
-        ).all()
-        query = query.with_for_update(read=True, of=d)
-    found = {r["id"]: r for r in conn.execute(query).mappings()}
+    found = standings(conn, (m.deadline_id for m in rows if m.deadline_id is not None), lock=lock)
     out: dict[int, str] = {}
     for m in rows:
-        r = found.get(m["deadline_id"])
+        r = found.get(m.deadline_id) if m.deadline_id is not None else None
         if r is None:
-            out[m["id"]] = "its deadline no longer exists"
+            out[m.id] = "its deadline no longer exists"
             continue
-        why = reason_not_owed(m["kind"], r, r["plan_state"], r["plan_closed"] is not None)
+        deadline = {"status": r.status, "stage": r.stage, "met_at": r.met_at}
+        why = reason_not_owed(m.kind, deadline, r.plan_state, r.plan_closed_at is not None)
         if why:
-            out[m["id"]] = why
+            out[m.id] = why
     return out

@@ -157,7 +157,7 @@ def run_service(
         next_run_time=started + dt.timedelta(seconds=1),  # after the first sweep
     )
 
-    previous: dict[int, Any] = {}
+    previous: dict[signal.Signals, Any] = {}
     if install_signals and threading.current_thread() is threading.main_thread():
         for sig in (signal.SIGTERM, signal.SIGINT):
             previous[sig] = signal.signal(sig, lambda *_: stopping.set())

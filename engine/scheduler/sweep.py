@@ -17,23 +17,22 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, not_, select, update
-
 from govpath.config import WEEKDAYS, Settings, load_settings
 from govpath.scheduler.clock import local, local_date
 from govpath.scheduler.compose import deadline_message
 from govpath.scheduler.context import Context, load_deadlines
-from govpath.scheduler.outbox import insert_messages
 from govpath.scheduler.owed import reason_not_owed
-from govpath.store import tables as t
-from govpath.store.db import as_utc
+from govpath.store import notices as store
+from govpath.store.cache import CACHE
+from govpath.store.outbox import insert_messages
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection, Engine
 
     from govpath.notifications.delivery import FileTransport, SmtpTransport
+    from govpath.notifications.render import Renderer
+    from govpath.store.notices import DueNotice
 
-_digested: dict[str, dt.date] = {}  # database URL -> the day this process made its digests
 PROCESS_OWNER = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
@@ -106,12 +105,12 @@ def run_sweep(
         digest = (
             WEEKDAYS[here.weekday()] == settings.digest_day
             and here.hour >= settings.digest_hour
-            and _digested.get(str(engine.url)) != here.date()
+            and CACHE.digested.get(str(engine.url)) != here.date()
         )
     if digest:
         with engine.begin() as conn:
             result.digests += weekly_digest(conn, now, settings, renderer)
-        _digested[str(engine.url)] = here.date()
+        CACHE.digested[str(engine.url)] = here.date()
     if deliver:
         from govpath.scheduler.deliver import deliver_due
 
@@ -120,7 +119,11 @@ def run_sweep(
 
 
 def _sweep_batch(
-    conn: Connection, now: dt.datetime, settings: Settings, renderer: Any, result: SweepResult
+    conn: Connection,
+    now: dt.datetime,
+    settings: Settings,
+    renderer: Renderer,
+    result: SweepResult,
 ) -> int:
     from govpath.runtime.deadlines import make_notices
 
@@ -132,7 +135,7 @@ def _sweep_batch(
         if deadlines < settings.batch_size:
             break
     result.deadlines_missed += _mark_missed(conn, now, today, settings.batch_size)
-    notices = _claim_notices(conn, now, settings.batch_size)
+    notices = store.claim_due_notices(conn, now, settings.batch_size)
     result.notices_claimed += len(notices)
     if notices:
         _queue(conn, now, today, settings, renderer, notices, result)
@@ -141,25 +144,12 @@ def _sweep_batch(
 
 def _mark_missed(conn: Connection, now: dt.datetime, today: dt.date, limit: int) -> int:
     """Open deadlines whose day has passed become missed (audited), a batch at a time."""
-    d = t.deadlines
     total = 0
     while True:
-        query = (
-            select(d.c.id, d.c.plan_id, d.c.name, d.c.due, d.c.owner, d.c.meeting_id, d.c.stage)
-            .where(d.c.status == "open", d.c.due < today)
-            .order_by(d.c.due, d.c.id)
-            .limit(limit)
-        )
-        if conn.dialect.name == "postgresql":
-            query = query.with_for_update(skip_locked=True)
-        rows = conn.execute(query).all()
+        rows = store.open_past_due(conn, today, limit)
         if not rows:
             return total
-        conn.execute(
-            update(d)
-            .where(d.c.id.in_([r.id for r in rows]), d.c.status == "open")
-            .values(status="missed", updated_at=now)
-        )
+        store.mark_missed(conn, [r.id for r in rows], now)
         for r in rows:
             append_audit(
                 conn,
@@ -180,65 +170,40 @@ def _mark_missed(conn: Connection, now: dt.datetime, today: dt.date, limit: int)
             return total
 
 
-def _claim_notices(conn: Connection, now: dt.datetime, limit: int) -> list[dict[str, Any]]:
-    """Scheduled notices that are due, read through (status, due_at); escalations wait while
-    their deadline is still open. All due notices of the same deadlines are taken together."""
-    n, d = t.notices, t.deadlines
-    waiting = and_(n.c.kind == "escalation", d.c.status == "open")
-    base = (
-        select(n.c.id, n.c.deadline_id, n.c.plan_id, n.c.kind, n.c.recipient, n.c.due_at)
-        .join(d, d.c.id == n.c.deadline_id)
-        .where(n.c.status == "scheduled", n.c.due_at <= now, not_(waiting))
-    )
-    first = base.order_by(n.c.due_at, n.c.id).limit(limit)
-    if conn.dialect.name == "postgresql":
-        first = first.with_for_update(skip_locked=True, of=n)
-    rows = conn.execute(first).mappings().all()
-    if not rows:
-        return []
-    ids = {r["id"] for r in rows}
-    deadline_ids = sorted({r["deadline_id"] for r in rows})
-    rest = base.where(n.c.deadline_id.in_(deadline_ids), n.c.id.notin_(sorted(ids)))
-    if conn.dialect.name == "postgresql":
-        rest = rest.with_for_update(skip_locked=True, of=n)
-    rows = [*rows, *conn.execute(rest).mappings().all()]
-    return [dict(r) | {"due_at": as_utc(r["due_at"])} for r in rows]
-
-
 def _queue(
     conn: Connection,
     now: dt.datetime,
     today: dt.date,
     settings: Settings,
-    renderer: Any,
-    notices: list[dict[str, Any]],
+    renderer: Renderer,
+    notices: list[DueNotice],
     result: SweepResult,
 ) -> None:
     ctx = Context(conn)
-    contexts = load_deadlines(conn, ctx, (r["deadline_id"] for r in notices))
-    groups: dict[tuple[int, str, str], list[dict[str, Any]]] = defaultdict(list)
+    contexts = load_deadlines(conn, ctx, (r.deadline_id for r in notices))
+    groups: dict[tuple[int, str, str], list[DueNotice]] = defaultdict(list)
     cancelled: list[int] = []
     for r in notices:
-        dc = contexts.get(r["deadline_id"])
+        dc = contexts.get(r.deadline_id)
         if dc is None or reason_not_owed(
-            r["kind"], dc.deadline, dc.plan["state"], bool(dc.plan["closed"])
+            r.kind, dc.deadline, dc.plan["state"], bool(dc.plan["closed"])
         ):
-            cancelled.append(r["id"])  # met, superseded, left behind, or (a reminder) missed
+            cancelled.append(r.id)  # met, superseded, left behind, or (a reminder) missed
             continue
-        groups[(r["deadline_id"], r["kind"], r["recipient"])].append(r)
+        groups[(r.deadline_id, r.kind, r.recipient)].append(r)
     handled: list[int] = []
     levels: dict[int, int] = {}
     rows: dict[str, dict[str, Any]] = {}
     for (deadline_id, kind, recipient), group in sorted(
-        groups.items(), key=lambda kv: (max(n["due_at"] for n in kv[1]), kv[0])
+        groups.items(), key=lambda kv: (max(n.due_at for n in kv[1]), kv[0])
     ):
-        group.sort(key=lambda n: (n["due_at"], n["id"]))
+        group.sort(key=lambda n: (n.due_at, n.id))
         latest = group[-1]
         dc = contexts[deadline_id]
-        day = local_date(latest["due_at"], settings.timezone)
+        day = local_date(latest.due_at, settings.timezone)
         late = len(group) > 1 or day < today
         result.notices_collapsed += len(group) - 1
-        handled.extend(n["id"] for n in group)
+        handled.extend(n.id for n in group)
         level = 0
         if kind == "escalation":
             level = levels.get(deadline_id, dc.deadline["escalation_level"]) + 1
@@ -274,7 +239,7 @@ def _queue(
                 kind=kind,
                 recipient=person,
                 day=day,
-                due_at=latest["due_at"],
+                due_at=latest.due_at,
                 now=now,
                 today=today,
                 late=late,
@@ -283,21 +248,9 @@ def _queue(
             )
             rows.setdefault(values["key"], values)
     result.messages_created += insert_messages(conn, list(rows.values()))
-    n = t.notices
     if cancelled:
-        conn.execute(
-            update(n)
-            .where(n.c.id.in_(cancelled))
-            .values(status="cancelled", lease_owner=PROCESS_OWNER)
-        )
+        store.settle_notices(conn, cancelled, "cancelled", PROCESS_OWNER)
         result.notices_cancelled += len(cancelled)
     if handled:
-        conn.execute(
-            update(n).where(n.c.id.in_(handled)).values(status="queued", lease_owner=PROCESS_OWNER)
-        )
-    for deadline_id, level in levels.items():
-        conn.execute(
-            update(t.deadlines)
-            .where(t.deadlines.c.id == deadline_id)
-            .values(escalation_level=level)
-        )
+        store.settle_notices(conn, handled, "queued", PROCESS_OWNER)
+    store.set_escalation_levels(conn, levels)

@@ -61,6 +61,11 @@ class ProcessCache:
         # stored definition text -> the Pathway the reports read from it. Never stale: the key is
         # the definition itself (a published version is never changed in place).
         self.report_pathways: dict[str, Pathway] = {}
+        # --- scheduler ---
+        # database URL -> the council's date on which this process made the weekly digests. Never
+        # stale: the sweep compares it with today's date, so a new day (or another database)
+        # makes the digest again; the outbox's unique key keeps each digest to one a day anyway.
+        self.digested: dict[str, dt.date] = {}
 
     def timeline(self, key: tuple[str, int, Any, Any]) -> Timeline | None:
         return self.timelines.get(key)
@@ -70,6 +75,7 @@ class ProcessCache:
             if len(self.timelines) > 256:
                 self.timelines.clear()
             self.reminder_texts.clear()
+            self.digested.clear()
             self.timelines[key] = built
 
     def clear(self) -> None:
@@ -82,6 +88,7 @@ class ProcessCache:
             self.reminder_texts.clear()
             self.chain_heads.clear()
             self.report_pathways.clear()
+            self.digested.clear()
 
 
 CACHE = ProcessCache()
