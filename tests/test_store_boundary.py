@@ -27,8 +27,6 @@ NOT_YET: set[str] = {
     "engine/audit/register.py",
     "engine/audit/replay.py",
     "engine/audit/trail_query.py",
-    "engine/cli/cmd_signin.py",
-    "engine/cli/identity.py",
     "engine/demo/run.py",
     "engine/reports/calendar_export.py",
     "engine/reports/context.py",
@@ -49,16 +47,6 @@ NOT_YET: set[str] = {
     "engine/scheduler/outbox.py",
     "engine/scheduler/owed.py",
     "engine/scheduler/sweep.py",
-    "engine/signin/email_code.py",
-    "engine/signin/sessions.py",
-    "engine/web/app.py",
-    "engine/web/auth/current.py",
-    "engine/web/auth/links.py",
-    "engine/web/auth/sessions.py",
-    "engine/web/auth/tokens.py",
-    "engine/web/pages/calendar.py",
-    "engine/web/pages/dashboard.py",
-    "engine/web/pages/reports.py",
 }
 
 

@@ -86,24 +86,23 @@ def start_session(
 ) -> SignedIn:
     """Record a new session for PERSON and keep its token in the credential file (0600)."""
     from govpath.audit.chain import append_event
-    from govpath.store.tables import sign_ins
+    from govpath.store.sessions import add_sign_in
 
     token = secrets.token_urlsafe(32)
     expires = now + dt.timedelta(hours=hours)
     acting = Acting.cli(person=person)
     with engine.begin() as conn:
-        conn.execute(
-            sign_ins.insert().values(
-                token_hash=_hash(token),
-                person=person,
-                method=method,
-                issuer=issuer,
-                subject=subject,
-                os_user=acting.os_user,
-                host=acting.host,
-                created_at=now,
-                expires_at=expires,
-            )
+        add_sign_in(
+            conn,
+            token_hash=_hash(token),
+            person=person,
+            method=method,
+            issuer=issuer,
+            subject=subject,
+            os_user=acting.os_user,
+            host=acting.host,
+            created_at=now,
+            expires_at=expires,
         )
         append_event(
             conn,
@@ -124,19 +123,13 @@ def start_session(
 
 def signed_in(engine: Engine, database: str, now: dt.datetime) -> SignedIn | None:
     """The live session of this user's credential on DATABASE, or None."""
-    from sqlalchemy import select
-
-    from govpath.store.tables import sign_ins as s
+    from govpath.store.sessions import open_sign_in
 
     entry = _read().get(database)
     if not isinstance(entry, dict) or not isinstance(entry.get("token"), str):
         return None
     with engine.connect() as conn:
-        row = conn.execute(
-            select(s.c.person, s.c.method, s.c.issuer, s.c.subject, s.c.expires_at).where(
-                s.c.token_hash == _hash(entry["token"]), s.c.ended_at.is_(None)
-            )
-        ).first()
+        row = open_sign_in(conn, _hash(entry["token"]))
     if row is None or row.expires_at <= now:
         return None
     return SignedIn(row.person, row.method, row.issuer, row.subject, row.expires_at)
@@ -144,22 +137,15 @@ def signed_in(engine: Engine, database: str, now: dt.datetime) -> SignedIn | Non
 
 def end_session(engine: Engine, database: str, now: dt.datetime) -> str | None:
     """Sign out: end the session in the database and forget the token; who it was, or None."""
-    from sqlalchemy import update
-
     from govpath.audit.chain import append_event
-    from govpath.store.tables import sign_ins as s
+    from govpath.store.sessions import end_sign_in
 
     doc = _read()
     entry = doc.pop(database, None)
     if not isinstance(entry, dict) or not isinstance(entry.get("token"), str):
         return None
     with engine.begin() as conn:
-        ended = conn.execute(
-            update(s)
-            .where(s.c.token_hash == _hash(entry["token"]), s.c.ended_at.is_(None))
-            .values(ended_at=now)
-            .returning(s.c.person)
-        ).scalar()
+        ended = end_sign_in(conn, _hash(entry["token"]), now)
         if ended:
             append_event(
                 conn,

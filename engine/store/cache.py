@@ -30,6 +30,11 @@ class ProcessCache:
         # changes (reminders already past are dropped), which is in the key too. Bounded: cleared
         # when it holds more than 256.
         self.timelines: dict[tuple[str, int, Any, Any], Timeline] = {}
+        # --- web ---
+        # issuer -> (time.monotonic() when fetched, its OpenID Connect discovery document).
+        # Stale an hour after it was fetched (``govpath.web.auth.oidc.DISCOVERY_TTL``): the
+        # provider's configuration rarely changes, and a stale entry is fetched again.
+        self.oidc_discovery: dict[str, tuple[float, dict[str, Any]]] = {}
 
     def timeline(self, key: tuple[str, int, Any, Any]) -> Timeline | None:
         return self.timelines.get(key)
@@ -38,6 +43,7 @@ class ProcessCache:
         with self.lock:
             if len(self.timelines) > 256:
                 self.timelines.clear()
+            self.oidc_discovery.clear()
             self.timelines[key] = built
 
     def clear(self) -> None:

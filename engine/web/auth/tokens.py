@@ -36,23 +36,21 @@ def cookie_key(engine: Engine, configured: str, now: dt.datetime) -> str:
     """The configured secret key, else the one kept in the database (made once, shared by all)."""
     if configured:
         return configured
-    from sqlalchemy import select
     from sqlalchemy.exc import IntegrityError
 
-    from govpath.store.tables import web_keys
+    from govpath.store.sessions import add_key, stored_key
 
     with engine.connect() as conn:
-        found = conn.execute(select(web_keys.c.secret).where(web_keys.c.name == "cookie")).first()
+        found = stored_key(conn, "cookie")
     if found:
-        return found.secret
+        return found
     try:
         with engine.begin() as conn:
-            conn.execute(
-                web_keys.insert().values(name="cookie", secret=new_token(), created_at=now)
-            )
+            add_key(conn, "cookie", new_token(), now)
     except IntegrityError:  # another copy of the server made it first: use theirs
         pass
     with engine.connect() as conn:
-        return conn.execute(
-            select(web_keys.c.secret).where(web_keys.c.name == "cookie")
-        ).scalar_one()
+        found = stored_key(conn, "cookie")
+    if found is None:
+        raise LookupError("the cookie key was neither found nor kept in the database")
+    return found
