@@ -9,10 +9,8 @@ session there (``govpath logout``, or an administrator) ends it everywhere.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import os
-import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -31,10 +29,6 @@ def credentials_path() -> Path:
         return Path(given)
     base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
     return Path(base) / "govpath" / "credentials.json"
-
-
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 def _read() -> dict[str, Any]:
@@ -86,22 +80,20 @@ def start_session(
 ) -> SignedIn:
     """Record a new session for PERSON and keep its token in the credential file (0600)."""
     from govpath.audit.chain import append_event
-    from govpath.store.sessions import add_sign_in
+    from govpath.store.sessions import begin_sign_in
 
-    token = secrets.token_urlsafe(32)
     expires = now + dt.timedelta(hours=hours)
     acting = Acting.cli(person=person)
     with engine.begin() as conn:
-        add_sign_in(
+        token = begin_sign_in(
             conn,
-            token_hash=_hash(token),
             person=person,
             method=method,
             issuer=issuer,
             subject=subject,
             os_user=acting.os_user,
             host=acting.host,
-            created_at=now,
+            now=now,
             expires_at=expires,
         )
         append_event(
@@ -123,14 +115,14 @@ def start_session(
 
 def signed_in(engine: Engine, database: str, now: dt.datetime) -> SignedIn | None:
     """The live session of this user's credential on DATABASE, or None."""
-    from govpath.store.sessions import open_sign_in
+    from govpath.store.sessions import live_sign_in
 
     entry = _read().get(database)
     if not isinstance(entry, dict) or not isinstance(entry.get("token"), str):
         return None
     with engine.connect() as conn:
-        row = open_sign_in(conn, _hash(entry["token"]))
-    if row is None or row.expires_at <= now:
+        row = live_sign_in(conn, entry["token"], now)
+    if row is None:
         return None
     return SignedIn(row.person, row.method, row.issuer, row.subject, row.expires_at)
 
@@ -145,7 +137,7 @@ def end_session(engine: Engine, database: str, now: dt.datetime) -> str | None:
     if not isinstance(entry, dict) or not isinstance(entry.get("token"), str):
         return None
     with engine.begin() as conn:
-        ended = end_sign_in(conn, _hash(entry["token"]), now)
+        ended = end_sign_in(conn, entry["token"], now)
         if ended:
             append_event(
                 conn,

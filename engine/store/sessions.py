@@ -1,21 +1,69 @@
-"""Sessions' rows: the web's (``web_sessions``), the command line's (``sign_ins``), the cookie key.
+"""Sessions, the web's and the command line's, by one code path; and the key that signs cookies.
 
-Only a token's hash is ever stored; the raw token lives in a cookie or a 0600 credential file.
+A session of either kind (``web_sessions``, ``sign_ins``) is a random token whose SHA-256 alone is
+stored, live until its ``expires_at``; the raw token lives only in a cookie or a 0600 credential
+file. How a token is made, stored, found and judged live is decided here, once; when a session
+expires, and how activity moves that on, is the caller's (``govpath.web.auth.sessions``,
+``govpath.signin.sessions``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Connection, delete, select, update
+from sqlalchemy import Connection, RowMapping, Table, delete, select, update
+from sqlalchemy.sql.elements import ColumnElement
 
 from govpath.store.tables import sign_ins, web_keys, web_sessions
 
 
+def new_token() -> str:
+    """A fresh 256-bit token, URL-safe."""
+    return secrets.token_urlsafe(32)
+
+
+def token_hash(token: str) -> str:
+    """What the database keeps of a token: its SHA-256, hex."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def is_live(expires_at: dt.datetime, now: dt.datetime) -> bool:
+    """Whether a session expiring at EXPIRES_AT is still live at NOW (it ends at that instant)."""
+    return expires_at > now
+
+
+def _begin(conn: Connection, table: Table, **values: Any) -> str:
+    """Store a new session in TABLE (only its token's hash); the raw token."""
+    token = new_token()
+    conn.execute(table.insert().values(token_hash=token_hash(token), **values))
+    return token
+
+
+def _live(
+    conn: Connection,
+    table: Table,
+    columns: Sequence[ColumnElement[Any]],
+    token: str,
+    now: dt.datetime,
+    *where: ColumnElement[bool],
+) -> RowMapping | None:
+    """COLUMNS of the session in TABLE with TOKEN if it is live at NOW, else None."""
+    row = conn.execute(
+        select(*columns, table.c.expires_at).where(table.c.token_hash == token_hash(token), *where)
+    ).first()
+    if row is None or not is_live(row._mapping["expires_at"], now):
+        return None
+    return row._mapping
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class WebSessionRow:
-    """A web session as stored: whose, how it began, and its times."""
+    """A live web session as stored: whose, how it began, and its times."""
 
     id: int
     email: str
@@ -27,7 +75,7 @@ class WebSessionRow:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SignInRow:
-    """A command line's sign-in that has not been ended (it may have expired)."""
+    """A live command-line sign-in: whose, how, and until when."""
 
     person: str
     method: str  # email-code | oidc
@@ -40,47 +88,38 @@ class SignInRow:
 
 
 def drop_expired_web_sessions(conn: Connection, now: dt.datetime) -> None:
-    """Delete the sessions that expired before NOW."""
+    """Delete the web sessions no longer live at NOW."""
     conn.execute(delete(web_sessions).where(web_sessions.c.expires_at < now))
 
 
-def add_web_session(
-    conn: Connection,
-    *,
-    token_hash: str,
-    email: str,
-    method: str,
-    now: dt.datetime,
-    expires_at: dt.datetime,
-) -> None:
-    """Store a new session, begun and last seen at NOW."""
-    conn.execute(
-        web_sessions.insert().values(
-            token_hash=token_hash,
-            email=email,
-            method=method,
-            created_at=now,
-            last_seen=now,
-            expires_at=expires_at,
-        )
+def begin_web_session(
+    conn: Connection, *, email: str, method: str, now: dt.datetime, expires_at: dt.datetime
+) -> str:
+    """A new web session for EMAIL, begun and last seen at NOW; its raw token (for the cookie)."""
+    return _begin(
+        conn,
+        web_sessions,
+        email=email,
+        method=method,
+        created_at=now,
+        last_seen=now,
+        expires_at=expires_at,
     )
 
 
-def find_web_session(conn: Connection, token_hash: str) -> WebSessionRow | None:
-    """The session with TOKEN_HASH, live or not, or None."""
+def live_web_session(conn: Connection, token: str, now: dt.datetime) -> WebSessionRow | None:
+    """The web session with TOKEN if it is live at NOW, else None."""
     ws = web_sessions
-    row = conn.execute(
-        select(
-            ws.c.id, ws.c.email, ws.c.method, ws.c.created_at, ws.c.last_seen, ws.c.expires_at
-        ).where(ws.c.token_hash == token_hash)
-    ).first()
-    return None if row is None else WebSessionRow(**row._mapping)
+    row = _live(
+        conn, ws, (ws.c.id, ws.c.email, ws.c.method, ws.c.created_at, ws.c.last_seen), token, now
+    )
+    return None if row is None else WebSessionRow(**row)
 
 
 def touch_web_session(
     conn: Connection, session_id: int, *, last_seen: dt.datetime, expires_at: dt.datetime
 ) -> None:
-    """Record activity on a session: when it was last seen and its new expiry."""
+    """Record activity on a web session: when it was last seen and its new expiry."""
     conn.execute(
         update(web_sessions)
         .where(web_sessions.c.id == session_id)
@@ -88,60 +127,61 @@ def touch_web_session(
     )
 
 
-def delete_web_session(conn: Connection, token_hash: str) -> None:
-    """Delete the session with TOKEN_HASH (sign-out)."""
-    conn.execute(delete(web_sessions).where(web_sessions.c.token_hash == token_hash))
+def end_web_session(conn: Connection, token: str) -> None:
+    """End the web session with TOKEN (its row goes)."""
+    conn.execute(delete(web_sessions).where(web_sessions.c.token_hash == token_hash(token)))
 
 
 # --- the command line's sign-ins ---
 
 
-def add_sign_in(
+def begin_sign_in(
     conn: Connection,
     *,
-    token_hash: str,
     person: str,
     method: str,
     issuer: str | None,
     subject: str | None,
     os_user: str | None,
     host: str | None,
-    created_at: dt.datetime,
+    now: dt.datetime,
     expires_at: dt.datetime,
-) -> None:
-    """Store a new command-line sign-in."""
-    conn.execute(
-        sign_ins.insert().values(
-            token_hash=token_hash,
-            person=person,
-            method=method,
-            issuer=issuer,
-            subject=subject,
-            os_user=os_user,
-            host=host,
-            created_at=created_at,
-            expires_at=expires_at,
-        )
+) -> str:
+    """A new command-line sign-in for PERSON, begun at NOW; its raw token (for the credential file)."""
+    return _begin(
+        conn,
+        sign_ins,
+        person=person,
+        method=method,
+        issuer=issuer,
+        subject=subject,
+        os_user=os_user,
+        host=host,
+        created_at=now,
+        expires_at=expires_at,
     )
 
 
-def open_sign_in(conn: Connection, token_hash: str) -> SignInRow | None:
-    """The sign-in with TOKEN_HASH that nobody has ended (perhaps expired), or None."""
+def live_sign_in(conn: Connection, token: str, now: dt.datetime) -> SignInRow | None:
+    """The sign-in with TOKEN if nobody ended it and it is live at NOW, else None."""
     s = sign_ins
-    row = conn.execute(
-        select(s.c.person, s.c.method, s.c.issuer, s.c.subject, s.c.expires_at).where(
-            s.c.token_hash == token_hash, s.c.ended_at.is_(None)
-        )
-    ).first()
-    return None if row is None else SignInRow(**row._mapping)
+    row = _live(
+        conn,
+        s,
+        (s.c.person, s.c.method, s.c.issuer, s.c.subject),
+        token,
+        now,
+        s.c.ended_at.is_(None),
+    )
+    return None if row is None else SignInRow(**row)
 
 
-def end_sign_in(conn: Connection, token_hash: str, now: dt.datetime) -> str | None:
-    """End the open sign-in with TOKEN_HASH at NOW; whose it was, or None when none was open."""
+def end_sign_in(conn: Connection, token: str, now: dt.datetime) -> str | None:
+    """End the sign-in with TOKEN at NOW (its row is kept); whose it was, or None if none was open."""
     s = sign_ins
     person: str | None = conn.execute(
         update(s)
-        .where(s.c.token_hash == token_hash, s.c.ended_at.is_(None))
+        .where(s.c.token_hash == token_hash(token), s.c.ended_at.is_(None))
         .values(ended_at=now)
         .returning(s.c.person)
     ).scalar()

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from govpath.store import sessions as store
-from govpath.web.auth.tokens import digest, mac, new_token, same
+from govpath.web.auth.tokens import mac, same
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -49,16 +49,10 @@ def start_session(
     engine: Engine, settings: WebSettings, email: str, method: str, now: dt.datetime
 ) -> str:
     """A new session for EMAIL; its raw id (put it in the cookie). Old expired sessions go."""
-    token = new_token()
     with engine.begin() as conn:
         store.drop_expired_web_sessions(conn, now)
-        store.add_web_session(
-            conn,
-            token_hash=digest(token),
-            email=email,
-            method=method,
-            now=now,
-            expires_at=_expiry(settings, now, now),
+        token = store.begin_web_session(
+            conn, email=email, method=method, now=now, expires_at=_expiry(settings, now, now)
         )
     return token
 
@@ -73,8 +67,8 @@ def load_session(
 ) -> Session | None:
     """The live session with id TOKEN, its expiry moved on by this activity; None if none."""
     with engine.connect() as conn:
-        row = store.find_web_session(conn, digest(token))
-    if row is None or row.expires_at <= now:
+        row = store.live_web_session(conn, token, now)
+    if row is None:
         return None
     if now - row.last_seen >= TOUCH_EVERY:
         with engine.begin() as conn:
@@ -87,4 +81,4 @@ def load_session(
 def end_session(engine: Engine, token: str) -> None:
     """Sign out: the session is gone on every copy of the server."""
     with engine.begin() as conn:
-        store.delete_web_session(conn, digest(token))
+        store.end_web_session(conn, token)
