@@ -43,7 +43,6 @@ class ProcessCache:
         with self.lock:
             if len(self.timelines) > 256:
                 self.timelines.clear()
-            self.oidc_discovery.clear()
             self.timelines[key] = built
 
     def clear(self) -> None:
@@ -51,6 +50,7 @@ class ProcessCache:
         with self.lock:
             self.definitions.clear()
             self.timelines.clear()
+            self.oidc_discovery.clear()
 
 
 CACHE = ProcessCache()
