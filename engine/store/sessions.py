@@ -88,7 +88,7 @@ class SignInRow:
 
 
 def drop_expired_web_sessions(conn: Connection, now: dt.datetime) -> None:
-    """Delete the web sessions no longer live at NOW."""
+    """Delete the web sessions that expired before NOW."""
     conn.execute(delete(web_sessions).where(web_sessions.c.expires_at < now))
 
 
