@@ -52,13 +52,11 @@ def login(
             announce=lambda text: err_console().print(text),
         )
         person, issuer, subject, method = who.email, who.issuer, who.subject, "oidc"
-        from sqlalchemy import select
-
-        from govpath.store.tables import actors
+        from govpath.store.sign_in import is_registered
 
         with engine.connect() as conn:
-            known = conn.execute(select(actors.c.id).where(actors.c.email == person)).first()
-        if known is None:
+            known = is_registered(conn, person)
+        if not known:
             raise Refused(f"{person} signed in, but is not a registered person of this database.")
     else:
         from govpath.signin.email_code import redeem_code, send_code

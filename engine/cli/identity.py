@@ -22,7 +22,9 @@ def auth_required(engine: Engine, settings: Settings) -> bool:
     """``[auth] required``; when unset, on for PostgreSQL and off for a personal SQLite file."""
     if settings.auth_required:
         return settings.auth_required == "true"
-    return engine.dialect.name != "sqlite"
+    from govpath.store.backend import backend_of
+
+    return backend_of(engine).database_roles
 
 
 def check_clock(engine: Engine, now: dt.datetime | None) -> None:
@@ -42,33 +44,18 @@ def check_clock(engine: Engine, now: dt.datetime | None) -> None:
         )
 
 
-def _roles(engine: Engine, email: str) -> set[str]:
-    from sqlalchemy import select
-
-    from govpath.store.tables import actor_roles, actors
+def _roles(engine: Engine, email: str) -> frozenset[str]:
+    from govpath.store.sign_in import roles_of
 
     with engine.connect() as conn:
-        return set(
-            conn.execute(
-                select(actor_roles.c.role)
-                .join(actors, actors.c.id == actor_roles.c.actor_id)
-                .where(actors.c.email == email)
-            ).scalars()
-        )
+        return roles_of(conn, email)
 
 
 def _any_administrator(engine: Engine) -> bool:
-    from sqlalchemy import select
-
-    from govpath.store.tables import actor_roles
+    from govpath.store.sign_in import anyone_holds
 
     with engine.connect() as conn:
-        return (
-            conn.execute(
-                select(actor_roles.c.role).where(actor_roles.c.role == ADMIN).limit(1)
-            ).first()
-            is not None
-        )
+        return anyone_holds(conn, ADMIN)
 
 
 def _how_to_sign_in() -> str:

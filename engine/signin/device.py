@@ -46,10 +46,12 @@ def _call(url: str, form: dict[str, str] | None = None, token: str | None = None
         req.add_header("Authorization", f"Bearer {token}")
     try:
         with urllib.request.urlopen(req, timeout=30) as resp:
-            return json.loads(resp.read().decode("utf-8"))
+            answer: dict[str, Any] = json.loads(resp.read().decode("utf-8"))
+            return answer
     except urllib.error.HTTPError as exc:  # token errors come as 400 with a JSON body
         try:
-            return json.loads(exc.read().decode("utf-8")) | {"_status": exc.code}
+            error: dict[str, Any] = json.loads(exc.read().decode("utf-8"))
+            return error | {"_status": exc.code}
         except ValueError:
             raise BadInput(f"the identity provider answered {exc.code} at {url}.") from None
     except (urllib.error.URLError, OSError, ValueError) as exc:

@@ -29,26 +29,22 @@ def _hash(person: str, code: str) -> str:
 
 def send_code(engine: Engine, settings: Settings, person: str, now: dt.datetime) -> None:
     """Make a code for PERSON (a registered person) and e-mail it to them."""
-    from sqlalchemy import select
-
     from govpath.notifications.delivery import Outcome, Outgoing, transport_for
     from govpath.notifications.message import build_email, message_id
-    from govpath.store.tables import actors, sign_in_codes
+    from govpath.store.sign_in import add_code, is_registered
 
     with engine.connect() as conn:
-        known = conn.execute(select(actors.c.id).where(actors.c.email == person)).first()
-    if known is None:
+        known = is_registered(conn, person)
+    if not known:
         raise BadInput(f"{person} is not a registered person; an administrator adds them first.")
     code = f"{secrets.randbelow(10**8):08d}"
     with engine.begin() as conn:
-        conn.execute(
-            sign_in_codes.insert().values(
-                person=person,
-                code_hash=_hash(person, code),
-                created_at=now,
-                expires_at=now + dt.timedelta(minutes=CODE_MINUTES),
-                attempts=0,
-            )
+        add_code(
+            conn,
+            person=person,
+            code_hash=_hash(person, code),
+            now=now,
+            expires_at=now + dt.timedelta(minutes=CODE_MINUTES),
         )
     key = f"||signin|{person}|{secrets.token_hex(8)}"
     msg = build_email(
@@ -75,18 +71,11 @@ def send_code(engine: Engine, settings: Settings, person: str, now: dt.datetime)
 
 def redeem_code(engine: Engine, person: str, code: str, now: dt.datetime) -> None:
     """Use PERSON's newest live code; Refused (exit 3) when it is wrong, used or expired."""
-    from sqlalchemy import select, update
-
-    from govpath.store.tables import sign_in_codes as c
+    from govpath.store.sign_in import newest_unused_code, set_code_attempts, use_code
 
     code = code.strip()
     with engine.begin() as conn:
-        row = conn.execute(
-            select(c.c.id, c.c.code_hash, c.c.expires_at, c.c.attempts)
-            .where(c.c.person == person, c.c.used_at.is_(None))
-            .order_by(c.c.id.desc())
-            .limit(1)
-        ).first()
+        row = newest_unused_code(conn, person)
         if row is None or row.expires_at <= now or row.attempts >= MAX_ATTEMPTS:
             raise Refused(
                 f"no live sign-in code for {person}: run `govpath login --email {person}` "
@@ -94,9 +83,9 @@ def redeem_code(engine: Engine, person: str, code: str, now: dt.datetime) -> Non
             )
         right = hmac.compare_digest(row.code_hash, _hash(person, code))
         if right:
-            conn.execute(update(c).where(c.c.id == row.id).values(used_at=now))
+            use_code(conn, row.id, now)
         else:  # the attempt is counted (committed) before the refusal
-            conn.execute(update(c).where(c.c.id == row.id).values(attempts=row.attempts + 1))
+            set_code_attempts(conn, row.id, row.attempts + 1)
     if not right:
         left = MAX_ATTEMPTS - row.attempts - 1
         raise Refused(f"that sign-in code is not right; {left} attempt(s) left.")

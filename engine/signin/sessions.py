@@ -9,10 +9,8 @@ session there (``govpath logout``, or an administrator) ends it everywhere.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import os
-import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -31,10 +29,6 @@ def credentials_path() -> Path:
         return Path(given)
     base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
     return Path(base) / "govpath" / "credentials.json"
-
-
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 def _read() -> dict[str, Any]:
@@ -86,24 +80,21 @@ def start_session(
 ) -> SignedIn:
     """Record a new session for PERSON and keep its token in the credential file (0600)."""
     from govpath.audit.chain import append_event
-    from govpath.store.tables import sign_ins
+    from govpath.store.sessions import begin_sign_in
 
-    token = secrets.token_urlsafe(32)
     expires = now + dt.timedelta(hours=hours)
     acting = Acting.cli(person=person)
     with engine.begin() as conn:
-        conn.execute(
-            sign_ins.insert().values(
-                token_hash=_hash(token),
-                person=person,
-                method=method,
-                issuer=issuer,
-                subject=subject,
-                os_user=acting.os_user,
-                host=acting.host,
-                created_at=now,
-                expires_at=expires,
-            )
+        token = begin_sign_in(
+            conn,
+            person=person,
+            method=method,
+            issuer=issuer,
+            subject=subject,
+            os_user=acting.os_user,
+            host=acting.host,
+            now=now,
+            expires_at=expires,
         )
         append_event(
             conn,
@@ -124,42 +115,29 @@ def start_session(
 
 def signed_in(engine: Engine, database: str, now: dt.datetime) -> SignedIn | None:
     """The live session of this user's credential on DATABASE, or None."""
-    from sqlalchemy import select
-
-    from govpath.store.tables import sign_ins as s
+    from govpath.store.sessions import live_sign_in
 
     entry = _read().get(database)
     if not isinstance(entry, dict) or not isinstance(entry.get("token"), str):
         return None
     with engine.connect() as conn:
-        row = conn.execute(
-            select(s.c.person, s.c.method, s.c.issuer, s.c.subject, s.c.expires_at).where(
-                s.c.token_hash == _hash(entry["token"]), s.c.ended_at.is_(None)
-            )
-        ).first()
-    if row is None or row.expires_at <= now:
+        row = live_sign_in(conn, entry["token"], now)
+    if row is None:
         return None
     return SignedIn(row.person, row.method, row.issuer, row.subject, row.expires_at)
 
 
 def end_session(engine: Engine, database: str, now: dt.datetime) -> str | None:
     """Sign out: end the session in the database and forget the token; who it was, or None."""
-    from sqlalchemy import update
-
     from govpath.audit.chain import append_event
-    from govpath.store.tables import sign_ins as s
+    from govpath.store.sessions import end_sign_in
 
     doc = _read()
     entry = doc.pop(database, None)
     if not isinstance(entry, dict) or not isinstance(entry.get("token"), str):
         return None
     with engine.begin() as conn:
-        ended = conn.execute(
-            update(s)
-            .where(s.c.token_hash == _hash(entry["token"]), s.c.ended_at.is_(None))
-            .values(ended_at=now)
-            .returning(s.c.person)
-        ).scalar()
+        ended = end_sign_in(conn, entry["token"], now)
         if ended:
             append_event(
                 conn,

@@ -66,6 +66,11 @@ class ProcessCache:
         # stale: the sweep compares it with today's date, so a new day (or another database)
         # makes the digest again; the outbox's unique key keeps each digest to one a day anyway.
         self.digested: dict[str, dt.date] = {}
+        # --- web ---
+        # issuer -> (time.monotonic() when fetched, its OpenID Connect discovery document).
+        # Stale an hour after it was fetched (``govpath.web.auth.oidc.DISCOVERY_TTL``): the
+        # provider's configuration rarely changes, and a stale entry is fetched again.
+        self.oidc_discovery: dict[str, tuple[float, dict[str, Any]]] = {}
 
     def timeline(self, key: tuple[str, int, Any, Any]) -> Timeline | None:
         return self.timelines.get(key)
@@ -89,6 +94,7 @@ class ProcessCache:
             self.chain_heads.clear()
             self.report_pathways.clear()
             self.digested.clear()
+            self.oidc_discovery.clear()
 
 
 CACHE = ProcessCache()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import importlib
 import secrets
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
@@ -21,6 +21,7 @@ from govpath.web.auth.tokens import cookie_key, new_token
 from govpath.web.context import HERE, WebContext, make_jinja, render
 
 if TYPE_CHECKING:
+    import datetime as dt
     from collections.abc import Awaitable, Callable
 
     from govpath.web.settings import WebSettings
@@ -41,7 +42,7 @@ PAGE_MODULES = (
 )
 
 
-def create_app(settings: WebSettings, clock: Any = None) -> FastAPI:
+def create_app(settings: WebSettings, clock: Callable[[], dt.datetime] | None = None) -> FastAPI:
     """The ASGI application over the database in SETTINGS (its schema brought up to date)."""
     from govpath.store.db import open_db, utcnow
 
@@ -57,11 +58,11 @@ def create_app(settings: WebSettings, clock: Any = None) -> FastAPI:
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> Response:
-        from sqlalchemy import text
+        from govpath.store.web_reads import ping
 
         try:
             with engine.connect() as conn:
-                conn.execute(text("SELECT 1"))
+                ping(conn)
         except Exception:
             return PlainTextResponse("the database does not answer\n", status_code=503)
         return PlainTextResponse("ok\n")
@@ -91,7 +92,9 @@ def app_from_environment() -> FastAPI:
     return create_app(load_web_settings())
 
 
-async def _sessions(request: Request, call_next: Callable[[Request], Awaitable[Response]]):
+async def _sessions(
+    request: Request, call_next: Callable[[Request], Awaitable[Response]]
+) -> Response:
     """Find the session (or the signed-out visitor's CSRF binding) and set safe headers."""
     ctx: WebContext = request.app.state.web
     request.state.session = None

@@ -11,6 +11,8 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from jinja2 import Environment
     from sqlalchemy import Engine
 
@@ -27,7 +29,7 @@ class WebContext:
     engine: Engine
     key: str
     jinja: Environment
-    clock: Any = None  # a callable returning "now" (tests, the demo); None: the real time
+    clock: Callable[[], dt.datetime] | None = None  # "now" (tests, the demo); None: the real time
 
     def now(self) -> dt.datetime:
         if self.clock is not None:
@@ -58,7 +60,8 @@ def make_jinja() -> Environment:
 
 def web(request: Request) -> WebContext:
     """The application's WebContext from a request."""
-    return request.app.state.web
+    ctx: WebContext = request.app.state.web
+    return ctx
 
 
 def render(request: Request, template: str, status_code: int = 200, **values: Any) -> HTMLResponse:

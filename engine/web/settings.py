@@ -93,7 +93,7 @@ _COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 def load_web_settings(
     env: Mapping[str, str] | None = None,
-    path: str | os.PathLike | None = None,
+    path: str | os.PathLike[str] | None = None,
     core: Settings | None = None,
 ) -> WebSettings:
     """WebSettings from PATH (default ``GOVPATH_CONFIG`` or ``govpath.toml``) and the environment."""
@@ -102,7 +102,8 @@ def load_web_settings(
     data = _read_toml(path)
     values: dict[str, Any] = {}
     for name, (var, (section, key)) in _KEYS.items():
-        where, raw = None, None
+        where: str | None = None
+        raw: Any = None
         sect = data.get(section)
         if isinstance(sect, dict) and key in sect:
             where, raw = f"{path}: [{section}] {key}", sect[key]

@@ -146,7 +146,9 @@ def _routes(api: FastAPI) -> None:
         return [r for r in rows if r.get("owner") in owners or r.get("id") in waiting]
 
     @api.get("/plans/{plan_id}", tags=["plans"], responses=ERRORS)
-    def plan(request: Request, plan_id: int, caller: Caller = Depends(api_caller)) -> dict:
+    def plan(
+        request: Request, plan_id: int, caller: Caller = Depends(api_caller)
+    ) -> dict[str, Any]:
         """One plan: deadlines, history and the transitions available now (`plan status`), for
         someone who may see it (as on its web page), or anyone who reads the trail."""
         from govpath.runtime.access import can_read_trail
@@ -207,7 +209,7 @@ def _routes(api: FastAPI) -> None:
         from govpath.audit.trail_query import query_from_params, run_query, trail_records
 
         _trail_reader(request, caller, "the trail")
-        params = {k: v for k, v in request.query_params.multi_items()}
+        params: dict[str, Any] = {k: v for k, v in request.query_params.multi_items()}
         params["kind"] = kind or []
         query = query_from_params(params)
         with web_context(request).engine.connect() as conn:
@@ -249,7 +251,9 @@ def _routes(api: FastAPI) -> None:
         ]
 
     @api.get("/decisions/{event_id}", tags=["decisions"], responses=ERRORS)
-    def decision(request: Request, event_id: int, caller: Caller = Depends(api_caller)) -> dict:
+    def decision(
+        request: Request, event_id: int, caller: Caller = Depends(api_caller)
+    ) -> dict[str, Any]:
         """One decision, by the id of the trail event that records it."""
         from govpath.audit.register import decision_by_event, route_label, short_notice
 

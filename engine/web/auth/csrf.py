@@ -7,9 +7,15 @@ before anything is read or written.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from fastapi import Request
 
 from govpath.web.auth.tokens import mac, same
+from govpath.web.context import web
+
+if TYPE_CHECKING:
+    from govpath.web.auth.sessions import Session
 
 FIELD = "csrf_token"
 
@@ -19,7 +25,7 @@ class CsrfRefused(Exception):
 
 
 def _binding(request: Request) -> str:
-    session = getattr(request.state, "session", None)
+    session: Session | None = getattr(request.state, "session", None)
     if session is not None:
         return "s:" + session.token
     return "p:" + (getattr(request.state, "pre_token", None) or "")
@@ -27,7 +33,7 @@ def _binding(request: Request) -> str:
 
 def csrf_token(request: Request) -> str:
     """The token this visitor's forms must carry."""
-    return mac(request.app.state.web.key, "csrf", _binding(request))
+    return mac(web(request).key, "csrf", _binding(request))
 
 
 async def require_csrf(request: Request) -> None:

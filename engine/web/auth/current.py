@@ -51,24 +51,14 @@ class SignInRequired(Exception):
 
 def find_person(engine: Engine, email: str) -> Person | None:
     """The actor with EMAIL, or None when govpath does not know them."""
-    from sqlalchemy import select
-
-    from govpath.store.tables import actor_roles, actors
+    from govpath.store.sign_in import person_with_roles
 
     with engine.connect() as conn:
-        rows = conn.execute(
-            select(actors.c.email, actors.c.name, actors.c.reports_to, actor_roles.c.role)
-            .select_from(actors.outerjoin(actor_roles, actor_roles.c.actor_id == actors.c.id))
-            .where(actors.c.email == email.strip().lower())
-        ).all()
-    if not rows:
+        found = person_with_roles(conn, email.strip().lower())
+    if found is None:
         return None
-    first = rows[0]
     return Person(
-        email=first.email,
-        name=first.name,
-        roles=frozenset(r.role for r in rows if r.role),
-        reports_to=first.reports_to,
+        email=found.email, name=found.name, roles=found.roles, reports_to=found.reports_to
     )
 
 

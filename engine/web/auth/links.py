@@ -6,6 +6,7 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from govpath.errors import BadInput, NotFound
+from govpath.store import sign_in as store
 from govpath.web.auth.tokens import digest, new_token
 
 if TYPE_CHECKING:
@@ -44,26 +45,18 @@ def issue_link(
     With RAN_BY (the ``govpath signin-link`` command), the link's issue is recorded in the trail
     with who ran it; the link itself never is.
     """
-    from sqlalchemy import select
-
     from govpath.audit.chain import append_event
-    from govpath.store.tables import actors
-    from govpath.store.tables import web_signin_links as wl
 
     email = email.strip().lower()
     token = new_token()
     expires = now + dt.timedelta(minutes=settings.link_minutes)
     with engine.begin() as conn:
-        if conn.execute(select(actors.c.id).where(actors.c.email == email)).first() is None:
+        if not store.is_registered(conn, email):
             raise NotFound(
                 f"{email} is not a registered person; add them first with "
                 f"`govpath actor add {email} --name NAME --role ROLE`."
             )
-        conn.execute(
-            wl.insert().values(
-                token_hash=digest(token), email=email, created_at=now, expires_at=expires
-            )
-        )
+        store.add_link(conn, token_hash=digest(token), email=email, now=now, expires_at=expires)
         if ran_by is not None:
             append_event(
                 conn,
@@ -84,27 +77,18 @@ def check_rate(
     engine: Engine, settings: WebSettings, email: str, client: str, now: dt.datetime
 ) -> None:
     """Count this request; TooManyRequests (nothing sent) when the address or client is over."""
-    from sqlalchemy import delete, func, select
-
-    from govpath.store.tables import web_signin_requests as wr
-
     since = now - dt.timedelta(minutes=settings.link_window_minutes)
     with engine.begin() as conn:
-        conn.execute(delete(wr).where(wr.c.at < since - dt.timedelta(days=1)))
-        by_address = conn.execute(
-            select(func.count()).where(wr.c.email == email, wr.c.at >= since)
-        ).scalar_one()
-        by_client = conn.execute(
-            select(func.count()).where(wr.c.client == client, wr.c.at >= since)
-        ).scalar_one()
-        conn.execute(wr.insert().values(email=email, client=client[:100], at=now))
+        store.forget_requests_before(conn, since - dt.timedelta(days=1))
+        counts = store.requests_since(conn, email=email, client=client, since=since)
+        store.count_request(conn, email=email, client=client, at=now)
     minutes = settings.link_window_minutes
-    if by_address >= settings.link_limit_per_address:
+    if counts.by_address >= settings.link_limit_per_address:
         raise TooManyRequests(
             f"Too many sign-in links were asked for this address in the last {minutes} minutes; "
             "use the newest link you were sent, or try again later."
         )
-    if by_client >= settings.link_limit_per_client:
+    if counts.by_client >= settings.link_limit_per_client:
         raise TooManyRequests(
             f"Too many sign-in links were asked for from here in the last {minutes} minutes; "
             "try again later."
@@ -141,21 +125,11 @@ def send_link(settings: WebSettings, email: str, link: str, now: dt.datetime) ->
 
 def consume_link(engine: Engine, token: str, now: dt.datetime) -> str:
     """Use the link with TOKEN (once): the person's e-mail, or LinkRefused."""
-    from sqlalchemy import select, update
-
-    from govpath.store.tables import web_signin_links as wl
-
     hashed = digest(token)
     with engine.begin() as conn:
-        done = conn.execute(
-            update(wl)
-            .where(wl.c.token_hash == hashed, wl.c.used_at.is_(None), wl.c.expires_at > now)
-            .values(used_at=now)
-        )
-        row = conn.execute(
-            select(wl.c.email, wl.c.used_at, wl.c.expires_at).where(wl.c.token_hash == hashed)
-        ).first()
-    if done.rowcount == 1 and row is not None:
+        used = store.use_link(conn, hashed, now)
+        row = store.find_link(conn, hashed)
+    if used and row is not None:
         return row.email
     if row is None:
         raise LinkRefused("This sign-in link is not valid. Ask for a new one.")

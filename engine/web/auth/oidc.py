@@ -14,16 +14,18 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from govpath.errors import BadInput
+from govpath.store.cache import CACHE
 from govpath.web.auth.tokens import mac, new_token, same
 
 if TYPE_CHECKING:
+    from authlib.integrations.httpx_client import OAuth2Client
+
     from govpath.web.settings import WebSettings
 
 COOKIE = "govpath_oidc"
 CALLBACK = "/sign-in/oidc/callback"
 FLOW_SECONDS = 600  # the person has ten minutes at their identity provider
-_DISCOVERY: dict[str, tuple[float, dict[str, Any]]] = {}  # issuer -> (fetched at, document)
-_DISCOVERY_TTL = 3600.0
+DISCOVERY_TTL = 3600.0  # seconds a discovery document is kept (in govpath.store.cache.CACHE)
 
 
 class OidcRefused(BadInput):
@@ -35,24 +37,24 @@ def discovery(settings: WebSettings) -> dict[str, Any]:
     import httpx
 
     issuer = settings.oidc_issuer.rstrip("/")
-    found = _DISCOVERY.get(issuer)
-    if found and time.monotonic() - found[0] < _DISCOVERY_TTL:
+    found = CACHE.oidc_discovery.get(issuer)
+    if found and time.monotonic() - found[0] < DISCOVERY_TTL:
         return found[1]
     try:
         response = httpx.get(f"{issuer}/.well-known/openid-configuration", timeout=10)
         response.raise_for_status()
-        doc = response.json()
+        doc: dict[str, Any] = response.json()
     except (httpx.HTTPError, ValueError):
         raise OidcRefused(
             "The council's sign-in service could not be reached; try again, or use an e-mail link."
         ) from None
     if doc.get("issuer", "").rstrip("/") != issuer:
         raise OidcRefused("The council's sign-in service describes a different issuer.")
-    _DISCOVERY[issuer] = (time.monotonic(), doc)
+    CACHE.oidc_discovery[issuer] = (time.monotonic(), doc)
     return doc
 
 
-def _client(settings: WebSettings, **extra: Any):
+def _client(settings: WebSettings, **extra: Any) -> OAuth2Client:
     from authlib.integrations.httpx_client import OAuth2Client
 
     return OAuth2Client(

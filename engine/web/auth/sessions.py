@@ -10,7 +10,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from govpath.web.auth.tokens import digest, mac, new_token, same
+from govpath.store import sessions as store
+from govpath.web.auth.tokens import mac, same
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -48,22 +49,10 @@ def start_session(
     engine: Engine, settings: WebSettings, email: str, method: str, now: dt.datetime
 ) -> str:
     """A new session for EMAIL; its raw id (put it in the cookie). Old expired sessions go."""
-    from sqlalchemy import delete
-
-    from govpath.store.tables import web_sessions as ws
-
-    token = new_token()
     with engine.begin() as conn:
-        conn.execute(delete(ws).where(ws.c.expires_at < now))
-        conn.execute(
-            ws.insert().values(
-                token_hash=digest(token),
-                email=email,
-                method=method,
-                created_at=now,
-                last_seen=now,
-                expires_at=_expiry(settings, now, now),
-            )
+        store.drop_expired_web_sessions(conn, now)
+        token = store.begin_web_session(
+            conn, email=email, method=method, now=now, expires_at=_expiry(settings, now, now)
         )
     return token
 
@@ -77,30 +66,19 @@ def load_session(
     engine: Engine, settings: WebSettings, token: str, now: dt.datetime
 ) -> Session | None:
     """The live session with id TOKEN, its expiry moved on by this activity; None if none."""
-    from sqlalchemy import select
-
-    from govpath.store.db import as_utc
-    from govpath.store.tables import web_sessions as ws
-
     with engine.connect() as conn:
-        row = conn.execute(select(ws).where(ws.c.token_hash == digest(token))).first()
-    if row is None or as_utc(row.expires_at) <= now:
+        row = store.live_web_session(conn, token, now)
+    if row is None:
         return None
-    if now - as_utc(row.last_seen) >= TOUCH_EVERY:
+    if now - row.last_seen >= TOUCH_EVERY:
         with engine.begin() as conn:
-            conn.execute(
-                ws.update()
-                .where(ws.c.id == row.id)
-                .values(last_seen=now, expires_at=_expiry(settings, as_utc(row.created_at), now))
+            store.touch_web_session(
+                conn, row.id, last_seen=now, expires_at=_expiry(settings, row.created_at, now)
             )
     return Session(email=row.email, token=token, method=row.method)
 
 
 def end_session(engine: Engine, token: str) -> None:
     """Sign out: the session is gone on every copy of the server."""
-    from sqlalchemy import delete
-
-    from govpath.store.tables import web_sessions as ws
-
     with engine.begin() as conn:
-        conn.execute(delete(ws).where(ws.c.token_hash == digest(token)))
+        store.end_web_session(conn, token)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import hashlib
 import hmac
-import secrets
 from typing import TYPE_CHECKING
+
+from govpath.store import sessions
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -14,13 +14,13 @@ if TYPE_CHECKING:
 
 
 def new_token() -> str:
-    """A fresh 256-bit token, URL-safe."""
-    return secrets.token_urlsafe(32)
+    """A fresh 256-bit token, URL-safe, made as a session's is."""
+    return sessions.new_token()
 
 
 def digest(token: str) -> str:
-    """What the database keeps of a token: its SHA-256, hex."""
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+    """What the database keeps of a token (a link's, like a session's): its SHA-256, hex."""
+    return sessions.token_hash(token)
 
 
 def mac(key: str, *parts: str) -> str:
@@ -36,23 +36,19 @@ def cookie_key(engine: Engine, configured: str, now: dt.datetime) -> str:
     """The configured secret key, else the one kept in the database (made once, shared by all)."""
     if configured:
         return configured
-    from sqlalchemy import select
     from sqlalchemy.exc import IntegrityError
 
-    from govpath.store.tables import web_keys
-
     with engine.connect() as conn:
-        found = conn.execute(select(web_keys.c.secret).where(web_keys.c.name == "cookie")).first()
+        found = sessions.stored_key(conn, "cookie")
     if found:
-        return found.secret
+        return found
     try:
         with engine.begin() as conn:
-            conn.execute(
-                web_keys.insert().values(name="cookie", secret=new_token(), created_at=now)
-            )
+            sessions.add_key(conn, "cookie", new_token(), now)
     except IntegrityError:  # another copy of the server made it first: use theirs
         pass
     with engine.connect() as conn:
-        return conn.execute(
-            select(web_keys.c.secret).where(web_keys.c.name == "cookie")
-        ).scalar_one()
+        found = sessions.stored_key(conn, "cookie")
+    if found is None:
+        raise LookupError("the cookie key was neither found nor kept in the database")
+    return found

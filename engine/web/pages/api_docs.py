@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import Response
 from starlette.routing import Mount
 
@@ -18,7 +18,7 @@ METHODS = ("get", "post", "put", "patch", "delete")
 def api_description(request: Request) -> dict[str, Any]:
     """The mounted API's OpenAPI document."""
     for route in request.app.routes:
-        if isinstance(route, Mount) and route.path == "/api/v1":
+        if isinstance(route, Mount) and route.path == "/api/v1" and isinstance(route.app, FastAPI):
             return route.app.openapi()
     return {"paths": {}, "info": {"title": "govpath API", "version": ""}}
 

@@ -8,7 +8,7 @@ infeasible), then the confirmation makes the same move for real, recorded with w
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
@@ -19,32 +19,31 @@ from govpath.web.context import render, web
 from govpath.web.pages.plans import local_today
 from govpath.web.pages.staff import policy_officer
 
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from govpath.calendars.meetings import Meeting
+    from govpath.calendars.timeline import Timeline
+
 router = APIRouter()
 
 
-def _meetings(engine) -> list[Any]:
+def _meetings(engine: Engine) -> list[Meeting]:
     from govpath.calendars.store import load_meetings
 
     with engine.connect() as conn:
         return load_meetings(conn)
 
 
-def _timeline(engine, pathway_id: str, today: dt.date) -> Any:
+def _timeline(engine: Engine, pathway_id: str, today: dt.date) -> Timeline | None:
     """The newest published version of PATHWAY_ID resolved against the stored calendar."""
-    from sqlalchemy import select
-
     from govpath.calendars.store import load_meetings
     from govpath.calendars.timeline import build_timeline
     from govpath.store.plans import pathway_for
-    from govpath.store.tables import pathway_versions as pv
+    from govpath.store.web_reads import newest_version_hash
 
     with engine.connect() as conn:
-        digest = conn.execute(
-            select(pv.c.content_hash)
-            .where(pv.c.pathway_id == pathway_id)
-            .order_by(pv.c.version.desc())
-            .limit(1)
-        ).scalar()
+        digest = newest_version_hash(conn, pathway_id)
         if digest is None:
             return None
         pathway, _c = pathway_for(conn, digest)
@@ -59,7 +58,9 @@ def _parse_date(text: str, what: str) -> dt.date:
 
 
 @router.get("/calendar")
-def calendar(request: Request, pathway: str = "", person: Person = Depends(policy_officer)):
+def calendar(
+    request: Request, pathway: str = "", person: Person = Depends(policy_officer)
+) -> Response:
     from govpath.web.pages.dashboard import pathway_choices
 
     ctx = web(request)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
@@ -13,37 +14,32 @@ from govpath.web.context import render, web
 from govpath.web.pages.plans import local_today
 from govpath.web.pages.staff import policy_officer
 
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
 router = APIRouter()
 PAGE_SIZE = 50
 
 
-def pathway_choices(engine) -> dict[str, list[tuple[str, str]]]:
+def pathway_choices(engine: Engine) -> dict[str, list[tuple[str, str]]]:
     """Each published pathway's stages (id, title), from its newest version."""
-    from sqlalchemy import select
-
     from govpath.store.plans import pathway_for
-    from govpath.store.tables import pathway_versions as pv
+    from govpath.store.web_reads import published_versions
 
     out: dict[str, list[tuple[str, str]]] = {}
     with engine.connect() as conn:
-        rows = conn.execute(
-            select(pv.c.pathway_id, pv.c.content_hash).order_by(pv.c.pathway_id, pv.c.version)
-        ).all()
-        for pid, digest in rows:
-            pathway, _c = pathway_for(conn, digest)
-            out[pid] = [(s.id, s.title) for s in pathway.stages]
+        for version in published_versions(conn):
+            pathway, _c = pathway_for(conn, version.content_hash)
+            out[version.pathway_id] = [(s.id, s.title) for s in pathway.stages]
     return out
 
 
-def owners(engine) -> list[str]:
-    from sqlalchemy import select
-
-    from govpath.store.tables import plans
+def owners(engine: Engine) -> list[str]:
+    """Everyone who owns a plan, for the owner filter."""
+    from govpath.store.web_reads import plan_owners
 
     with engine.connect() as conn:
-        return list(
-            conn.execute(select(plans.c.owner).distinct().order_by(plans.c.owner)).scalars()
-        )
+        return plan_owners(conn)
 
 
 @router.get("/dashboard")

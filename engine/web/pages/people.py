@@ -6,6 +6,8 @@ is in the trail.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
@@ -14,17 +16,25 @@ from govpath.web.auth import Person, require_csrf
 from govpath.web.context import render, web
 from govpath.web.pages.staff import policy_officer
 
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
 router = APIRouter()
 
 
-def known_roles(engine) -> list[str]:
+def known_roles(engine: Engine) -> list[str]:
     from govpath.runtime.api import _known_roles
 
     with engine.connect() as conn:
         return sorted(_known_roles(conn))
 
 
-def _form(request: Request, who: dict | None, errors: list, status_code: int = 200) -> Response:
+def _form(
+    request: Request,
+    who: dict[str, Any] | None,
+    errors: list[dict[str, str]],
+    status_code: int = 200,
+) -> Response:
     from govpath.runtime.api import list_actors
 
     ctx = web(request)
@@ -57,7 +67,7 @@ def add_form(request: Request, person: Person = Depends(policy_officer)) -> Resp
 
 
 @router.get("/people/change")
-def change_form(request: Request, email: str, person: Person = Depends(policy_officer)):
+def change_form(request: Request, email: str, person: Person = Depends(policy_officer)) -> Response:
     from govpath.errors import NotFound
     from govpath.runtime.api import list_actors
 
@@ -82,7 +92,7 @@ async def save(request: Request, person: Person = Depends(policy_officer)) -> Re
     return await run_in_threadpool(_save, request, person, who)
 
 
-def _save(request: Request, person: Person, who: dict) -> Response:
+def _save(request: Request, person: Person, who: dict[str, Any]) -> Response:
     from govpath.runtime.api import add_actor
 
     ctx = web(request)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from markupsafe import Markup
@@ -10,21 +12,19 @@ from govpath.web.auth import Person, current_person
 from govpath.web.context import render, web
 from govpath.web.pages.audit import audit_nav, reader
 
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from govpath.store.web_reads import PathwaySummary
+
 router = APIRouter()
 
 
-def _pathways(engine) -> list[dict[str, str]]:
-    from sqlalchemy import func, select
-
-    from govpath.store.tables import pathway_versions as pv
+def _pathways(engine: Engine) -> list[PathwaySummary]:
+    from govpath.store.web_reads import pathway_summaries
 
     with engine.connect() as conn:
-        rows = conn.execute(
-            select(pv.c.pathway_id, func.max(pv.c.title), func.max(pv.c.year))
-            .group_by(pv.c.pathway_id)
-            .order_by(pv.c.pathway_id)
-        ).all()
-    return [{"id": r[0], "title": r[1], "year": r[2]} for r in rows]
+        return pathway_summaries(conn)
 
 
 @router.get("/reports/year")
@@ -44,7 +44,7 @@ def year_report(
     ctx = web(request)
     pathways = _pathways(ctx.engine)
     if not pathway and len(pathways) == 1:
-        pathway = pathways[0]["id"]
+        pathway = pathways[0].id
     body, errors = None, []
     try:
         day = dt.date.fromisoformat(today) if today else ctx.now().astimezone(LONDON).date()

@@ -146,7 +146,9 @@ async def oidc_callback(request: Request) -> Response:
                 "team to add you."
             )
     except oidc.OidcRefused as exc:
-        response = render(request, "signin_refused.html", status_code=403, message=str(exc))
+        response: Response = render(
+            request, "signin_refused.html", status_code=403, message=str(exc)
+        )
         response.delete_cookie(oidc.COOKIE, path="/")
         return response
     response = await signed_in(request, person.email, "oidc", safe_next(target))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
@@ -15,7 +17,7 @@ router = APIRouter()
 EXPIRY_DAYS = (7, 30, 90, 180, 365)
 
 
-def _nav(person: Person) -> list[dict]:
+def _nav(person: Person) -> list[dict[str, Any]]:
     from govpath.runtime.access import TRAIL_READERS
 
     if person.has(*TRAIL_READERS):
