@@ -33,7 +33,14 @@ from govpath.store.backend import backend_of
 from govpath.store.cache import CACHE
 
 if TYPE_CHECKING:
-    from sqlalchemy import Connection, CursorResult, Engine, Executable, ScalarResult
+    from sqlalchemy import (
+        Connection,
+        CursorResult,
+        Engine,
+        Executable,
+        RootTransaction,
+        ScalarResult,
+    )
     from sqlalchemy.engine.interfaces import (
         CoreExecuteOptionsParameter,
         DBAPICursor,
@@ -325,7 +332,7 @@ class HotConnection:
     ) -> ScalarResult[Any]:
         return self.core().scalars(statement, parameters)
 
-    def begin(self) -> object:
+    def begin(self) -> RootTransaction:
         return self.core().begin()
 
     def in_transaction(self) -> bool:
