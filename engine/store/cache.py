@@ -79,8 +79,6 @@ class ProcessCache:
         with self.lock:
             if len(self.timelines) > 256:
                 self.timelines.clear()
-            self.reminder_texts.clear()
-            self.digested.clear()
             self.timelines[key] = built
 
     def clear(self) -> None:
