@@ -177,19 +177,7 @@ def append_event(
     return append_events(conn, [event])[0]
 
 
-_FIELDS = (
-    "kind",
-    "at",
-    "plan_id",
-    "trigger",
-    "from_state",
-    "to_state",
-    "actor",
-    "body",
-    "meeting_id",
-    "note",
-    "data",
-)
+_FIELDS = trail.EVENT_FIELDS
 _FIELD_SET = frozenset(_FIELDS)
 
 

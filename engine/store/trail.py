@@ -22,9 +22,8 @@ if TYPE_CHECKING:
 
     from govpath.store.prepared import StoreConnection
 
-# An event's columns as the chain writes them, ``seq`` and the hashes included (not ``id``).
-EVENT_COLUMNS = (
-    "seq",
+# What a caller gives for an event, in the order its hash lays them out.
+EVENT_FIELDS = (
     "kind",
     "at",
     "plan_id",
@@ -36,9 +35,9 @@ EVENT_COLUMNS = (
     "meeting_id",
     "note",
     "data",
-    "prev_hash",
-    "hash",
 )
+# An event's columns as the chain writes them, ``seq`` and the hashes included (not ``id``).
+EVENT_COLUMNS = ("seq", *EVENT_FIELDS, "prev_hash", "hash")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
