@@ -16,7 +16,10 @@ On SQLite a last line replays govpath's own statements (recorded in a second, un
 same SQL, parameters and transactions, deadlines and notices included) with the bare driver on a
 copy of the database: the database's share of the time, and so what is left to the runtime.
 
-    python bench/bench_transitions.py [--plans 200] [--repeat 3] [--db URL]
+    python bench/bench_transitions.py [--plans 200] [--repeat 3] [--db URL] [--against DIR]
+
+With ``--against DIR`` (a checkout of the previous release with its own virtualenv), each round
+also runs that release's own benchmark on a new database, and both figures are printed.
 
 Prints figures; it is not a timed test.
 """
@@ -27,6 +30,7 @@ import argparse
 import datetime as dt
 import hashlib
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -357,6 +361,50 @@ def replay_run(snapshot: Path, txns: list[list[tuple]]) -> float:
     return elapsed
 
 
+def pg_database(server: str, name: str, *, create: bool) -> str:
+    """Create (or drop) database NAME on SERVER's PostgreSQL; returns its URL.
+
+    Each round gets its own: govpath's tables then start as empty as the raw driver's copies do
+    (a reused database carries every earlier run's rows and dead tuples, and a server with
+    autovacuum off never clears them)."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    base = server.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(base, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if create:
+            admin.execute(f'CREATE DATABASE "{name}"')
+    return make_url(server).set(database=name).render_as_string(hide_password=False)
+
+
+def other_release(checkout: Path, args: argparse.Namespace, server: str | None, i: int) -> float:
+    """CHECKOUT's own benchmark, one round of it, on a new database: its transitions per second.
+
+    It runs in CHECKOUT's virtualenv (``.venv``), so each release imports its own code."""
+    import re
+    import subprocess
+
+    python = checkout / ".venv" / "bin" / "python"
+    command = [str(python if python.exists() else sys.executable)]
+    command += [str(checkout / "bench" / "bench_transitions.py"), "--plans", str(args.plans)]
+    command += ["--repeat", "1", "--no-replay"] + (["--fixture"] if args.fixture else [])
+    name = f"govpath_bench_{os.getpid()}_other_{i}"
+    if server:
+        command += ["--db", pg_database(server, name, create=True)]
+    try:
+        done = subprocess.run(
+            command, cwd=checkout, capture_output=True, text=True, timeout=1800, check=True
+        )
+    finally:
+        if server:
+            pg_database(server, name, create=False)
+    found = re.search(r"govpath runtime\s*:\s*([0-9.]+)/s", done.stdout)
+    if found is None:
+        raise SystemExit(f"{checkout}: no 'govpath runtime' figure in its output:\n{done.stdout}")
+    return float(found.group(1))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--plans", type=int, default=200, help="number of plans (default 200)")
@@ -379,18 +427,39 @@ def main() -> None:
         "printed, and the ratio is the median of the rounds' own ratios (default 5 on a new "
         "SQLite file, 1 with --db)",
     )
+    parser.add_argument(
+        "--against",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="a checkout of another release (say `git worktree add ../prev v0.1.0`, with its own "
+        "virtualenv in DIR/.venv): each round runs its own bench_transitions.py too, on a new "
+        "database of its own, and its figure is printed beside this one's",
+    )
     args = parser.parse_args()
     scratch = None if args.db else tempfile.mkdtemp(prefix="bench-transitions-")
     rounds = args.repeat or (1 if args.db else 5)
-    ours_r, raw_r, chained_r = [], [], []
+    ours_r, raw_r, chained_r, other_r = [], [], [], []
     for i in range(rounds):
         url = args.db or f"sqlite:///{scratch}/bench{i}.db"
         if url.startswith(("postgres://", "postgresql://")):
             url = "postgresql+psycopg://" + url.split("://", 1)[1]
-        count, secs, what = engine_run(url, args.plans, use_kcc=not args.fixture)
-        steps = count // args.plans
-        raw_n, raw_secs = raw_run(url, chained=False)
-        chain_n, chain_secs = raw_run(url, chained=True)
+        server = url if url.startswith("postgres") else None
+        if server:  # a new database each round, as a new SQLite file is: no earlier round's rows
+            url = pg_database(server, f"govpath_bench_{os.getpid()}_{i}", create=True)
+        try:
+            count, secs, what = engine_run(url, args.plans, use_kcc=not args.fixture)
+            steps = count // args.plans
+            raw_n, raw_secs = raw_run(url, chained=False)
+            chain_n, chain_secs = raw_run(url, chained=True)
+        finally:
+            if server:
+                from govpath.store.db import forget_engines
+
+                forget_engines()
+                pg_database(server, f"govpath_bench_{os.getpid()}_{i}", create=False)
+        if args.against is not None:
+            other_r.append(other_release(args.against, args, server, i))
         ours_r.append(count / secs)
         raw_r.append(raw_n / raw_secs)
         chained_r.append(chain_n / chain_secs)
@@ -431,6 +500,14 @@ def main() -> None:
         )
 
     print(f"govpath runtime             : {ours:8.1f}/s")
+    if other_r:
+        other = statistics.median(other_r)
+        faster = [o / p for o, p in zip(ours_r, other_r, strict=True)]
+        print(
+            f"{'release in ' + args.against.name:28s}: {other:8.1f}/s   this one is "
+            f"{statistics.median(faster):.2f}x its speed"
+            + (f" (rounds {min(faster):.2f} to {max(faster):.2f})" if len(faster) > 1 else "")
+        )
     print(f"raw UPDATE + INSERT         : {raw:8.1f}/s   {spread(ratio)}")
     print(f"raw read+UPDATE+chain+INSERT: {chained:8.1f}/s   {spread(ratio_chained)}")
     if replayed is not None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import getpass
 import os
 import socket
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 CHANNELS = ("cli", "web", "api", "scheduler", "link")
@@ -74,8 +74,10 @@ class Acting:
 
     def to_json(self) -> dict[str, Any]:
         """The fields that are set, in a fixed order (hashed with the event's data)."""
-        return {k: v for k, v in asdict(self).items() if v is not None}
+        return {k: v for k in _FIELDS if (v := getattr(self, k)) is not None}
 
+
+_FIELDS = tuple(f.name for f in fields(Acting))  # (every value is a plain string: no deep copy)
 
 _default: list[Acting] = []
 
@@ -100,10 +102,8 @@ def scheduler_json() -> dict[str, Any]:
 def acting_json(acting: Acting | None, on_behalf_of: str | None = None) -> dict[str, Any]:
     """What an event's ``data["acting"]`` holds: ACTING, or this process acting for ON_BEHALF_OF."""
     if acting is None:
-        base = process_default()
-        if on_behalf_of:
-            from dataclasses import replace
-
-            base = replace(base, on_behalf_of=on_behalf_of)
-        return base.to_json()
+        base = process_default().to_json()
+        if on_behalf_of:  # (the event's JSON is written with sorted keys: the order is not kept)
+            base["on_behalf_of"] = on_behalf_of
+        return base
     return acting.to_json()

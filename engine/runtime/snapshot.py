@@ -23,7 +23,7 @@ from govpath.store.plans import (
     PlanRow,
     cycle,
     load_plan,
-    load_plan_actor,
+    load_plan_actor_owed,
     pathway_for,
     reports_chain,
 )
@@ -109,14 +109,21 @@ def needs_timeline(compiled: CompiledPathway, state: str, trigger: str) -> bool:
     return found
 
 
-def _view(conn: StoreConnection, plan: PlanRow, trigger: str, today: dt.date) -> PlanView:
+def _view(
+    conn: StoreConnection,
+    plan: PlanRow,
+    trigger: str,
+    today: dt.date,
+    owed: tuple[dl.Owed, ...] | None = None,
+) -> PlanView:
+    """PLAN's view; OWED as read with it (None: read them now)."""
+    if owed is None:
+        owed = dl.owed(conn, plan.id)
     pathway, compiled = pathway_for(conn, plan.content_hash)
     tl = None
     if needs_timeline(compiled, plan.state, trigger):
         tl = dl.timeline(conn, pathway, plan.content_hash, today, plan.calendar_revision)
-    return PlanView(
-        plan=plan, pathway=pathway, compiled=compiled, timeline=tl, owed=dl.owed(conn, plan.id)
-    )
+    return PlanView(plan=plan, pathway=pathway, compiled=compiled, timeline=tl, owed=owed)
 
 
 def load_snapshot(
@@ -127,8 +134,8 @@ def load_snapshot(
     from govpath.zone import local_date
 
     today = local_date(now)
-    plan, who = load_plan_actor(conn, plan_id, actor)
-    view = _view(conn, plan, trigger, today)
+    plan, who, owed = load_plan_actor_owed(conn, plan_id, actor)  # one round trip
+    view = _view(conn, plan, trigger, today, owed)
     chain: tuple[str, ...] = ()
     if who is not None:
         manager = owner_scope(view.compiled, plan.subject)[1]

@@ -70,21 +70,19 @@ def write(
     head (events are appended last), so concurrent transitions cannot deadlock.
     """
     steps = decision.steps
-    for st in steps:
-        plan = st.view.plan
-        moved = advance_plan(
+    # each plan's UPDATE names the version read; on PostgreSQL it is only queued here, with the
+    # writes below, and its answer is asked for once the chain head's has come (one round trip)
+    moves = [
+        advance_plan(
             conn,
-            plan,
+            st.view.plan,
             state=st.dest,
-            fields={**plan.fields, **st.values},
+            fields={**st.view.plan.fields, **st.values},
             now=now,
-            closed=plan.closed_at or (now if st.route.dest.terminal else None),
+            closed=st.view.plan.closed_at or (now if st.route.dest.terminal else None),
         )
-        if not moved:
-            raise Conflict(
-                f"plan {plan.id} was changed by someone else while you were advancing it; nothing "
-                "was written. Look at `govpath plan status` and try again."
-            )
+        for st in steps
+    ]
     met: list[dict[str, Any]] = []
     for st in steps:
         plan, pathway, way = st.view.plan, st.view.pathway, st.route
@@ -137,7 +135,14 @@ def write(
         }
         for st, closed in zip(steps, met, strict=True)
     ]
-    return append_events(conn, events)  # last: the chain head is locked for the shortest time
+    seqs = append_events(conn, events)  # last: the chain head is locked for the shortest time
+    for st, moved in zip(steps, moves, strict=True):
+        if moved.rowcount() != 1:  # the transaction is rolled back: nothing of it stays
+            raise Conflict(
+                f"plan {st.view.plan.id} was changed by someone else while you were advancing "
+                "it; nothing was written. Look at `govpath plan status` and try again."
+            )
+    return seqs
 
 
 class translate_lock_errors:  # lower case: it reads as a call in `with`

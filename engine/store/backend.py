@@ -38,6 +38,9 @@ class Backend:
     database_roles: bool
     # A connection kept per thread between transitions is cheaper than the pool's checkout.
     keep_connection: bool
+    # Statements sent before the answers are read (psycopg's pipeline mode): a transition's
+    # statements go in a few round trips, not one each. (SQLite has no round trips to save.)
+    pipeline: bool
 
 
 SQLITE = Backend(
@@ -50,6 +53,7 @@ SQLITE = Backend(
     distinct_on=False,
     database_roles=False,
     keep_connection=True,
+    pipeline=False,
 )
 
 POSTGRESQL = Backend(
@@ -62,6 +66,7 @@ POSTGRESQL = Backend(
     distinct_on=True,
     database_roles=True,
     keep_connection=False,
+    pipeline=True,
 )
 
 _BY_NAME = {b.name: b for b in (SQLITE, POSTGRESQL)}

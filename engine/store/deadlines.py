@@ -93,7 +93,7 @@ def meet_stage(
     of the stage's deadlines first (when it has any); the (id, name) of those closed, by id."""
     s = statements()
     if pending_messages:
-        s.cancel_outbox_stage.rowcount(conn, {"pid": plan_id, "stage": stage})
+        s.cancel_outbox_stage.send(conn, {"pid": plan_id, "stage": stage})
     cur = s.meet_stage.execute(
         conn, {"pid": plan_id, "stage": stage, "new_status": status, "now": now}
     )

@@ -12,13 +12,15 @@ from typing import TYPE_CHECKING, Any
 from govpath.audit.chain import compact_json_encoder
 from govpath.errors import NotFound
 from govpath.store.cache import CACHE
+from govpath.store.deadline_rows import statements as deadline_statements
+from govpath.store.deadlines import Owed
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection, Select
 
     from govpath.definition.compiler import CompiledPathway
     from govpath.definition.model import Pathway
-    from govpath.store.prepared import Prepared, StoreConnection
+    from govpath.store.prepared import Prepared, Sent, StoreConnection
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -176,7 +178,24 @@ def load_plan_actor(
     conn: StoreConnection, plan_id: int, email: str
 ) -> tuple[PlanRow, Actor | None]:
     """The plan (or NotFound) and the actor with that e-mail and their roles (None if unknown)."""
-    rows = stmts().plan_actor.records(conn, {"id": plan_id, "actor": email.strip().lower()})
+    sent = stmts().plan_actor.send(conn, {"id": plan_id, "actor": email.strip().lower()})
+    return _plan_actor(plan_id, sent.records())
+
+
+def load_plan_actor_owed(
+    conn: StoreConnection, plan_id: int, email: str
+) -> tuple[PlanRow, Actor | None, tuple[Owed, ...]]:
+    """What a transition reads first: :func:`load_plan_actor` and the deadlines the plan owes.
+
+    Both statements are sent before either answer is read: on a pipelining backend (PostgreSQL,
+    inside :class:`~govpath.store.prepared.hot_transaction`) one round trip, BEGIN included."""
+    plan_sent = stmts().plan_actor.send(conn, {"id": plan_id, "actor": email.strip().lower()})
+    owed_sent = deadline_statements().owed_of_plan.send(conn, {"pid": plan_id})
+    plan, who = _plan_actor(plan_id, plan_sent.records())
+    return plan, who, tuple(Owed(**row) for row in owed_sent.records())
+
+
+def _plan_actor(plan_id: int, rows: list[dict[str, Any]]) -> tuple[PlanRow, Actor | None]:
     if not rows:
         raise _not_found(plan_id)
     first = rows[0]
@@ -199,9 +218,13 @@ def advance_plan(
     fields: dict[str, Any],
     now: dt.datetime,
     closed: dt.datetime | None,
-) -> bool:
-    """Move PLAN to STATE with FIELDS if it is still at the version read (False: it moved)."""
-    changed = stmts().advance.rowcount(
+) -> Sent:
+    """Move PLAN to STATE with FIELDS if it is still at the version read.
+
+    Its ``rowcount()`` is 0 if the plan moved meanwhile (the caller must then roll back). On a
+    pipelining backend the UPDATE is only queued: the caller asks after queueing the rest of
+    the transition's writes, so that they all go in one round trip."""
+    return stmts().advance.send(
         conn,
         {
             "pid": plan.id,
@@ -213,7 +236,6 @@ def advance_plan(
             "closed": closed,
         },
     )
-    return bool(changed == 1)
 
 
 def repin_plan(

@@ -62,6 +62,7 @@ Convert: TypeAlias = Callable[[Any], Any]  # one value into the driver's form, o
 _log = logging.getLogger("sqlalchemy.engine.Engine")  # where SQLAlchemy logs its statements
 _INFO = logging.INFO
 _TIME_TYPES = (dt.datetime, dt.date)
+_PG_IDLE = 0  # psycopg's pq.TransactionStatus.IDLE: no transaction open
 
 
 class _Driver(Protocol):
@@ -218,7 +219,11 @@ class Prepared:
     def execute(
         self, conn: StoreConnection, params: Mapping[str, Any] | None = None
     ) -> DBAPICursor:
-        """Run it in CONN's transaction; returns the DBAPI cursor (rowcount, fetchone…)."""
+        """Run it in CONN's transaction; returns the DBAPI cursor (rowcount, fetchone…).
+
+        In a pipeline (:class:`hot_transaction` on PostgreSQL) the statement is only queued:
+        fetching from the cursor waits for its answer, its ``rowcount`` does not (use
+        :meth:`send` for a count)."""
         form = self._for(conn.dialect)
         values = form.params(params or {})
         if _log.isEnabledFor(_INFO):
@@ -228,8 +233,12 @@ class Prepared:
         cur.execute(form.sql, values)
         return cur
 
-    def executemany(self, conn: StoreConnection, rows: Iterable[Mapping[str, Any]]) -> int:
-        """Run it once per row (one driver call); returns the rows affected."""
+    def send(self, conn: StoreConnection, params: Mapping[str, Any] | None = None) -> Sent:
+        """Run it in CONN's transaction; in a pipeline, queued until an answer is asked for."""
+        return Sent(self._for(conn.dialect), self.execute(conn, params), conn)
+
+    def executemany(self, conn: StoreConnection, rows: Iterable[Mapping[str, Any]]) -> None:
+        """Run it once per row (one driver call; in a pipeline, queued with the rest)."""
         form = self._for(conn.dialect)
         values = [form.params(r) for r in rows]
         if _log.isEnabledFor(_INFO):
@@ -240,19 +249,14 @@ class Prepared:
             cur.execute(form.sql, values[0])
         else:
             cur.executemany(form.sql, values)
-        count = cur.rowcount
-        cur.close()
-        return count
+        if getattr(conn, "pipe", None) is None:
+            cur.close()  # (a queued statement's cursor must stay open for its answer)
 
     def records(
         self, conn: StoreConnection, params: Mapping[str, Any] | None = None
     ) -> list[dict[str, Any]]:
         """All rows as dicts by column name, values converted by their columns' types."""
-        form = self._for(conn.dialect)
-        cur = self.execute(conn, params)
-        rows = cur.fetchall()
-        cur.close()
-        return [form.record(row) for row in rows]
+        return self.send(conn, params).records()
 
     def first(
         self, conn: StoreConnection, params: Mapping[str, Any] | None = None
@@ -271,10 +275,40 @@ class Prepared:
         return cast("list[tuple[Any, ...]]", rows)
 
     def rowcount(self, conn: StoreConnection, params: Mapping[str, Any] | None = None) -> int:
-        cur = self.execute(conn, params)
-        count = cur.rowcount
-        cur.close()
+        """The rows it affected (in a pipeline: waits for the answer, with all queued before)."""
+        return self.send(conn, params).rowcount()
+
+
+class Sent:
+    """A statement sent on the driver; its answer is read when asked for.
+
+    Outside a pipeline the answer is already there. In one, it comes with the next round trip:
+    asking for it first sends everything queued (one trip for all of it), unless a later
+    question already brought it.
+    """
+
+    __slots__ = ("_conn", "_cur", "_form")
+
+    def __init__(self, form: _Form, cur: DBAPICursor, conn: StoreConnection) -> None:
+        self._form, self._cur, self._conn = form, cur, conn
+
+    def _answered(self) -> None:
+        pipe = getattr(self._conn, "pipe", None)
+        if pipe is not None and getattr(self._cur, "pgresult", True) is None:
+            pipe.sync()
+
+    def rowcount(self) -> int:
+        """The rows the statement affected."""
+        self._answered()
+        count = int(self._cur.rowcount)
+        self._cur.close()
         return count
+
+    def records(self) -> list[dict[str, Any]]:
+        """Its rows as dicts by column name, values converted by their columns' types."""
+        rows = self._cur.fetchall()  # (psycopg's fetch waits for a queued answer itself)
+        self._cur.close()
+        return [self._form.record(row) for row in rows]
 
 
 class HotConnection:
@@ -293,7 +327,17 @@ class HotConnection:
     every time: its pre-ping finds one that the server dropped.
     """
 
-    __slots__ = ("_core", "begin_immediate", "connection", "dialect", "engine", "keep")
+    __slots__ = (
+        "_core",
+        "_pipeline",
+        "begin_immediate",
+        "connection",
+        "dialect",
+        "engine",
+        "keep",
+        "pipe",
+        "pipelines",
+    )
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -301,15 +345,61 @@ class HotConnection:
         backend = backend_of(engine)
         self.keep = backend.keep_connection
         self.begin_immediate = backend.begin_immediate
+        self.pipelines = backend.pipeline
         connection = sqlite.take_kept(engine) if self.keep else None
         # the pool's proxy: .dbapi_connection, .driver_connection
         self.connection: PoolProxiedConnection = connection or engine.raw_connection()
         self._core: Connection | None = None
+        # psycopg's pipeline while one is open (see hot_transaction), and its context manager
+        self.pipe: Any = None
+        self._pipeline: Any = None
+
+    def start_pipeline(self) -> None:
+        """Begin a transaction in pipeline mode: statements are queued from now on and sent when
+        an answer is needed (a pipelining backend only).
+
+        psycopg waits for the answer to its own BEGIN in pipeline mode, a round trip of its own;
+        so the driver goes to autocommit (it sends no BEGIN then) and BEGIN is queued like any
+        statement, answered with the transaction's first read. :meth:`end_pipeline` puts the
+        driver back as the pool expects it."""
+        driver = cast(Any, self.connection.driver_connection)
+        driver.autocommit = True
+        self._pipeline = driver.pipeline()
+        self.pipe = self._pipeline.__enter__()
+        driver.execute("BEGIN")
+
+    def end_pipeline(self, error: BaseException | None = None, *, commit: bool = False) -> None:
+        """Leave pipeline mode: COMMIT (if COMMIT) is queued, and everything queued sent and
+        answered. ERROR: the block failed (a second failure while leaving is not to hide it);
+        then, or if leaving fails, the transaction is rolled back here."""
+        if self._pipeline is None:
+            return
+        pipeline, self._pipeline, self.pipe = self._pipeline, None, None
+        driver = cast(Any, self.connection.driver_connection)
+        done = False
+        try:
+            if error is None:
+                if commit:
+                    driver.execute("COMMIT")
+                pipeline.__exit__(None, None, None)  # one trip: the last writes and COMMIT
+                done = True
+            else:
+                pipeline.__exit__(type(error), error, error.__traceback__)
+        finally:
+            if not done and driver.info.transaction_status != _PG_IDLE:
+                driver.rollback()
+
+    def restore(self) -> None:
+        """Give the driver back its autocommit setting once the transaction has ended."""
+        driver = cast(Any, self.connection.driver_connection)
+        if self.pipelines and driver.autocommit and driver.info.transaction_status == _PG_IDLE:
+            driver.autocommit = False
 
     def core(self) -> Connection:
         if self._core is None:
             from sqlalchemy import Connection
 
+            self.end_pipeline()  # SQLAlchemy reads each answer as it runs a statement
             self._core = Connection(self.engine, connection=self.connection)
         return self._core
 
@@ -345,6 +435,10 @@ class HotConnection:
         self.core().rollback()
 
     def close(self) -> None:
+        if self.pipelines and cast(Any, self.connection.driver_connection).autocommit:
+            # a transaction that could not be ended cleanly: never hand the pool an autocommit
+            # connection (every statement of its next user would commit on its own)
+            self.connection.invalidate()
         if self._core is not None:
             self._core.close()  # returns the driver connection to the pool
         elif self.keep and sqlite.idle(self.connection):
@@ -369,6 +463,13 @@ class hot_transaction:  # lower case: it reads as a call, `with hot_transaction(
     lock at the start (``begin_immediate``: SQLite, one writer), else the driver's implicit
     begin (PostgreSQL). A branch that runs a Core statement through CONN joins the same
     transaction (SQLAlchemy's autobegin finds it open), and then CONN commits or rolls back.
+
+    Where the backend pipelines (``pipeline``: PostgreSQL through psycopg), the transaction runs
+    in pipeline mode: a statement is sent when an answer is needed, with everything queued
+    before it, so a transition takes one round trip for its reads (BEGIN included), one for its
+    writes up to the chain head's answer, and one for the event and COMMIT. A failure inside is
+    raised when its answer comes, and rolls the whole transaction back as any failure does. A
+    Core statement ends the pipeline first (:meth:`HotConnection.core`).
     """
 
     __slots__ = ("conn", "driver")
@@ -380,15 +481,25 @@ class hot_transaction:  # lower case: it reads as a call, `with hot_transaction(
     def __enter__(self) -> None:
         if self.conn.begin_immediate:
             self.driver.execute(sqlite.BEGIN)
+        elif self.conn.pipelines:
+            self.conn.start_pipeline()
 
-    def __exit__(self, kind: type[BaseException] | None, *exc: object) -> None:
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, tb: object
+    ) -> None:
         conn = self.conn
-        if kind is not None:
-            if conn.in_transaction():
-                conn.rollback()
+        try:
+            if kind is not None:
+                conn.end_pipeline(error)  # (rolls back what the pipeline began)
+                if conn.in_transaction():
+                    conn.rollback()
+                else:
+                    self.driver.rollback()
+            elif conn.pipe is not None:
+                conn.end_pipeline(commit=True)
+            elif conn.in_transaction():
+                conn.commit()
             else:
-                self.driver.rollback()
-        elif conn.in_transaction():
-            conn.commit()
-        else:
-            self.driver.commit()
+                self.driver.commit()
+        finally:
+            conn.restore()

@@ -102,7 +102,7 @@ def lock_head(conn: StoreConnection) -> ChainHead:
 
 def move_head(conn: StoreConnection, to: ChainHead) -> None:
     """Set the (locked) chain head to TO."""
-    _BUMP.rowcount(conn, {"new_seq": to.seq, "new_hash": to.hash})
+    _BUMP.send(conn, {"new_seq": to.seq, "new_hash": to.hash})
 
 
 def move_head_from(conn: StoreConnection, old: ChainHead, to: ChainHead) -> bool:
@@ -118,7 +118,7 @@ def move_head_from(conn: StoreConnection, old: ChainHead, to: ChainHead) -> bool
 def insert_events(conn: StoreConnection, rows: Sequence[Mapping[str, Any]]) -> None:
     """Write ROWS (each every one of :data:`EVENT_COLUMNS` by name), in order."""
     if len(rows) == 1:
-        _INSERT.rowcount(conn, rows[0])
+        _INSERT.send(conn, rows[0])
     elif rows:
         _INSERT.executemany(conn, rows)
 
