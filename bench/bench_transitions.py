@@ -12,9 +12,11 @@ the plan's fields as they grew), into copies of govpath's own ``plans``, ``audit
 connection settings govpath uses: the same index entries as govpath's own state update and
 transition event. Each round runs govpath and then the raw driver on a new database; the medians
 are printed, and the ratio is the median of the rounds' own ratios, with their range.
-On SQLite a last line replays govpath's own statements (recorded in a second, untimed run: the
-same SQL, parameters and transactions, deadlines and notices included) with the bare driver on a
-copy of the database: the database's share of the time, and so what is left to the runtime.
+A last line replays govpath's own statements (recorded in a second, untimed run: the same SQL,
+parameters and transactions, deadlines and notices included) with the bare driver on a copy of
+the database (PostgreSQL: a database made from it as the transitions began, the statements run
+one at a time, as a plain driver runs them): the database's share of the time, and so what is
+left to the runtime.
 
     python bench/bench_transitions.py [--plans 200] [--repeat 3] [--db URL] [--against DIR]
 
@@ -286,9 +288,10 @@ def raw_run(url: str, chained: bool) -> tuple[int, float]:
 
 
 def capture_run(url: str, n: int, use_kcc: bool, snapshot: Path) -> list[list[tuple]]:
-    """govpath's own statements, transaction by transaction (SQLite; a second, untimed run).
+    """govpath's own statements, transaction by transaction (a second, untimed run).
 
-    The database is copied to SNAPSHOT just before the transitions start. Every statement of the
+    The database is copied to SNAPSHOT just before the transitions start (PostgreSQL: into a new
+    database named SNAPSHOT's name). Every statement of the
     hot path runs through :class:`govpath.store.prepared.Prepared`; this records its SQL text and
     driver parameters, one list per ``advance`` (one transaction each).
     """
@@ -322,6 +325,15 @@ def capture_run(url: str, n: int, use_kcc: bool, snapshot: Path) -> list[list[tu
         return real_advance(*args, **kwargs)
 
     def copy(engine) -> None:
+        if url.startswith("postgres"):  # SNAPSHOT names a database made from this one
+            engine.dispose()  # (a template database must have no other connection)
+            server, name = url.rsplit("/", 1)
+            pg_database(url, snapshot.name, create=False)
+            import psycopg
+
+            with psycopg.connect(_libpq(server + "/postgres"), autocommit=True) as admin:
+                admin.execute(f'CREATE DATABASE "{snapshot.name}" TEMPLATE "{name}"')
+            return
         with engine.connect() as conn:
             # on the driver's connection: outside a transaction (no autobegin)
             conn.connection.dbapi_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -335,6 +347,32 @@ def capture_run(url: str, n: int, use_kcc: bool, snapshot: Path) -> list[list[tu
         prepared.Prepared.execute, prepared.Prepared.executemany = real_execute, real_many
         api.advance = real_advance
     return txns
+
+
+def _libpq(url: str) -> str:
+    return url.replace("postgresql+psycopg://", "postgresql://")
+
+
+def replay_pg(url: str, txns: list[list[tuple]]) -> float:
+    """Seconds for bare ``psycopg`` to run those same statements in the database at URL (a copy
+    made as the transitions started), same transactions, one statement at a time."""
+    import psycopg
+
+    conn = psycopg.connect(_libpq(url))
+    cur = conn.cursor()
+    started = time.perf_counter()
+    for txn in txns:
+        for how, sql, params in txn:
+            if how == "one":
+                cur.execute(sql, params)
+                if cur.description is not None:
+                    cur.fetchall()
+            else:
+                cur.executemany(sql, params)
+        conn.commit()
+    elapsed = time.perf_counter() - started
+    conn.close()
+    return elapsed
 
 
 def replay_run(snapshot: Path, txns: list[list[tuple]]) -> float:
@@ -417,7 +455,7 @@ def main() -> None:
     parser.add_argument(
         "--no-replay",
         action="store_true",
-        help="skip the replay of govpath's own statements by the bare driver (SQLite only)",
+        help="skip the replay of govpath's own statements by the bare driver",
     )
     parser.add_argument(
         "--repeat",
@@ -480,6 +518,20 @@ def main() -> None:
             Path(scratch) / "replay.db",
         )
         replayed = (len(txns), replay_run(Path(scratch) / "replay.db", txns))
+    elif server and not args.no_replay:  # the same on PostgreSQL: two new databases
+        from govpath.store.db import forget_engines
+
+        capture, copy = (f"govpath_bench_{os.getpid()}_{what}" for what in ("capture", "replay"))
+        capture_url = pg_database(server, capture, create=True)
+        try:
+            txns = capture_run(capture_url, args.plans, not args.fixture, Path(copy))
+            forget_engines()
+            replay_url = capture_url.rsplit("/", 1)[0] + "/" + copy
+            replayed = (len(txns), replay_pg(replay_url, txns))
+        finally:
+            forget_engines()
+            pg_database(server, capture, create=False)
+            pg_database(server, copy, create=False)
     if scratch:
         import shutil
 
