@@ -222,9 +222,9 @@ def build(url: str, n_events: int, batch: int = 20000) -> dict[str, Any]:
     from sqlalchemy import func, insert, select, update
 
     from govpath.calendars.sources import read_calendar
-    from govpath.calendars.store import upsert_meetings
     from govpath.definition.loader import content_hash, load_pathway, normalised_json
     from govpath.store.db import open_db
+    from govpath.store.meetings import upsert_meetings
     from govpath.store.tables import audit_events, audit_head, deadlines, pathway_versions, plans
 
     engine = open_db(url)

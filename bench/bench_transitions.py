@@ -93,9 +93,9 @@ def engine_run(
     BEFORE, if given, is called with the engine once the setup is done, before the timed part.
     """
     from govpath.calendars.sources import read_calendar
-    from govpath.calendars.store import upsert_meetings
     from govpath.runtime.api import add_actor, advance, publish_pathway, start_plan
     from govpath.store.db import open_db
+    from govpath.store.meetings import upsert_meetings
 
     kcc = use_kcc and KCC.exists()
     pathway, calendar = (KCC, KCC_CALENDAR) if kcc else (FIXTURE, FIXTURE_CALENDAR)

@@ -39,9 +39,9 @@ def build(db_url: str, n: int) -> dict[str, Any]:
     from sqlalchemy import insert, select
 
     from govpath.calendars.sources import read_calendars
-    from govpath.calendars.store import upsert_meetings
     from govpath.runtime.api import add_actor, publish_pathway, start_plan
     from govpath.store.db import open_db
+    from govpath.store.meetings import upsert_meetings
     from govpath.store.tables import deadlines, plans
 
     engine = open_db(db_url)

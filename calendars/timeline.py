@@ -218,16 +218,15 @@ def build_timeline(
     (a calendar's closure days). ``today`` enables the 'already past' check and is the
     earliest day a key decision notice could be published.
     """
-    from zoneinfo import ZoneInfo
-
     from govpath.definition.model import describe_gate
+    from govpath.zone import council_zone
 
     if policy is None:
         policy = _policy_for(pathway, closures)
     elif closures:
         policy = policy.with_closures(tuple(closures))
     index = meetings if isinstance(meetings, MeetingIndex) else MeetingIndex(meetings)
-    tz = ZoneInfo(pathway.settings.timezone)
+    tz = council_zone()
     hour = dt.time(pathway.settings.reminder_hour)
     overrides = _overrides(pathway)
     timeline = Timeline(pathway.id, [], [], today)
@@ -335,7 +334,8 @@ def build_timeline(
 def re_anchor(pathway: Any, rd: ResolvedDeadline, anchor_date: dt.date) -> ResolvedDeadline:
     """RD counted from ANCHOR_DATE instead (e.g. the day a decision record was published)."""
     import dataclasses
-    from zoneinfo import ZoneInfo
+
+    from govpath.zone import council_zone
 
     spec = next(d for d in pathway.stage(rd.stage).deadlines if d.id == rd.id)
     out = dataclasses.replace(
@@ -347,7 +347,7 @@ def re_anchor(pathway: Any, rd: ResolvedDeadline, anchor_date: dt.date) -> Resol
         anchor_date,
         _policy_for(pathway, ()),
         _overrides(pathway),
-        ZoneInfo(pathway.settings.timezone),
+        council_zone(),
         dt.time(pathway.settings.reminder_hour),
         lambda _kind, text: out.problems.append(text),
     )

@@ -29,8 +29,8 @@ def at(day: str, hour: int = 12) -> dt.datetime:
 def seed(url: str) -> dict[str, int]:
     """Publish the fixture pathway, import its calendar, and write two plans' trails by hand."""
     from govpath.calendars.sources import read_calendar
-    from govpath.calendars.store import find_meeting, upsert_meetings
     from govpath.definition.loader import content_hash, load_pathway, normalised_json
+    from govpath.store.meetings import find_meeting, upsert_meetings
 
     path = DATA / "pathway.yaml"
     pathway = load_pathway(path)

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from govpath.calendars.meetings import Meeting
 from govpath.calendars.sources import read_calendar
-from govpath.calendars.store import find_meeting, load_meetings, upsert_meetings
 from govpath.store.db import open_db
+from govpath.store.meetings import find_meeting, load_meetings, upsert_meetings
 
 DATA = Path(__file__).parent / "data" / "calendars"
 

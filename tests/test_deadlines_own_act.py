@@ -48,8 +48,8 @@ TO_QA = [  # (trigger, actor, values, London day) up to formal QA
 
 def _setup(engine) -> int:
     from govpath.calendars.sources import read_calendar
-    from govpath.calendars.store import upsert_meetings
     from govpath.runtime.api import add_actor, publish_pathway, start_plan
+    from govpath.store.meetings import upsert_meetings
 
     t0 = london(2012, 10, 1, 9)
     with engine.begin() as conn:
@@ -235,8 +235,8 @@ def _variant(tmp_path: Path, qa_letter_on_leave: str | None, notice_on_leave: st
 
 def _to_qa(engine, path: Path) -> int:
     from govpath.calendars.sources import read_calendar
-    from govpath.calendars.store import upsert_meetings
     from govpath.runtime.api import add_actor, advance, publish_pathway, start_plan
+    from govpath.store.meetings import upsert_meetings
 
     t0 = london(2012, 10, 1, 9)
     with engine.begin() as conn:

@@ -21,10 +21,10 @@ def at(day: str, hour: int = 10) -> dt.datetime:
 def one_plan(db_url: str, year: str, calendar: str, clock: dt.datetime):
     """A database with YEAR's pathway, CALENDAR's meetings, the actors, and one plan started."""
     from govpath.calendars.sources import read_calendar
-    from govpath.calendars.store import upsert_meetings
     from govpath.definition.loader import load_pathway
     from govpath.runtime.api import add_actor, publish_pathway, start_plan
     from govpath.store.db import open_db
+    from govpath.store.meetings import upsert_meetings
 
     path = ROOT / "workflows" / "kcc" / f"{year}.yaml"
     engine = open_db(db_url)

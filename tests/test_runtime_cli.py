@@ -45,9 +45,9 @@ def two_plans(url: str, now: Any) -> tuple[Any, int, int]:
     loaded, ACTORS added, and the Finance and Education plans started at NOW.
     Returns (engine, Finance plan id, Education plan id)."""
     from govpath.calendars.sources import read_calendar
-    from govpath.calendars.store import upsert_meetings
     from govpath.runtime.api import add_actor, publish_pathway, start_plan
     from govpath.store.db import open_db
+    from govpath.store.meetings import upsert_meetings
 
     engine = open_db(url)
     publish_pathway(engine, PATHWAY, now=now)

@@ -53,10 +53,10 @@ QA_STAGES = ("quality_assurance", "qa_notice_given")
 
 def test_six_divisional_plans_run_to_publication(db_url: str) -> None:
     from govpath.calendars.sources import read_calendar
-    from govpath.calendars.store import upsert_meetings
     from govpath.definition.loader import load_pathway
     from govpath.runtime.api import add_actor, advance, plan_status, publish_pathway, start_plan
     from govpath.store.db import open_db
+    from govpath.store.meetings import upsert_meetings
 
     engine = open_db(db_url)
     published = publish_pathway(engine, PATHWAY, now=CLOCK)
@@ -182,9 +182,9 @@ def test_six_divisional_plans_run_to_publication(db_url: str) -> None:
 
 def test_a_late_key_decision_notice_is_refused_naming_the_route(db_url: str) -> None:
     from govpath.calendars.sources import read_calendar
-    from govpath.calendars.store import upsert_meetings
     from govpath.runtime.api import add_actor, advance, plan_status, publish_pathway, start_plan
     from govpath.store.db import open_db
+    from govpath.store.meetings import upsert_meetings
 
     engine = open_db(db_url)
     publish_pathway(engine, PATHWAY, now=CLOCK)

@@ -35,8 +35,8 @@ POLICY, DEM = "policy@kent.example", "dem.services@kent.example"
 
 def _setup(engine) -> tuple[int, int]:
     from govpath.calendars.sources import read_calendar
-    from govpath.calendars.store import upsert_meetings
     from govpath.runtime.api import add_actor, publish_pathway, start_plan
+    from govpath.store.meetings import upsert_meetings
 
     t0 = london(2012, 10, 1, 9)
     with engine.begin() as conn:

@@ -181,8 +181,8 @@ def test_any_change_to_the_meetings_reaches_the_deadlines_worked_out_next(db_url
     from pathlib import Path
 
     from govpath.calendars.sources import read_calendar
-    from govpath.calendars.store import upsert_meetings
     from govpath.runtime.api import add_actor, publish_pathway, start_plan
+    from govpath.store.meetings import upsert_meetings
 
     data = Path(__file__).parent / "data" / "runtime"
     t0 = dt.datetime(2026, 12, 1, 9, tzinfo=dt.UTC)

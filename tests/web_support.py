@@ -38,7 +38,7 @@ class Clock:
 def seed_council(db_url: str) -> dict[str, Any]:
     """The 2012/13 calendar, the 2013/14 pathway, five people, and two Directors' plans."""
     from govpath.calendars.sources import read_calendars
-    from govpath.calendars.store import upsert_meetings
+    from govpath.store.meetings import upsert_meetings
 
     engine = open_db(db_url)
     with engine.begin() as conn:

@@ -47,7 +47,7 @@ def import_cmd(
     """
     from govpath.calendars.sources import read_calendars
     from govpath.calendars.sources.bodies import parse_maps, patterns_from_pathway
-    from govpath.calendars.store import upsert_meetings
+    from govpath.store.meetings import upsert_meetings
 
     patterns: list[tuple[str, str]] = parse_maps(maps)
     if pathway:
@@ -122,7 +122,7 @@ def list_cmd(
 
     Example: govpath calendar list --body pr_cc --from 2013-01-01 --json
     """
-    from govpath.calendars.store import load_meetings
+    from govpath.store.meetings import load_meetings
 
     start, end = parse_date(date_from, "--from"), parse_date(date_to, "--to")
     engine = open_engine(ctx)
@@ -168,7 +168,7 @@ def _timeline_inputs(
         meetings = [m for f in found for m in f.meetings]
         closures: list[dt.date] = [d for f in found for d in f.closures]
     else:
-        from govpath.calendars.store import load_meetings
+        from govpath.store.meetings import load_meetings
 
         with open_engine(ctx).connect() as conn:
             meetings = load_meetings(conn)

@@ -212,10 +212,10 @@ class Year:
             self.result.general_exception = late
 
     def set_up(self, first: dt.date) -> None:
-        from govpath.calendars.store import upsert_meetings
         from govpath.runtime import api
         from govpath.store.db import open_db
         from govpath.store.facts import mark_simulation
+        from govpath.store.meetings import upsert_meetings
 
         self.engine = open_db(self.db_url)
         mark_simulation(self.engine)  # a simulated year: its clock is not the real one
@@ -319,8 +319,8 @@ class Year:
     def _timeline(self) -> Any:
         """The pathway against the meetings as the database has them now (cached until a move)."""
         if self._resolved is None:
-            from govpath.calendars.store import load_meetings
             from govpath.calendars.timeline import build_timeline
+            from govpath.store.meetings import load_meetings
 
             with self.engine.connect() as conn:
                 meetings = load_meetings(conn)

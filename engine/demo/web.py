@@ -20,9 +20,9 @@ AUDIT_ROLES = ("auditor", "democratic_services")  # who reads the trail, where n
 def open_for_web(sim: Year) -> dict[str, Any]:
     """Start next year's first plan and issue sign-in links; ``{plan, people, links}``."""
     from govpath.calendars.sources import read_calendar
-    from govpath.calendars.store import upsert_meetings
     from govpath.demo.run import YEARS, at, seed_files
     from govpath.runtime import api
+    from govpath.store.meetings import upsert_meetings
     from govpath.web.auth.links import issue_link
     from govpath.web.settings import load_web_settings
 

@@ -85,7 +85,7 @@ def load_plan(conn: Connection, plan_id: int) -> PlanInfo:
 
 def load_meetings(conn: Connection) -> list[Meeting]:
     """Every meeting the engine knows (cancelled ones included; MeetingIndex skips them)."""
-    from govpath.calendars.store import load_meetings as stored
+    from govpath.store.meetings import load_meetings as stored
 
     return stored(conn)
 

@@ -20,10 +20,11 @@ from govpath.runtime import deadlines as dl
 from govpath.runtime import guards
 from govpath.runtime.meetings import move_meeting
 from govpath.runtime.migrate import migrate_plans
-from govpath.runtime.transition import advance, local_today, plan_ref
+from govpath.runtime.transition import advance, plan_ref
 from govpath.store import pathways, people
 from govpath.store import plan_status as status_rows
 from govpath.store.plans import insert_plan, load_plan, pathway_for, reports_chain
+from govpath.zone import local_date
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection, Engine
@@ -251,7 +252,7 @@ def start_plan(
             },
         )
         if dl.needs_timeline(pathway, pathway.initial):
-            tl = dl.timeline(conn, pathway, row.content_hash, local_today(pathway, now))
+            tl = dl.timeline(conn, pathway, row.content_hash, local_date(now))
             plan = load_plan(conn, pid)
             dl.enter_stage(conn, pathway, plan_ref(pathway, plan), pathway.initial, tl, now)
     return plan_status(engine, pid)
@@ -278,7 +279,7 @@ def plan_status(engine: Engine, plan_id: int, now: dt.datetime | None = None) ->
     from govpath.calendars.workdays import get_policy
 
     policy = get_policy(pathway.settings.working_days)
-    today = local_today(pathway, _now(now))
+    today = local_date(_now(now))
     available: list[dict[str, Any]] = []
     for t in compiled.available(plan.state):  # the compiled machine's triggers from here
         needed = guards.required_content(pathway, t, stage)

@@ -10,9 +10,10 @@ from govpath.audit.acting import Acting, acting_json, process_default
 from govpath.audit.chain import append_events
 from govpath.errors import NotFound
 from govpath.runtime import deadlines as dl
-from govpath.runtime.transition import local_today, plan_ref, translate_lock_errors
+from govpath.runtime.transition import plan_ref, translate_lock_errors
 from govpath.store import meetings as meetings_store
 from govpath.store.plans import load_plan, pathway_for
+from govpath.zone import local_date
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection, Engine
@@ -121,7 +122,7 @@ def _move(
             if plan.content_hash not in timelines:  # built here, not from the shared cache: this
                 # transaction changed the meetings and may still roll back (see dl.timeline)
                 timelines[plan.content_hash] = build_timeline(
-                    pathway, meetings, today=local_today(pathway, now)
+                    pathway, meetings, today=local_date(now)
                 )
             changed = dl.refresh_plan(
                 conn,

@@ -9,9 +9,10 @@ from govpath.audit.acting import Acting, acting_json
 from govpath.audit.chain import append_event
 from govpath.errors import BadInput, Conflict, NotFound, Refused
 from govpath.runtime import deadlines as dl
-from govpath.runtime.transition import local_today, plan_ref, translate_lock_errors
+from govpath.runtime.transition import plan_ref, translate_lock_errors
 from govpath.store import pathways
 from govpath.store.plans import PlanRow, load_plan, pathway_for, repin_plan
+from govpath.zone import local_date
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -115,9 +116,7 @@ def migrate_plans(
                     )
                 )
                 if dl.needs_timeline(new_pathway, dest):
-                    tl = dl.timeline(
-                        conn, new_pathway, target.content_hash, local_today(new_pathway, now)
-                    )
+                    tl = dl.timeline(conn, new_pathway, target.content_hash, local_date(now))
                     dl.enter_stage(conn, new_pathway, plan_ref(new_pathway, plan), dest, tl, now)
                 moved.append(
                     {"id": pid, "from": old_state, "to": dest, "from_version": plan.pathway_version}

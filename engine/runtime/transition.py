@@ -25,7 +25,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
 
 from govpath.audit.acting import Acting, acting_json
 from govpath.audit.chain import append_event, append_events
@@ -49,10 +48,6 @@ if TYPE_CHECKING:
 
     from govpath.definition.model import Pathway
     from govpath.store.prepared import StoreConnection
-
-
-def local_today(pathway: Pathway, now: dt.datetime) -> dt.date:
-    return now.astimezone(ZoneInfo(pathway.settings.timezone)).date()
 
 
 def write(

@@ -271,7 +271,7 @@ def _routes(api: FastAPI) -> None:
         caller: Caller = Depends(api_caller),
     ) -> list[dict[str, Any]]:
         """Meetings known to govpath (as `govpath calendar list --json`)."""
-        from govpath.calendars.store import load_meetings
+        from govpath.store.meetings import load_meetings
 
         with web_context(request).engine.connect() as conn:
             return [m.to_json() for m in load_meetings(conn, body=body, start=start, end=end)]

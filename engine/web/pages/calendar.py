@@ -29,7 +29,7 @@ router = APIRouter()
 
 
 def _meetings(engine: Engine) -> list[Meeting]:
-    from govpath.calendars.store import load_meetings
+    from govpath.store.meetings import load_meetings
 
     with engine.connect() as conn:
         return load_meetings(conn)
@@ -37,8 +37,8 @@ def _meetings(engine: Engine) -> list[Meeting]:
 
 def _timeline(engine: Engine, pathway_id: str, today: dt.date) -> Timeline | None:
     """The newest published version of PATHWAY_ID resolved against the stored calendar."""
-    from govpath.calendars.store import load_meetings
     from govpath.calendars.timeline import build_timeline
+    from govpath.store.meetings import load_meetings
     from govpath.store.plans import pathway_for
     from govpath.store.web_reads import newest_version_hash
 
