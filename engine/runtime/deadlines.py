@@ -19,14 +19,12 @@ owner's manager (``reports_to``), else ``role:<owner role's escalates_to>``.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from govpath.audit.chain import compact_json_encoder
 from govpath.store import deadlines as rows_of
 from govpath.store.cache import CACHE
-from govpath.store.deadlines import Owed
+from govpath.store.deadlines import Owed, decode_schedule, encode_schedule
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -41,8 +39,6 @@ __all__ = [
     "Owed",
     "PlanRef",
     "close_deadlines",
-    "decode_schedule",
-    "encode_schedule",
     "enter_stage",
     "gate_meeting",
     "leave_deadlines",
@@ -55,8 +51,6 @@ __all__ = [
     "schedule",
     "timeline",
 ]
-
-_schedule_json = compact_json_encoder(None, sort_keys=False)
 
 
 def timeline(
@@ -211,37 +205,6 @@ def schedule(
         if to:
             out.append(("escalation", to, esc.at))
     return out
-
-
-def encode_schedule(entries: list[tuple[str, str, dt.datetime]]) -> str | None:
-    """A schedule as stored in ``deadlines.schedule`` (times in UTC); None when it is empty.
-
-    >>> at = dt.datetime(2012, 12, 17, 8, tzinfo=dt.UTC)
-    >>> encode_schedule([("reminder", "d@kent.gov.uk", at)])
-    '[["reminder","d@kent.gov.uk","2012-12-17T08:00:00+00:00"]]'
-    >>> decode_schedule(_) == [("reminder", "d@kent.gov.uk", at)]
-    True
-    """
-    if not entries:
-        return None
-    return _schedule_json([[kind, to, _utc_text(at)] for kind, to, at in entries])
-
-
-def _utc_text(at: dt.datetime) -> str:
-    texts = CACHE.reminder_texts  # a timeline's reminder times recur for every plan
-    text = texts.get(at)
-    if text is None:
-        if len(texts) > 1024:
-            texts.clear()
-        text = texts[at] = at.astimezone(dt.UTC).isoformat()
-    return text
-
-
-def decode_schedule(text: str | None) -> list[tuple[str, str, dt.datetime]]:
-    """The (kind, recipient, aware UTC time) entries of a stored schedule."""
-    if not text:
-        return []
-    return [(kind, to, dt.datetime.fromisoformat(at)) for kind, to, at in json.loads(text)]
 
 
 def make_notices(conn: Connection, limit: int) -> tuple[int, int]:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from govpath.audit.chain import compact_json_encoder
+from govpath.store.cache import CACHE
 from govpath.store.deadline_rows import statements
 
 if TYPE_CHECKING:
@@ -54,6 +57,40 @@ class Scheduled:
     id: int
     plan_id: int
     schedule: str
+
+
+_schedule_json = compact_json_encoder(None, sort_keys=False)
+
+
+def encode_schedule(entries: list[tuple[str, str, dt.datetime]]) -> str | None:
+    """A schedule as stored in ``deadlines.schedule`` (times in UTC); None when it is empty.
+
+    >>> at = dt.datetime(2012, 12, 17, 8, tzinfo=dt.UTC)
+    >>> encode_schedule([("reminder", "d@kent.gov.uk", at)])
+    '[["reminder","d@kent.gov.uk","2012-12-17T08:00:00+00:00"]]'
+    >>> decode_schedule(_) == [("reminder", "d@kent.gov.uk", at)]
+    True
+    """
+    if not entries:
+        return None
+    return _schedule_json([[kind, to, _utc_text(at)] for kind, to, at in entries])
+
+
+def _utc_text(at: dt.datetime) -> str:
+    texts = CACHE.reminder_texts  # a timeline's reminder times recur for every plan
+    text = texts.get(at)
+    if text is None:
+        if len(texts) > 1024:
+            texts.clear()
+        text = texts[at] = at.astimezone(dt.UTC).isoformat()
+    return text
+
+
+def decode_schedule(text: str | None) -> list[tuple[str, str, dt.datetime]]:
+    """The (kind, recipient, aware UTC time) entries of a stored schedule."""
+    if not text:
+        return []
+    return [(kind, to, dt.datetime.fromisoformat(at)) for kind, to, at in json.loads(text)]
 
 
 def calendar_revision(conn: StoreConnection) -> int | None:
