@@ -4,7 +4,7 @@ The targets are ``govpath deadline agenda-publication 2013-01-08`` at or under 0
 ``govpath --help`` at or under 0.10 s (median, bytecode cached). CPU time is printed beside the
 wall clock because it is what a busy machine does not inflate.
 
-    python bench/bench_cli.py [--runs 20] [--govpath PATH]
+    python bench/bench_cli.py [--runs 20] [--govpath PATH] [--against DIR]
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
 def measure(cmd: list[str], runs: int) -> tuple[float, float]:
     """Median wall-clock and CPU seconds of RUNS runs of CMD (after one to warm the cache)."""
-    subprocess.run(cmd, stdout=subprocess.DEVNULL, check=True, env=ENV)
+    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True, env=ENV)
     walls, cpus = [], []
     for _ in range(runs):
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -50,14 +50,30 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=20)
     default = Path(sys.executable).with_name("govpath")
     parser.add_argument("--govpath", default=str(default) if default.exists() else "govpath")
+    parser.add_argument(
+        "--against",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="a checkout of another release with its own virtualenv in DIR/.venv: its govpath "
+        "runs the same commands in the same run, each right after this one's",
+    )
     args = parser.parse_args()
     govpath = shutil.which(args.govpath) or args.govpath
+    other = str(args.against / ".venv" / "bin" / "govpath") if args.against else None
     for words, target in COMMANDS:
         wall, cpu = measure([govpath, *words.split()], args.runs)
         verdict = "ok" if wall <= target else "over"
         print(
             f"govpath {words:<42} wall {wall:.3f} s  cpu {cpu:.3f} s  (target {target:.2f}: {verdict})"
         )
+        if other:
+            try:
+                wall, cpu = measure([other, *words.split()], args.runs)
+            except subprocess.CalledProcessError as exc:  # a command that release lacks
+                print(f"  release in {args.against.name:<33} exit status {exc.returncode}")
+                continue
+            print(f"  release in {args.against.name:<33} wall {wall:.3f} s  cpu {cpu:.3f} s")
 
 
 if __name__ == "__main__":
