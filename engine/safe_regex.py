@@ -15,14 +15,9 @@ True
 from __future__ import annotations
 
 import re
+import re._constants as _c  # type: ignore[import-not-found]  # (the parser's own; 3.11+)
+import re._parser as _p  # type: ignore[import-not-found]
 from typing import Any
-
-try:  # Python 3.11+
-    import re._constants as _c  # type: ignore[import-not-found]
-    import re._parser as _p  # type: ignore[import-not-found]
-except ImportError:  # pragma: no cover
-    import sre_constants as _c  # type: ignore[no-redef]
-    import sre_parse as _p  # type: ignore[no-redef]
 
 MAX_PATTERN = 500  # characters in one pattern
 MAX_TEXT = 500  # characters of a title a pattern is matched against

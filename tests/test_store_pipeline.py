@@ -19,7 +19,8 @@ from sqlalchemy import bindparam, func, insert, select, text
 
 from govpath.store import postgresql
 from govpath.store.db import open_db
-from govpath.store.prepared import HotConnection, Prepared, hot_transaction
+from govpath.store.hot import HotConnection, hot_transaction
+from govpath.store.prepared import Prepared
 from govpath.store.tables import actors
 
 pytestmark = pytest.mark.postgres

@@ -40,8 +40,8 @@ from govpath.runtime.decide import (
 )
 from govpath.runtime.snapshot import Request, load_snapshot, owner_scope
 from govpath.store.db import utcnow  # (a light module: no SQLAlchemy at import)
+from govpath.store.hot import HotConnection, hot_transaction
 from govpath.store.plans import PlanRow, advance_plan, plan_version
-from govpath.store.prepared import HotConnection, hot_transaction
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine

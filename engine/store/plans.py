@@ -188,7 +188,7 @@ def load_plan_actor_owed(
     """What a transition reads first: :func:`load_plan_actor` and the deadlines the plan owes.
 
     Both statements are sent before either answer is read: on a pipelining backend (PostgreSQL,
-    inside :class:`~govpath.store.prepared.hot_transaction`) one round trip, BEGIN included."""
+    inside :class:`~govpath.store.hot.hot_transaction`) one round trip, BEGIN included."""
     plan_sent = stmts().plan_actor.send(conn, {"id": plan_id, "actor": email.strip().lower()})
     owed_sent = deadline_statements().owed_of_plan.send(conn, {"pid": plan_id})
     plan, who = _plan_actor(plan_id, plan_sent.records())

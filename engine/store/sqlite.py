@@ -73,7 +73,7 @@ def create_private(path: Path) -> None:
 
 
 # The driver connection each thread's last transition used, per engine, kept checked out of the
-# pool for the thread's next one (see prepared.HotConnection). A registry of open connections
+# pool for the thread's next one (see hot.HotConnection). A registry of open connections
 # (like the pool itself), not a cache of anything read: dropped when the engine is disposed.
 _kept: weakref.WeakKeyDictionary[Engine, dict[int, PoolProxiedConnection]] = (
     weakref.WeakKeyDictionary()
