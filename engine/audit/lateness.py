@@ -19,9 +19,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo
 
-LONDON = ZoneInfo("Europe/London")
+from govpath.zone import local_date
 
 
 def _days(n: int, word: str) -> str:
@@ -58,12 +57,12 @@ class Standing:
 
 
 def met_day(met_at: dt.datetime | None) -> dt.date | None:
-    """The London day of a ``met_at`` stamp (naive stamps are UTC)."""
+    """The council's day of a ``met_at`` stamp (naive stamps are UTC)."""
     if met_at is None:
         return None
     if met_at.tzinfo is None:
         met_at = met_at.replace(tzinfo=dt.UTC)
-    return met_at.astimezone(LONDON).date()
+    return local_date(met_at)
 
 
 def standing(

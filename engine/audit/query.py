@@ -19,46 +19,44 @@ import datetime as dt
 import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
 
 from govpath.errors import BadInput
 from govpath.store.trail_reads import DEFAULT_LIMIT as DEFAULT_LIMIT
 from govpath.store.trail_reads import EventFilter as EventFilter
 from govpath.store.trail_reads import find_events
+from govpath.zone import council_zone, zone_name
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
 
     from govpath.store.trail import TrailEvent
 
-LONDON = ZoneInfo("Europe/London")
-
 
 def moment(text: str, *, end: bool = False) -> dt.datetime:
-    """An aware UTC instant from an ISO date-time or date (a London day: its start or end)."""
+    """An aware UTC instant from an ISO date-time or date (the council's day: its start or end)."""
     raw = str(text).strip()
     try:
         if len(raw) == 10:
             day = dt.date.fromisoformat(raw)
             if end:
                 day += dt.timedelta(days=1)
-            return dt.datetime.combine(day, dt.time(), LONDON).astimezone(dt.UTC)
+            return dt.datetime.combine(day, dt.time(), council_zone()).astimezone(dt.UTC)
         value = dt.datetime.fromisoformat(raw.replace("Z", "+00:00"))
     except ValueError:
         raise BadInput(
             f"'{raw}' is not a date or date-time: write YYYY-MM-DD or an ISO 8601 date-time "
-            "such as 2013-03-18T10:00 (Europe/London unless it carries an offset)."
+            f"such as 2013-03-18T10:00 ({zone_name()} unless it carries an offset)."
         ) from None
     if value.tzinfo is None:
-        value = value.replace(tzinfo=LONDON)
+        value = value.replace(tzinfo=council_zone())
     return value.astimezone(dt.UTC)
 
 
 def local(value: dt.datetime) -> dt.datetime:
-    """A stored timestamp (either backend) in Europe/London."""
+    """A stored timestamp (either backend) on the council's clock."""
     if value.tzinfo is None:
         value = value.replace(tzinfo=dt.UTC)
-    return value.astimezone(LONDON)
+    return value.astimezone(council_zone())
 
 
 @dataclass

@@ -23,9 +23,10 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from govpath.audit.export import ASOF_COLUMNS, EVENT_COLUMNS, MISSED_COLUMNS
-from govpath.audit.query import DEFAULT_LIMIT, LONDON, EventFilter, local, moment, query_events
+from govpath.audit.query import DEFAULT_LIMIT, EventFilter, local, moment, query_events
 from govpath.errors import BadInput
 from govpath.store.trail_reads import actor_names
+from govpath.zone import today as zone_today
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -204,7 +205,7 @@ def run_query(conn: Connection, q: TrailQuery) -> TrailResult:
 
         rows = missed_deadlines(
             conn,
-            today=q.today or dt.datetime.now(LONDON).date(),
+            today=q.today or zone_today(),
             plan=q.plan,
             owner=q.actor,
             body=q.body,

@@ -12,11 +12,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from govpath import calendars, workflows
 from govpath.demo import actors as behaviour
 from govpath.demo.cast import Cast, cast_for
+from govpath.zone import council_zone, local_date
 
 # Each seed year and the calendar of the meetings its pathway runs through.
 YEARS = {
@@ -26,7 +26,6 @@ YEARS = {
     "2016-17": "2015-16",
     "2019-20": "2018-19",
 }
-LONDON = ZoneInfo("Europe/London")
 
 
 @dataclass
@@ -73,7 +72,9 @@ class DemoResult:
 
 def at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
     """An aware UTC instant for a local (Europe/London) wall-clock time on DAY."""
-    return dt.datetime(day.year, day.month, day.day, hour, minute, tzinfo=LONDON).astimezone(dt.UTC)
+    return dt.datetime(
+        day.year, day.month, day.day, hour, minute, tzinfo=council_zone()
+    ).astimezone(dt.UTC)
 
 
 def days(first: dt.date, last: dt.date) -> Iterator[dt.date]:
@@ -334,7 +335,7 @@ class Year:
         from govpath.errors import Refused
         from govpath.runtime import api
 
-        today = now.astimezone(LONDON).date()
+        today = local_date(now)
         for transition in options:
             if transition.join is not None and not self._all_in(transition.join.stage):
                 return  # the collective step waits for every plan

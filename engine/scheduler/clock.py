@@ -17,8 +17,6 @@ from zoneinfo import ZoneInfo
 
 from govpath.errors import BadInput
 
-LONDON = "Europe/London"  # kept for callers that name it; the zone in use is govpath.zone's
-
 
 def _zone(tz: str | None) -> ZoneInfo:
     from govpath.zone import council_zone

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
-from zoneinfo import ZoneInfo
 
-LONDON = ZoneInfo("Europe/London")
+from govpath.zone import local
 
 
 def longdate(value: Any) -> str:
@@ -16,18 +15,18 @@ def longdate(value: Any) -> str:
     if isinstance(value, str):
         value = dt.datetime.fromisoformat(value) if "T" in value else dt.date.fromisoformat(value)
     if isinstance(value, dt.datetime):
-        value = value.astimezone(LONDON).date()
+        value = local(value).date()
     return f"{value.day} {value:%B %Y}"
 
 
 def longtime(value: Any) -> str:
-    """'8 January 2013 at 14:05' (London time) from an aware datetime or ISO text."""
+    """'8 January 2013 at 14:05' (the council's time) from an aware datetime or ISO text."""
     if not value:
         return ""
     if isinstance(value, str):
         value = dt.datetime.fromisoformat(value)
-    local = value.astimezone(LONDON)
-    return f"{local.day} {local:%B %Y} at {local:%H:%M}"
+    here = local(value)
+    return f"{here.day} {here:%B %Y} at {here:%H:%M}"
 
 
 def human(name: Any) -> str:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
@@ -17,9 +16,9 @@ from govpath.errors import Conflict, GovpathError, NotFound
 from govpath.runtime.visibility import fields_for, plan_status_for
 from govpath.web.auth import Person, current_person, require_csrf
 from govpath.web.context import render, web
+from govpath.zone import local_date
 
 router = APIRouter()
-LONDON = ZoneInfo("Europe/London")
 # content type -> how its input is shown
 INPUTS: dict[str, dict[str, Any]] = {
     "text": {"type": "text"},
@@ -39,18 +38,15 @@ INPUTS: dict[str, dict[str, Any]] = {
 
 
 def local_today(now: dt.datetime) -> dt.date:
-    return now.astimezone(LONDON).date()
+    """The council's date at NOW (the request's clock)."""
+    return local_date(now)
 
 
 def deadline_status(d: dict[str, Any], today: dt.date) -> str:
     """met, met late, missed or open, as a person reads a deadline."""
     due = dt.date.fromisoformat(d["date"])
     if d["status"] == "met":
-        met = (
-            dt.datetime.fromisoformat(d["met_at"]).astimezone(LONDON).date()
-            if d.get("met_at")
-            else due
-        )
+        met = local_date(dt.datetime.fromisoformat(d["met_at"])) if d.get("met_at") else due
         return "met late" if met > due else "met"
     if d["status"] == "missed" or due < today:
         return "missed"

@@ -38,7 +38,7 @@ def year_report(
     import datetime as dt
 
     from govpath.reports.year import collect_year, render_year_body
-    from govpath.web.filters import LONDON
+    from govpath.zone import local_date
 
     reader(request, person, "/reports/year")
     ctx = web(request)
@@ -47,9 +47,9 @@ def year_report(
         pathway = pathways[0].id
     body, errors = None, []
     try:
-        day = dt.date.fromisoformat(today) if today else ctx.now().astimezone(LONDON).date()
+        day = dt.date.fromisoformat(today) if today else local_date(ctx.now())
     except ValueError:
-        day = ctx.now().astimezone(LONDON).date()
+        day = local_date(ctx.now())
         errors = [{"text": f"today must be a date written YYYY-MM-DD (not {today!r}).",
                    "href": "#today"}]  # fmt: skip
     if pathway:
