@@ -79,3 +79,37 @@ def test_config_show_says_which_file_won(tmp_path: Path) -> None:
     assert (shown["config_file"], shown["config_found_by"]) == (str(given), "--config")
     proc = cli("--config", str(tmp_path / "typo.toml"), "config", "show", check=1)
     assert "no such settings file" in proc.stderr
+
+
+def test_the_web_reads_its_settings_from_the_same_file_as_every_command(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from govpath.web.settings import load_web_settings
+
+    monkeypatch.chdir(tmp_path)  # no ./govpath.toml here
+    system = tmp_path / "etc" / "govpath.toml"
+    system.parent.mkdir()
+    system.write_text(
+        '[web]\nbase_url = "https://governance.kent.example/"\n'
+        'council_name = "Kent County Council"\n[oidc]\nname = "your Kent account"\n',
+        encoding="utf-8",
+    )
+    env = {"GOVPATH_SYSTEM_CONFIG": str(system), "XDG_CONFIG_HOME": str(tmp_path / "none")}
+    web = load_web_settings(env=env)
+    assert web.council_name == "Kent County Council"
+    assert web.oidc_name == "your Kent account"
+    # one base URL: the shared setting's, which e-mails link under too
+    assert web.base_url == web.core.base_url == "https://governance.kent.example"
+    assert web.secure_cookies
+    assert load_web_settings(env={**env, "GOVPATH_BASE_URL": "http://127.0.0.1:9000"}).base_url == (
+        "http://127.0.0.1:9000"
+    )
+
+
+def test_a_bad_base_url_names_where_it_was_written(tmp_path: Path) -> None:
+    from govpath.web.settings import load_web_settings
+
+    given = tmp_path / "govpath.toml"
+    given.write_text('[web]\nbase_url = "ftp://x"\n', encoding="utf-8")
+    with pytest.raises(BadInput, match=r"govpath.toml: \[web\] base_url must be an http"):
+        load_web_settings(env={}, path=given)

@@ -1,7 +1,9 @@
 """The web server's settings: base URL, council name and colour, sessions, sign-in and OIDC.
 
-Read from ``[web]`` and ``[oidc]`` in ``govpath.toml`` and from ``GOVPATH_*`` (environment wins),
-beside the database and mail settings that :mod:`govpath.config` reads.
+Read from ``[web]`` and ``[oidc]`` of the same settings file every command reads (``--config``,
+``GOVPATH_CONFIG``, ``./govpath.toml``, the user's config folder, ``/etc/govpath/govpath.toml``:
+:func:`govpath.config.find_config`) and from ``GOVPATH_*`` (environment wins). The base URL is
+the shared setting's (:attr:`govpath.config.Settings.base_url`, which e-mails link under too).
 
 >>> s = load_web_settings(env={"GOVPATH_BASE_URL": "https://gov.example/"}, path="/nonexistent")
 >>> s.base_url, s.secure_cookies, s.link_minutes
@@ -23,10 +25,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from govpath.config import Settings, _read_toml, load_settings
+from govpath.config import DEFAULT_BASE_URL, Settings, _read_toml, find_config, load_settings
 from govpath.errors import BadInput
-
-DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ class WebSettings:
     """What the web application reads from configuration (``core`` is the shared Settings)."""
 
     core: Settings = field(default_factory=Settings)
-    base_url: str = DEFAULT_BASE_URL
+    base_url: str = DEFAULT_BASE_URL  # core.base_url, as loaded (a test may give another)
     council_name: str = "Council governance pathway"
     council_colour: str = "#1d70b8"
     secret_key: str = ""  # signs cookies; empty: a key kept in the database, shared by every copy
@@ -65,7 +65,6 @@ class WebSettings:
 
 # setting -> (environment variable, (toml section, key))
 _KEYS: dict[str, tuple[str, tuple[str, str]]] = {
-    "base_url": ("GOVPATH_BASE_URL", ("web", "base_url")),
     "council_name": ("GOVPATH_COUNCIL_NAME", ("web", "council_name")),
     "council_colour": ("GOVPATH_COUNCIL_COLOUR", ("web", "council_colour")),
     "secret_key": ("GOVPATH_SECRET_KEY", ("web", "secret_key")),
@@ -96,10 +95,12 @@ def load_web_settings(
     path: str | os.PathLike[str] | None = None,
     core: Settings | None = None,
 ) -> WebSettings:
-    """WebSettings from PATH (default ``GOVPATH_CONFIG`` or ``govpath.toml``) and the environment."""
+    """WebSettings from PATH (default: the file :func:`~govpath.config.find_config` finds) and the
+    environment; the base URL (and everything else shared) from CORE (default: read likewise)."""
     env = os.environ if env is None else env
-    path = Path(path if path is not None else env.get("GOVPATH_CONFIG", "govpath.toml"))
-    data = _read_toml(path)
+    found = Path(path) if path is not None else find_config(env)[0]
+    path = found or Path("govpath.toml")
+    data = _read_toml(found) if found is not None else {}
     values: dict[str, Any] = {}
     for name, (var, (section, key)) in _KEYS.items():
         where: str | None = None
@@ -120,10 +121,6 @@ def load_web_settings(
                 raise BadInput(f"{where} must be a whole number above 0 (not {raw!r}).") from None
         else:
             values[name] = str(raw).strip()
-    base = values.get("base_url", DEFAULT_BASE_URL).rstrip("/")
-    if not re.match(r"^https?://[^/\s]+", base):
-        raise BadInput(f"GOVPATH_BASE_URL must start with http:// or https:// (not {base!r}).")
-    values["base_url"] = base
     colour = values.get("council_colour", "#1d70b8")
     if not _COLOUR.match(colour):
         raise BadInput(
@@ -135,8 +132,8 @@ def load_web_settings(
             f"{_where('council_colour', data, env, path)} {colour} is too light: the council's "
             "name is white on it, and needs a contrast ratio of at least 4.5 to 1 (WCAG 2.2 AA)."
         )
-    core = core or load_settings(env=env, path=path)
-    return WebSettings(core=core, **values)
+    core = core or load_settings(env=env, path=found)
+    return WebSettings(core=core, base_url=core.base_url, **values)
 
 
 def contrast_with_white(colour: str) -> float:
