@@ -55,6 +55,11 @@ def test_dashboard_lists_every_plan_with_rag_and_filters(site):
     assert f'<a class="govuk-link" href="/plans/{site["mine"]}">Finance and Procurement</a>' in page
     only = client.get("/dashboard", params={"owner": DIRECTOR}).text
     assert "Finance and Procurement" in only and "Human Resources" not in only
+    # people by name: the owner column, and the filter's choices (their e-mail as the value)
+    assert '<td class="govuk-table__cell">Dana Finch</td>' in only
+    assert f'<option value="{DIRECTOR}" selected>Dana Finch ({DIRECTOR})</option>' in only
+    plan = client.get(f"/plans/{site['mine']}").text
+    assert f"Dana Finch ({DIRECTOR})" in plan
     # the headline priorities are due on 31 October: overdue once the clock passes it
     assert "Overdue" not in page
     site["clock"].forward(days=30)

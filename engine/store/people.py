@@ -31,6 +31,19 @@ def actor_id(conn: Connection, email: str) -> int | None:
     return None if found is None else int(found)
 
 
+def names_of(conn: Connection, emails: Iterable[str]) -> dict[str, str]:
+    """The names of the people with these e-mails, by e-mail (those unknown are left out)."""
+    from sqlalchemy import select
+
+    from govpath.store.tables import actors
+
+    wanted = sorted({e for e in emails if e})
+    if not wanted:
+        return {}
+    rows = conn.execute(select(actors.c.email, actors.c.name).where(actors.c.email.in_(wanted)))
+    return {row.email: row.name for row in rows if row.name}
+
+
 def save_actor(
     conn: Connection,
     *,

@@ -34,12 +34,15 @@ def pathway_choices(engine: Engine) -> dict[str, list[tuple[str, str]]]:
     return out
 
 
-def owners(engine: Engine) -> list[str]:
-    """Everyone who owns a plan, for the owner filter."""
+def owners(engine: Engine) -> list[tuple[str, str]]:
+    """Everyone who owns a plan, for the owner filter: (e-mail, name), by name."""
+    from govpath.store.people import names_of
     from govpath.store.web_reads import plan_owners
 
     with engine.connect() as conn:
-        return plan_owners(conn)
+        emails = plan_owners(conn)
+        names = names_of(conn, emails)
+    return sorted(((e, names.get(e, e)) for e in emails), key=lambda o: (o[1].lower(), o[0]))
 
 
 @router.get("/dashboard")
@@ -71,6 +74,7 @@ def dashboard(
         offset=(page - 1) * PAGE_SIZE,
     )
     pages = max(1, -(-total // PAGE_SIZE))
+    everyone = owners(ctx.engine)
     query = {
         "pathway": pathway,
         "stage": stage,
@@ -90,7 +94,8 @@ def dashboard(
         total=total,
         today=today,
         choices=choices,
-        owners=owners(ctx.engine),
+        owners=everyone,
+        owner_names=dict(everyone),
         query=query,
         page=page,
         pages=pages,

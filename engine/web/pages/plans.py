@@ -14,6 +14,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from govpath.errors import Conflict, GovpathError, NotFound
 from govpath.runtime.visibility import fields_for, plan_status_for
+from govpath.store.people import names_of
 from govpath.web.auth import Person, current_person, require_csrf
 from govpath.web.context import render, web
 from govpath.zone import local_date
@@ -69,9 +70,12 @@ def _page(
     for d in status["deadlines"]:
         d["shown"] = deadline_status(d, today)
     done = request.query_params.get("done")
+    with ctx.engine.connect() as conn:  # people as the page names them (their e-mail if unknown)
+        names = names_of(conn, [status["owner"], *(h["actor"] for h in status["history"])])
     return render(
         request,
         "plan.html",
+        names=names,
         status_code=status_code,
         title=f"{status['subject']} (plan {status['id']})",
         plan=status,
