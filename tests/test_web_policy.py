@@ -60,6 +60,9 @@ def test_dashboard_lists_every_plan_with_rag_and_filters(site):
     assert f'<option value="{DIRECTOR}" selected>Dana Finch ({DIRECTOR})</option>' in only
     plan = client.get(f"/plans/{site['mine']}").text
     assert f"Dana Finch ({DIRECTOR})" in plan
+    # a deadline's stage by its title, as the summary names the plan's stage
+    stage = "Headline priorities to the November 2012 Cabinet Committee cycle"
+    assert f'<td class="govuk-table__cell">{stage}</td>' in plan
     # the headline priorities are due on 31 October: overdue once the clock passes it
     assert "Overdue" not in page
     site["clock"].forward(days=30)

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Connection, Engine
 
     from govpath.audit.lateness import Standing
+    from govpath.definition.model import Pathway
 
 __all__ = [
     "add_actor",
@@ -322,6 +323,7 @@ def plan_status(engine: Engine, plan_id: int, now: dt.datetime | None = None) ->
                 "status": r.status,
                 "title": r.title,
                 "stage": r.stage,
+                "stage_title": _stage_title(pathway, r.stage),
                 "rule": r.rule,
                 "infeasible": bool(r.infeasible),
                 "meeting_id": r.meeting_id,
@@ -386,3 +388,9 @@ def owner_chain(engine: Engine, email: str) -> list[str]:
     """The people EMAIL reports to, nearest first."""
     with engine.connect() as conn:
         return reports_chain(conn, email.strip().lower())
+
+
+def _stage_title(pathway: Pathway, stage_id: str) -> str:
+    """The stage's title in PATHWAY (its id where this version has no such stage)."""
+    found = pathway.stages_by_id.get(stage_id)
+    return found.title if found is not None else stage_id
