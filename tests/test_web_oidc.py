@@ -60,6 +60,43 @@ def test_a_registered_person_signs_in_with_the_identity_provider(app, provider):
     assert page.status_code == 200 and "Finance and Procurement" in page.text
 
 
+def test_what_they_do_records_the_provider_account_they_signed_in_with(
+    app, provider, sqlite_url: str
+):
+    import json
+
+    from sqlalchemy import select
+
+    from govpath.store.db import open_db
+    from govpath.store.tables import audit_events
+    from tests.web_support import csrf_of as token_of
+
+    provider.email = DIRECTOR
+    client = TestClient(app)
+    assert through_provider(client, "/plans/1").status_code == 303
+    done = client.post(
+        "/plans/1/advance/submit_headlines",
+        data={
+            "csrf_token": token_of(client.get("/plans/1").text),
+            "headline_priorities": "https://docs.kent.example/h.docx",
+        },
+        follow_redirects=False,
+    )
+    assert done.status_code == 303
+    with open_db(sqlite_url).connect() as conn:
+        data = conn.execute(
+            select(audit_events.c.data).where(audit_events.c.kind == "transition")
+        ).scalar_one()
+    acting = json.loads(data)["acting"]
+    # the account the ID token named at sign-in (the test provider's sub is the e-mail given)
+    assert acting == {
+        "channel": "web",
+        "person": DIRECTOR,
+        "issuer": provider.issuer,
+        "subject": DIRECTOR,
+    }
+
+
 def test_someone_unknown_to_govpath_is_refused_with_a_sentence(app, provider):
     provider.email = "stranger@kent.example"
     client = TestClient(app)

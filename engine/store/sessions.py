@@ -68,6 +68,8 @@ class WebSessionRow:
     id: int
     email: str
     method: str  # link | oidc
+    issuer: str | None  # oidc: the ID token's iss and sub
+    subject: str | None
     created_at: dt.datetime
     last_seen: dt.datetime
     expires_at: dt.datetime
@@ -93,14 +95,25 @@ def drop_expired_web_sessions(conn: Connection, now: dt.datetime) -> None:
 
 
 def begin_web_session(
-    conn: Connection, *, email: str, method: str, now: dt.datetime, expires_at: dt.datetime
+    conn: Connection,
+    *,
+    email: str,
+    method: str,
+    now: dt.datetime,
+    expires_at: dt.datetime,
+    issuer: str | None = None,
+    subject: str | None = None,
 ) -> str:
-    """A new web session for EMAIL, begun and last seen at NOW; its raw token (for the cookie)."""
+    """A new web session for EMAIL, begun and last seen at NOW; its raw token (for the cookie).
+
+    ISSUER and SUBJECT: the identity provider's account, for a session begun by OpenID Connect."""
     return _begin(
         conn,
         web_sessions,
         email=email,
         method=method,
+        issuer=issuer,
+        subject=subject,
         created_at=now,
         last_seen=now,
         expires_at=expires_at,
@@ -110,9 +123,8 @@ def begin_web_session(
 def live_web_session(conn: Connection, token: str, now: dt.datetime) -> WebSessionRow | None:
     """The web session with TOKEN if it is live at NOW, else None."""
     ws = web_sessions
-    row = _live(
-        conn, ws, (ws.c.id, ws.c.email, ws.c.method, ws.c.created_at, ws.c.last_seen), token, now
-    )
+    columns = (ws.c.id, ws.c.email, ws.c.method, ws.c.issuer, ws.c.subject)
+    row = _live(conn, ws, (*columns, ws.c.created_at, ws.c.last_seen), token, now)
     return None if row is None else WebSessionRow(**row)
 
 

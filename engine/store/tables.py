@@ -366,6 +366,9 @@ web_sessions = Table(
     Column("created_at", UtcDateTime(), nullable=False),
     Column("last_seen", UtcDateTime(), nullable=False),
     Column("expires_at", UtcDateTime(), nullable=False),  # moves on with activity
+    # OpenID Connect: the ID token's iss and sub, as checked at sign-in (see 0011)
+    Column("issuer", String(500), nullable=True),
+    Column("subject", String(255), nullable=True),
 )
 
 web_signin_requests = Table(

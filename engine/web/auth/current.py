@@ -32,12 +32,15 @@ class Person:
     reports_to: str | None = None
     signed_in_by: str = "link"  # how this session began: link (one-time e-mail link) | oidc
     issuer: str | None = None  # the identity provider, when signed in by OpenID Connect
+    subject: str | None = None  # and the account there (the ID token's sub)
 
     @property
     def acting(self) -> Acting:
         """The identity the trail records for what this person does through the web."""
         if self.signed_in_by == "oidc":
-            return Acting(channel="web", person=self.email, issuer=self.issuer)
+            return Acting(
+                channel="web", person=self.email, issuer=self.issuer, subject=self.subject
+            )
         return Acting(channel="web", person=self.email, issuer="one-time e-mail link")
 
     def has(self, *roles: str) -> bool:
@@ -72,11 +75,14 @@ def current_person(request: Request) -> Person:
         person = find_person(request.app.state.web.engine, session.email)
         if person is None:  # removed since they signed in
             raise SignInRequired()
+        oidc = session.method == "oidc"
         settings = request.app.state.web.settings
         person = replace(
             person,
             signed_in_by=session.method,
-            issuer=(settings.oidc_issuer or None) if session.method == "oidc" else None,
+            # as checked at sign-in; a session begun before they were kept: the configured issuer
+            issuer=(session.issuer or settings.oidc_issuer or None) if oidc else None,
+            subject=session.subject if oidc else None,
         )
         request.state.person = person
     return person

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import json
 import time
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from govpath.errors import BadInput
@@ -104,10 +105,19 @@ def start(settings: WebSettings, key: str, target: str) -> tuple[str, str]:
     return url, _pack(key, flow)
 
 
-def finish(
-    settings: WebSettings, key: str, cookie: str | None, params: dict[str, str]
-) -> tuple[str, str]:
-    """The verified e-mail of the person the provider signed in, and where they were going."""
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Verified:
+    """Who the provider signed in: their e-mail, its account (the ID token's ``iss`` and
+    ``sub``), and where they were going."""
+
+    email: str
+    issuer: str
+    subject: str
+    target: str
+
+
+def finish(settings: WebSettings, key: str, cookie: str | None, params: dict[str, str]) -> Verified:
+    """The verified person the provider signed in, and where they were going."""
     flow = _unpack(key, cookie)
     if flow is None or not same(params.get("state", ""), flow["state"]):
         raise OidcRefused("The sign-in took too long or did not start here; please start again.")
@@ -129,7 +139,12 @@ def finish(
     email = str(claims.get("email") or claims.get("preferred_username") or "").strip().lower()
     if "@" not in email:
         raise OidcRefused("Your council account has no e-mail address that govpath can match.")
-    return email, flow["next"]
+    return Verified(
+        email=email,
+        issuer=str(claims.get("iss") or doc["issuer"]),
+        subject=str(claims.get("sub") or ""),
+        target=flow["next"],
+    )
 
 
 def _verify_id_token(

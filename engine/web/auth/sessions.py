@@ -30,6 +30,8 @@ class Session:
     email: str
     token: str
     method: str
+    issuer: str | None = None  # oidc: the provider's account the session began with
+    subject: str | None = None
 
 
 def sign(key: str, token: str) -> str:
@@ -46,13 +48,27 @@ def unsign(key: str, value: str | None) -> str | None:
 
 
 def start_session(
-    engine: Engine, settings: WebSettings, email: str, method: str, now: dt.datetime
+    engine: Engine,
+    settings: WebSettings,
+    email: str,
+    method: str,
+    now: dt.datetime,
+    issuer: str | None = None,
+    subject: str | None = None,
 ) -> str:
-    """A new session for EMAIL; its raw id (put it in the cookie). Old expired sessions go."""
+    """A new session for EMAIL; its raw id (put it in the cookie). Old expired sessions go.
+
+    ISSUER and SUBJECT: the identity provider's account, for a session begun by OpenID Connect."""
     with engine.begin() as conn:
         store.drop_expired_web_sessions(conn, now)
         token = store.begin_web_session(
-            conn, email=email, method=method, now=now, expires_at=_expiry(settings, now, now)
+            conn,
+            email=email,
+            method=method,
+            now=now,
+            expires_at=_expiry(settings, now, now),
+            issuer=issuer,
+            subject=subject,
         )
     return token
 
@@ -75,7 +91,9 @@ def load_session(
             store.touch_web_session(
                 conn, row.id, last_seen=now, expires_at=_expiry(settings, row.created_at, now)
             )
-    return Session(email=row.email, token=token, method=row.method)
+    return Session(
+        email=row.email, token=token, method=row.method, issuer=row.issuer, subject=row.subject
+    )
 
 
 def end_session(engine: Engine, token: str) -> None:

@@ -84,8 +84,17 @@ async def use_link(request: Request, token: str, next: str | None = None) -> Res
     return await signed_in(request, email, "link", safe_next(next))
 
 
-async def signed_in(request: Request, email: str, method: str, target: str) -> Response:
-    """A fresh session for EMAIL (a new id: the old one, if any, is ended) and a redirect."""
+async def signed_in(
+    request: Request,
+    email: str,
+    method: str,
+    target: str,
+    *,
+    issuer: str | None = None,
+    subject: str | None = None,
+) -> Response:
+    """A fresh session for EMAIL (a new id: the old one, if any, is ended) and a redirect;
+    ISSUER and SUBJECT name the provider's account when it began by OpenID Connect."""
     from govpath.web.app import set_cookie
 
     ctx = web(request)
@@ -93,7 +102,7 @@ async def signed_in(request: Request, email: str, method: str, target: str) -> R
     if old is not None:
         await run_in_threadpool(end_session, ctx.engine, old.token)
     token = await run_in_threadpool(
-        start_session, ctx.engine, ctx.settings, email, method, ctx.now()
+        start_session, ctx.engine, ctx.settings, email, method, ctx.now(), issuer, subject
     )
     response = RedirectResponse(target, status_code=303)
     set_cookie(response, ctx, COOKIE, token)
@@ -136,14 +145,14 @@ async def oidc_callback(request: Request) -> Response:
     ctx = web(request)
     params = dict(request.query_params)
     try:
-        email, target = await run_in_threadpool(
+        verified = await run_in_threadpool(
             oidc.finish, ctx.settings, ctx.key, request.cookies.get(oidc.COOKIE), params
         )
-        person = await run_in_threadpool(find_person, ctx.engine, email)
+        person = await run_in_threadpool(find_person, ctx.engine, verified.email)
         if person is None:
             raise oidc.OidcRefused(
-                f"{email} is not registered in govpath, so you cannot sign in. Ask the policy "
-                "team to add you."
+                f"{verified.email} is not registered in govpath, so you cannot sign in. Ask the "
+                "policy team to add you."
             )
     except oidc.OidcRefused as exc:
         response: Response = render(
@@ -151,6 +160,13 @@ async def oidc_callback(request: Request) -> Response:
         )
         response.delete_cookie(oidc.COOKIE, path="/")
         return response
-    response = await signed_in(request, person.email, "oidc", safe_next(target))
+    response = await signed_in(
+        request,
+        person.email,
+        "oidc",
+        safe_next(verified.target),
+        issuer=verified.issuer,
+        subject=verified.subject or None,
+    )
     response.delete_cookie(oidc.COOKIE, path="/")
     return response
