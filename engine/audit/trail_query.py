@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from govpath.audit.export import ASOF_COLUMNS, EVENT_COLUMNS, MISSED_COLUMNS
 from govpath.audit.query import DEFAULT_LIMIT, EventFilter, local, moment, query_events
 from govpath.errors import BadInput
-from govpath.store.trail_reads import actor_names
+from govpath.store.people import actor_names
 from govpath.zone import today as zone_today
 
 if TYPE_CHECKING:

@@ -31,7 +31,7 @@ def actor_id(conn: Connection, email: str) -> int | None:
     return None if found is None else int(found)
 
 
-def names_of(conn: Connection, emails: Iterable[str]) -> dict[str, str]:
+def actor_names(conn: Connection, emails: Iterable[str]) -> dict[str, str]:
     """The names of the people with these e-mails, by e-mail (those unknown are left out)."""
     from sqlalchemy import select
 

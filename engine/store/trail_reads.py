@@ -212,15 +212,6 @@ def last_event(conn: Connection, *, upto_seq: int | None = None) -> TrailEvent |
     return None if row is None else TrailEvent(**row._mapping)
 
 
-def actor_names(conn: Connection, emails: Iterable[str]) -> dict[str, str]:
-    """Registered people's names by e-mail."""
-    wanted = sorted(set(emails))
-    if not wanted:
-        return {}
-    rows = conn.execute(select(actors.c.email, actors.c.name).where(actors.c.email.in_(wanted)))
-    return {r.email: r.name for r in rows}
-
-
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PlanMove:
     """One transition of a plan: when, from which stage, by which trigger."""

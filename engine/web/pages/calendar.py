@@ -16,8 +16,8 @@ from fastapi.responses import Response
 from govpath.errors import GovpathError
 from govpath.web.auth import Person, require_csrf
 from govpath.web.context import render, web
-from govpath.web.pages.plans import local_today
 from govpath.web.pages.staff import policy_officer
+from govpath.zone import local_date
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -64,7 +64,7 @@ def calendar(
     from govpath.web.pages.dashboard import pathway_choices
 
     ctx = web(request)
-    today = local_today(ctx.now())
+    today = local_date(ctx.now())
     choices = sorted(pathway_choices(ctx.engine))
     chosen = pathway or (choices[-1] if choices else "")
     return render(

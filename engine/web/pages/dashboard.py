@@ -11,8 +11,8 @@ from fastapi.responses import Response
 from govpath.runtime.overview import overview
 from govpath.web.auth import Person
 from govpath.web.context import render, web
-from govpath.web.pages.plans import local_today
 from govpath.web.pages.staff import policy_officer
+from govpath.zone import local_date
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -36,12 +36,12 @@ def pathway_choices(engine: Engine) -> dict[str, list[tuple[str, str]]]:
 
 def owners(engine: Engine) -> list[tuple[str, str]]:
     """Everyone who owns a plan, for the owner filter: (e-mail, name), by name."""
-    from govpath.store.people import names_of
+    from govpath.store.people import actor_names
     from govpath.store.web_reads import plan_owners
 
     with engine.connect() as conn:
         emails = plan_owners(conn)
-        names = names_of(conn, emails)
+        names = actor_names(conn, emails)
     return sorted(((e, names.get(e, e)) for e in emails), key=lambda o: (o[1].lower(), o[0]))
 
 
@@ -57,7 +57,7 @@ def dashboard(
     person: Person = Depends(policy_officer),
 ) -> Response:
     ctx = web(request)
-    today = local_today(ctx.now())
+    today = local_date(ctx.now())
     choices = pathway_choices(ctx.engine)
     if not pathway and choices:
         pathway = sorted(choices)[-1]

@@ -14,7 +14,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from govpath.errors import Conflict, GovpathError, NotFound
 from govpath.runtime.visibility import fields_for, plan_status_for
-from govpath.store.people import names_of
+from govpath.store.people import actor_names
 from govpath.web.auth import Person, current_person, require_csrf
 from govpath.web.context import render, web
 from govpath.zone import local_date
@@ -36,11 +36,6 @@ INPUTS: dict[str, dict[str, Any]] = {
     "email": {"type": "email", "autocomplete": "off"},
     "boolean": {"type": "boolean"},
 }
-
-
-def local_today(now: dt.datetime) -> dt.date:
-    """The council's date at NOW (the request's clock)."""
-    return local_date(now)
 
 
 def deadline_status(d: dict[str, Any], today: dt.date) -> str:
@@ -66,12 +61,12 @@ def _page(
 ) -> Response:
     ctx = web(request)
     status = plan_status_for(ctx.engine, plan_id, person.email, now=ctx.now())
-    today = local_today(ctx.now())
+    today = local_date(ctx.now())
     for d in status["deadlines"]:
         d["shown"] = deadline_status(d, today)
     done = request.query_params.get("done")
     with ctx.engine.connect() as conn:  # people as the page names them (their e-mail if unknown)
-        names = names_of(conn, [status["owner"], *(h["actor"] for h in status["history"])])
+        names = actor_names(conn, [status["owner"], *(h["actor"] for h in status["history"])])
     return render(
         request,
         "plan.html",

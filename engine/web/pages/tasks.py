@@ -9,7 +9,7 @@ from govpath.runtime.overview import overview
 from govpath.runtime.visibility import task_plans
 from govpath.web.auth import Person, current_person
 from govpath.web.context import render, web
-from govpath.web.pages.plans import local_today
+from govpath.zone import local_date
 
 router = APIRouter()
 
@@ -17,7 +17,7 @@ router = APIRouter()
 @router.get("/")
 def your_tasks(request: Request, person: Person = Depends(current_person)) -> Response:
     ctx = web(request)
-    today = local_today(ctx.now())
+    today = local_date(ctx.now())
     ids = task_plans(ctx.engine, person.email, set(person.roles))
     lines, total = overview(ctx.engine, today, ids=ids, limit=200)
     lines.sort(key=lambda x: (x.rag != "red", (x.next_deadline or {}).get("date", "9999"), x.id))
