@@ -33,6 +33,11 @@ if TYPE_CHECKING:
 _PG_IDLE = 0  # psycopg's pq.TransactionStatus.IDLE: no transaction open
 
 
+def _open(driver: Any) -> bool:
+    """Whether DRIVER is still connected (sqlite3's connections do not say: taken as open)."""
+    return driver is not None and not getattr(driver, "closed", False)
+
+
 class _Driver(Protocol):
     """What the hot path asks of a driver connection (``sqlite3`` and ``psycopg`` both have it)."""
 
@@ -115,14 +120,19 @@ class HotConnection:
                 done = True
             else:
                 pipeline.__exit__(type(error), error, error.__traceback__)
-        finally:
-            if not done and driver.info.transaction_status != _PG_IDLE:
+        finally:  # (a connection the server dropped has nothing left to roll back)
+            if not done and _open(driver) and driver.info.transaction_status != _PG_IDLE:
                 driver.rollback()
 
     def restore(self) -> None:
         """Give the driver back its autocommit setting once the transaction has ended."""
         driver = cast(Any, self.connection.driver_connection)
-        if self.pipelines and driver.autocommit and driver.info.transaction_status == _PG_IDLE:
+        if (
+            self.pipelines
+            and _open(driver)
+            and driver.autocommit
+            and driver.info.transaction_status == _PG_IDLE
+        ):
             driver.autocommit = False
 
     def core(self) -> Connection:
@@ -165,9 +175,11 @@ class HotConnection:
         self.core().rollback()
 
     def close(self) -> None:
-        if self.pipelines and cast(Any, self.connection.driver_connection).autocommit:
-            # a transaction that could not be ended cleanly: never hand the pool an autocommit
-            # connection (every statement of its next user would commit on its own)
+        driver = cast(Any, self.connection.driver_connection)
+        if self.pipelines and driver is not None and (not _open(driver) or driver.autocommit):
+            # a lost connection, or a transaction that could not be ended cleanly: never hand
+            # the pool an autocommit connection (each statement of its next user would commit
+            # on its own)
             self.connection.invalidate()
         if self._core is not None:
             self._core.close()  # returns the driver connection to the pool
@@ -223,7 +235,7 @@ class hot_transaction:  # lower case: it reads as a call, `with hot_transaction(
                 conn.end_pipeline(error)  # (rolls back what the pipeline began)
                 if conn.in_transaction():
                     conn.rollback()
-                else:
+                elif _open(self.driver):  # (a lost connection: the error says so already)
                     self.driver.rollback()
             elif conn.pipe is not None:
                 conn.end_pipeline(commit=True)
