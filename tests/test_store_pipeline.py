@@ -117,14 +117,17 @@ def test_a_connection_lost_mid_transition_raises_its_own_error_and_writes_nothin
 ) -> None:
     engine = open_db(pg_url)
     pid = Prepared(select(func.pg_backend_pid().label("pid")))
-    with pytest.raises(psycopg.OperationalError) as raised, HotConnection(engine) as conn:
-        with hot_transaction(conn):
-            ADD.send(conn, {"email": "a@k.example"})
-            mine = pid.records(conn)[0]["pid"]
-            with psycopg.connect(pg_url.replace("+psycopg", ""), autocommit=True) as admin:
-                admin.execute("SELECT pg_terminate_backend(%s)", (mine,))
-            ADD.send(conn, {"email": "b@k.example"})
-            COUNT.records(conn)
+    with (
+        pytest.raises(psycopg.OperationalError) as raised,
+        HotConnection(engine) as conn,
+        hot_transaction(conn),
+    ):
+        ADD.send(conn, {"email": "a@k.example"})
+        mine = pid.records(conn)[0]["pid"]
+        with psycopg.connect(pg_url.replace("+psycopg", ""), autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(%s)", (mine,))
+        ADD.send(conn, {"email": "b@k.example"})
+        COUNT.records(conn)
     # the server's own reason, not a second failure while cleaning up after it
     assert "server closed the connection" in str(raised.value)
     assert "the connection is lost" not in str(raised.value)

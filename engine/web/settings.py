@@ -25,7 +25,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from govpath.config import DEFAULT_BASE_URL, Settings, _read_toml, find_config, load_settings
+from govpath.config import Settings, _read_toml, find_config, load_settings
 from govpath.errors import BadInput
 
 
@@ -34,7 +34,6 @@ class WebSettings:
     """What the web application reads from configuration (``core`` is the shared Settings)."""
 
     core: Settings = field(default_factory=Settings)
-    base_url: str = DEFAULT_BASE_URL  # core.base_url, as loaded (a test may give another)
     council_name: str = "Council governance pathway"
     council_colour: str = "#1d70b8"
     secret_key: str = ""  # signs cookies; empty: a key kept in the database, shared by every copy
@@ -50,6 +49,11 @@ class WebSettings:
     oidc_name: str = "your council account"  # "Sign in with …"
 
     @property
+    def base_url(self) -> str:
+        """Where people reach the site: the shared setting, which e-mails link under too."""
+        return self.core.base_url
+
+    @property
     def secure_cookies(self) -> bool:
         """Cookies carry ``Secure`` whenever the site is served over https."""
         return self.base_url.startswith("https://")
@@ -59,7 +63,11 @@ class WebSettings:
         return bool(self.oidc_issuer and self.oidc_client_id)
 
     def with_(self, **changes: Any) -> WebSettings:
-        """A copy with some settings changed (tests and the CLI's flags)."""
+        """A copy with some settings changed (tests and the CLI's flags); ``base_url`` changes
+        the shared setting it comes from."""
+        if "base_url" in changes:
+            core = changes.get("core", self.core)
+            changes["core"] = core.with_(base_url=changes.pop("base_url"))
         return replace(self, **changes)
 
 
@@ -133,7 +141,7 @@ def load_web_settings(
             "name is white on it, and needs a contrast ratio of at least 4.5 to 1 (WCAG 2.2 AA)."
         )
     core = core or load_settings(env=env, path=found)
-    return WebSettings(core=core, base_url=core.base_url, **values)
+    return WebSettings(core=core, **values)
 
 
 def contrast_with_white(colour: str) -> float:
