@@ -326,13 +326,10 @@ def capture_run(url: str, n: int, use_kcc: bool, snapshot: Path) -> list[list[tu
 
     def copy(engine) -> None:
         if url.startswith("postgres"):  # SNAPSHOT names a database made from this one
-            engine.dispose()  # (a template database must have no other connection)
-            server, name = url.rsplit("/", 1)
-            pg_database(url, snapshot.name, create=False)
-            import psycopg
+            from sqlalchemy.engine import make_url
 
-            with psycopg.connect(_libpq(server + "/postgres"), autocommit=True) as admin:
-                admin.execute(f'CREATE DATABASE "{snapshot.name}" TEMPLATE "{name}"')
+            engine.dispose()  # (a template database must have no other connection)
+            pg_database(url, snapshot.name, create=True, template=make_url(url).database)
             return
         with engine.connect() as conn:
             # on the driver's connection: outside a transaction (no autobegin)
@@ -399,21 +396,27 @@ def replay_run(snapshot: Path, txns: list[list[tuple]]) -> float:
     return elapsed
 
 
-def pg_database(server: str, name: str, *, create: bool) -> str:
-    """Create (or drop) database NAME on SERVER's PostgreSQL; returns its URL.
+def pg_url(server: str, name: str) -> str:
+    """The URL of database NAME on the server of the URL SERVER."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(server).set(database=name).render_as_string(hide_password=False)
+
+
+def pg_database(server: str, name: str, *, create: bool, template: str | None = None) -> str:
+    """Create (from TEMPLATE, if given) or drop database NAME on SERVER's PostgreSQL; its URL.
 
     Each round gets its own: govpath's tables then start as empty as the raw driver's copies do
     (a reused database carries every earlier run's rows and dead tuples, and a server with
     autovacuum off never clears them)."""
     import psycopg
-    from sqlalchemy.engine import make_url
 
-    base = server.replace("postgresql+psycopg://", "postgresql://")
-    with psycopg.connect(base, autocommit=True) as admin:
+    with psycopg.connect(_libpq(pg_url(server, "postgres")), autocommit=True) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         if create:
-            admin.execute(f'CREATE DATABASE "{name}"')
-    return make_url(server).set(database=name).render_as_string(hide_password=False)
+            copied = f' TEMPLATE "{template}"' if template else ""
+            admin.execute(f'CREATE DATABASE "{name}"{copied}')
+    return pg_url(server, name)
 
 
 def other_release(checkout: Path, args: argparse.Namespace, server: str | None, i: int) -> float:
@@ -526,7 +529,7 @@ def main() -> None:
         try:
             txns = capture_run(capture_url, args.plans, not args.fixture, Path(copy))
             forget_engines()
-            replay_url = capture_url.rsplit("/", 1)[0] + "/" + copy
+            replay_url = pg_url(server, copy)
             replayed = (len(txns), replay_pg(replay_url, txns))
         finally:
             forget_engines()
