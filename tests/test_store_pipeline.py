@@ -132,3 +132,30 @@ def test_a_connection_lost_mid_transition_raises_its_own_error_and_writes_nothin
     assert "server closed the connection" in str(raised.value)
     assert "the connection is lost" not in str(raised.value)
     assert _emails(pg_url) == []  # and the pool's next user gets a working connection
+
+
+def test_a_transition_whose_connection_is_lost_says_so_in_a_sentence_and_moves_nothing(
+    pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from govpath.errors import Conflict
+    from govpath.runtime.api import advance, plan_status
+    from tests.test_runtime_audit import build_trail
+
+    engine = build_trail(pg_url)  # plan 1 is in qa_review, where record_progress loops
+    before = plan_status(engine, 1)
+    # the server drops every pooled connection; the pool hands one out without a ping
+    monkeypatch.setattr(postgresql, "PING_AFTER_IDLE", 3600)
+    with psycopg.connect(pg_url.replace("+psycopg", ""), autocommit=True) as admin:
+        admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+    with pytest.raises(Conflict) as refused:
+        advance(engine, 1, "record_progress", "pol@kent.gov.uk", {"progress": "60"})
+    assert str(refused.value) == (
+        "the connection to the database was lost while plan 1 was being advanced. Look at "
+        "`govpath plan status 1` to see whether it moved before trying again."
+    )
+    engine.dispose()  # the other dropped connections go; new ones are made
+    after = plan_status(engine, 1)
+    assert (after["state"], after["plan_version"]) == (before["state"], before["plan_version"])

@@ -163,6 +163,33 @@ class translate_lock_errors:  # lower case: it reads as a call in `with`
             ) from None
 
 
+class lost_connection_is_said:  # lower case: it reads as a call in `with`
+    """A database connection lost during a transition is a Conflict with a sentence that says so.
+
+    Lost before COMMIT was answered, the transition may or may not have been committed: the
+    sentence says how to find out, and no traceback or driver message reaches the person."""
+
+    __slots__ = ("conn", "plan_id")
+
+    def __init__(self, conn: HotConnection, plan_id: int) -> None:
+        self.conn, self.plan_id = conn, plan_id
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: Any
+    ) -> None:
+        if exc is None or isinstance(exc, GovpathError) or not isinstance(exc, Exception):
+            return
+        if not self.conn.is_open():
+            raise Conflict(
+                f"the connection to the database was lost while plan {self.plan_id} was being "
+                f"advanced. Look at `govpath plan status {self.plan_id}` to see whether it moved "
+                "before trying again."
+            ) from None
+
+
 def plan_ref(pathway: Pathway, plan: PlanRow, owner_role: str | None = None) -> dl.PlanRef:
     """What deadline writing needs: the plan's owner, owner role (worked out from PATHWAY unless
     the caller has it) and the owner's manager."""
@@ -231,7 +258,8 @@ def advance(
         raise BadInput("an act needs the e-mail address of the person acting (it was empty).")
     who_acted = acting_json(acting, actor)
     raw = dict(fields or {})
-    with HotConnection(engine) as conn:  # one pooled connection, one transaction
+    # one pooled connection, one transaction
+    with HotConnection(engine) as conn, lost_connection_is_said(conn, plan_id):
         # Read, decide and write in one transaction: a BEGIN/COMMIT pair fewer. The plan's
         # UPDATE still names the version read (PostgreSQL: another writer first → Conflict);
         # SQLite's BEGIN IMMEDIATE serialises writers, so what was read cannot move.

@@ -135,6 +135,10 @@ class HotConnection:
         ):
             driver.autocommit = False
 
+    def is_open(self) -> bool:
+        """Whether the driver connection is still connected (False: the server dropped it)."""
+        return _open(self.connection.driver_connection)
+
     def core(self) -> Connection:
         if self._core is None:
             from sqlalchemy import Connection
